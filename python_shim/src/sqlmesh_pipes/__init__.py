@@ -1,0 +1,1 @@
+"""sqlmesh-pipes, Dagster side: SQLMesh models as Dagster assets. Never imports sqlmesh."""

@@ -1,0 +1,1 @@
+"""sqlmesh-pipes, SQLMesh side: runs inside the SQLMesh env. Never imports dagster."""

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Idempotent project set-up used by `npm test` and `npm run demo`:
+//   1. node_modules via `npm ci` when package-lock.json changed since the last install;
+//   2. .venv with the pinned Python packages (requirements.lock) and python_shim editable,
+//      rebuilt when the pins or python_shim/pyproject.toml change.
+// Each step stamps a content hash, so a second run is a no-op well under a second.
+// Only Node built-ins here: this runs before node_modules exists.
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const MIN_PYTHON = [3, 10];
+
+/** Print one clear line and exit 2 (configuration error). */
+function fail(message) {
+  process.stderr.write(`setup: ${message}\n`);
+  process.exit(2);
+}
+
+function hashFiles(...files) {
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(readFileSync(join(root, file)));
+  return hash.digest('hex');
+}
+
+function readStamp(path) {
+  return existsSync(path) ? readFileSync(path, 'utf8').trim() : '';
+}
+
+/** Run a command with inherited output; return its exit status. */
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  if (result.error) return { status: -1, error: result.error };
+  return { status: result.status ?? -1 };
+}
+
+function ensureNodeModules() {
+  const stampPath = join(root, 'node_modules', '.sqlmesh-pipes-stamp');
+  const wanted = hashFiles('package-lock.json');
+  if (readStamp(stampPath) === wanted) return;
+  process.stderr.write('setup: installing node_modules (npm ci)…\n');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const { status } = run(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
+  if (status !== 0) fail('`npm ci` failed (see above); check network access to the npm registry and package-lock.json');
+  writeFileSync(stampPath, `${wanted}\n`);
+}
+
+function findPython() {
+  const candidates = [process.env.SQLMESH_PIPES_BOOTSTRAP_PYTHON, 'python3', 'python'].filter(Boolean);
+  for (const candidate of candidates) {
+    const probe = spawnSync(candidate, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {
+      encoding: 'utf8',
+    });
+    if (probe.status !== 0 || probe.error) continue;
+    const [major, minor] = probe.stdout.trim().split('.').map(Number);
+    if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
+      fail(`${candidate} is Python ${major}.${minor}; need >= ${MIN_PYTHON.join('.')} — install a newer python3 or set SQLMESH_PIPES_BOOTSTRAP_PYTHON`);
+    }
+    return candidate;
+  }
+  return fail('python3 not found on PATH — install Python >= 3.10 or set SQLMESH_PIPES_BOOTSTRAP_PYTHON to its path');
+}
+
+function ensureVenv() {
+  const venv = join(root, '.venv');
+  const stampPath = join(venv, '.sqlmesh-pipes-stamp');
+  const wanted = hashFiles('requirements.lock', 'python_shim/pyproject.toml');
+  if (readStamp(stampPath) === wanted) return;
+
+  const python = findPython();
+  const venvPython = join(venv, 'bin', 'python');
+  if (existsSync(venv)) rmSync(venv, { recursive: true, force: true });
+  process.stderr.write(`setup: creating .venv with ${python} and the pinned packages (requirements.lock)…\n`);
+  if (run(python, ['-m', 'venv', venv]).status !== 0) {
+    fail(`\`${python} -m venv .venv\` failed — install the venv module (Debian: apt-get install python3-venv)`);
+  }
+  const pip = (args) => run(venvPython, ['-m', 'pip', '--disable-pip-version-check', ...args]);
+  if (pip(['install', '--quiet', '-r', 'requirements.lock']).status !== 0) {
+    rmSync(venv, { recursive: true, force: true });
+    fail('pip could not install requirements.lock (see above) — check access to PyPI, then re-run');
+  }
+  const shim = pip(['install', '--quiet', '--no-deps', '--no-build-isolation', '-e', 'python_shim']);
+  if (shim.status !== 0) {
+    rmSync(venv, { recursive: true, force: true });
+    fail('pip could not install python_shim in editable mode (see above)');
+  }
+  mkdirSync(venv, { recursive: true });
+  writeFileSync(stampPath, `${wanted}\n`);
+}
+
+ensureNodeModules();
+ensureVenv();
