@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/**
+ * The last `report_custom_message` of a run under Pipes: what happened to every model in scope.
+ * The Dagster side reads it after the process exits to fail the step (with SQLMesh's own error
+ * text) AFTER the successful materializations and check results have been recorded — a non-zero
+ * exit would make PipesSubprocessClient drop them. So under Pipes with our extras, model failures
+ * exit 0 and are carried here; usage errors and crashes still exit non-zero.
+ */
+export const RUN_SUMMARY_KIND = 'sqlmesh_pipes/run_summary';
+
+export const ModelOutcome = z.enum(['materialized', 'failed', 'skipped', 'not_due']);
+export type ModelOutcome = z.infer<typeof ModelOutcome>;
+
+export const RunSummary = z.strictObject({
+  kind: z.literal(RUN_SUMMARY_KIND),
+  /** The exit code the CLI would use outside Dagster (0 ok/nothing due, 1 failed). */
+  exit_code: z.union([z.literal(0), z.literal(1)]),
+  status: z.enum(['success', 'failed', 'nothing_to_do']),
+  models: z.array(
+    z.strictObject({
+      model: z.string(),
+      asset_key: z.string().nullable(),
+      outcome: ModelOutcome,
+      /** Why it was not materialized (SQLMesh's error text for failures). */
+      reason: z.string().nullable(),
+      error_class: z.string().nullable(),
+    }),
+  ),
+  /** SQLMesh's own failure text, one block per failed model; empty on success. */
+  error: z.string().nullable(),
+  duration_ms: z.number(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
