@@ -1,0 +1,124 @@
+"""`manifest --project DIR [--gateway G] [--out FILE]`: write the project manifest as JSON.
+
+Runs in the SQLMesh env (only sqlmesh installed; never imports dagster). Loads the project with
+a SQLMesh Context that reads no state, so it works before any plan and never touches the
+environment. Exit codes follow the CLI contract: 0 written, 2 usage/configuration error (one
+line on stderr), 1 anything unexpected (traceback on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import typing as t
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+# Unexpected errors propagate: Python prints the traceback and exits 1.
+
+PROG = "sqlmesh-pipes manifest"
+
+
+class _UsageError(Exception):
+    """A problem the user fixes in their input or project; reported as one line, exit 2."""
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    # argparse prints usage and exits on its own; we want one line and our exit code.
+    def error(self, message: str) -> t.NoReturn:
+        raise _UsageError(message)
+
+
+def main(argv: list[str]) -> int:
+    """Entry point: parse argv (with or without a leading "manifest"), write the manifest, return the exit code."""
+    if argv and argv[0] == "manifest":
+        argv = argv[1:]
+    try:
+        args = _parse(argv)
+        manifest = load_manifest(Path(args.project), gateway=args.gateway)
+        _write(manifest, args.out)
+    except _UsageError as error:
+        sys.stderr.write(f"{PROG}: {error}\n")
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def load_manifest(project: Path, gateway: str | None = None) -> dict[str, t.Any]:
+    """Load the SQLMesh project at `project` (no state, no plan) and return the manifest dict."""
+    project = project.resolve()
+    if not project.is_dir():
+        raise _UsageError(f"project directory not found: {project}")
+    if not any((project / name).exists() for name in ("config.yaml", "config.yml", "config.py")):
+        raise _UsageError(f"no SQLMesh config (config.yaml, config.yml or config.py) in {project}")
+
+    # Offline by default: a manifest build must never phone home.
+    os.environ.setdefault("SQLMESH__DISABLE_ANONYMIZED_ANALYTICS", "1")
+
+    from sqlmesh import Context
+    from sqlmesh.core.console import set_console
+    from sqlmesh.utils.errors import SQLMeshError
+
+    from sqlmesh_pipes_console.manifest_build import build_manifest
+
+    set_console(_stderr_console())
+    try:
+        # Anything SQLMesh or user macros print must not end up inside the JSON on stdout.
+        with contextlib.redirect_stdout(sys.stderr):
+            context = Context(paths=[str(project)], gateway=gateway, load_state=False)
+            return build_manifest(context, project)
+    except SQLMeshError as error:
+        # ConfigError (bad gateway, unparsable model, missing file) and friends: the user's to fix.
+        raise _UsageError(_one_line(error)) from error
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = _ArgumentParser(prog=PROG, add_help=True)
+    parser.add_argument("--project", required=True, help="SQLMesh project directory")
+    parser.add_argument("--gateway", default=None, help="gateway to load (default: the project's default)")
+    parser.add_argument("--out", default=None, help="write the JSON here instead of stdout")
+    return parser.parse_args(argv)
+
+
+def _write(manifest: dict[str, t.Any], out: str | None) -> None:
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    path = Path(out)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename: a reader (Dagster code location) never sees a half-written file.
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    except OSError as error:
+        raise _UsageError(f"cannot write {path}: {error.strerror or error}") from error
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+def _stderr_console() -> t.Any:
+    from sqlmesh.core.console import NoopConsole
+
+    class StderrWarningsConsole(NoopConsole):
+        """Silent except for warnings and errors, which go to stderr (stdout may carry the JSON)."""
+
+        def log_warning(self, short_message: str, long_message: str | None = None, *args: t.Any, **kwargs: t.Any) -> None:
+            sys.stderr.write(f"warning: {short_message.strip()}\n")
+
+        def log_error(self, message: str, *args: t.Any, **kwargs: t.Any) -> None:
+            sys.stderr.write(f"error: {message.strip()}\n")
+
+    return StderrWarningsConsole()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

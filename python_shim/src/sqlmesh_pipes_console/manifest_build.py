@@ -1,0 +1,206 @@
+"""Build the sqlmesh-pipes manifest (src/sqlmesh/manifest-schema.ts) from a loaded SQLMesh Context.
+
+Pure conversion: SQLMesh objects in, JSON-ready dicts out. Every key here must match the strict
+zod schema exactly; an extra or missing key breaks both readers (Dagster side and Node side).
+Runs in the SQLMesh env: never imports dagster.
+"""
+
+from __future__ import annotations
+
+import enum
+import typing as t
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlglot import exp
+
+if t.TYPE_CHECKING:
+    from sqlmesh import Context
+    from sqlmesh.core.model import Model
+
+MANIFEST_VERSION = 1
+
+# Kind fields that repeat model-level facts or carry no information for a reader.
+_KIND_FIELDS_SKIPPED = {"name", "dialect"}
+
+
+def build_manifest(context: Context, project_dir: Path) -> dict[str, t.Any]:
+    """The whole manifest of a loaded Context: models and external models sorted by FQN."""
+    import sqlmesh
+
+    models: list[dict[str, t.Any]] = []
+    external_models: list[dict[str, t.Any]] = []
+    for fqn in sorted(context.models):
+        model = context.models[fqn]
+        if model.kind.is_external:
+            external_models.append(external_model_entry(model))
+        else:
+            # EMBEDDED models stay in this list (kind "EMBEDDED"): never evaluated on their own,
+            # but project models a reader may want to show.
+            models.append(model_entry(model, project_dir))
+
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "sqlmesh_version": sqlmesh.__version__,
+        "generated_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "project_dir": str(project_dir),
+        # A config without named gateways has the gateway "" — report that as "no gateway".
+        "gateway": context.selected_gateway or None,
+        "default_catalog": context.default_catalog,
+        "dialect": context.default_dialect or "",
+        "models": models,
+        "external_models": external_models,
+    }
+
+
+def model_entry(model: Model, project_dir: Path | None = None) -> dict[str, t.Any]:
+    """One project model as a ManifestModel dict (seed paths made relative to `project_dir`)."""
+    dialect = model.dialect
+    return {
+        "name": model.name,
+        "fqn": model.fqn,
+        **_table_parts(model.fqn),
+        "kind": model.kind.name.value if isinstance(model.kind.name, enum.Enum) else str(model.kind.name),
+        "kind_details": kind_details(model, project_dir),
+        "cron": str(model.cron),
+        "interval_unit": model.interval_unit.value if model.interval_unit else None,
+        "tags": list(model.tags),
+        "owner": model.owner or None,
+        "description": model.description or None,
+        "columns": columns(model),
+        "depends_on": sorted(model.depends_on),
+        "audits": audits(model),
+        "data_hash": model.data_hash,
+        "partitioned_by": [_sql(e, dialect) for e in model.partitioned_by],
+        "clustered_by": [_sql(e, dialect) for e in (model.clustered_by or [])],
+        "grains": [_sql(e, dialect) for e in model.grains],
+        "dialect": dialect,
+        "query": rendered_query(model),
+    }
+
+
+def external_model_entry(model: Model) -> dict[str, t.Any]:
+    """One external model (external_models.yaml) as a ManifestExternalModel dict."""
+    return {
+        "name": model.name,
+        "fqn": model.fqn,
+        **_table_parts(model.fqn),
+        "description": model.description or None,
+        "columns": columns(model),
+    }
+
+
+def columns(model: Model) -> list[dict[str, t.Any]]:
+    """Columns in query order with their types; described-but-untyped columns come last, untyped."""
+    types = model.columns_to_types or {}
+    descriptions = model.column_descriptions
+    result = [
+        {"name": name, "type": _type_sql(data_type, model.dialect), "description": descriptions.get(name)}
+        for name, data_type in types.items()
+    ]
+    # A model whose columns SQLMesh cannot infer (SELECT *, some Python models) may still
+    # document columns; keep those descriptions rather than dropping them.
+    result.extend(
+        {"name": name, "type": None, "description": text}
+        for name, text in descriptions.items()
+        if name not in types
+    )
+    return result
+
+
+def audits(model: Model) -> list[dict[str, t.Any]]:
+    """Audits attached to the model, with arguments rendered as SQL and the effective blocking flag."""
+    result = []
+    for audit, args in model.audits_with_args:
+        args = dict(args)
+        # Same precedence as SQLMesh's evaluator: a model-level `blocking := ...` argument
+        # overrides the audit's own setting (`*_non_blocking` built-ins default to false).
+        blocking_arg = args.pop("blocking", None)
+        blocking = blocking_arg == exp.true() if blocking_arg is not None else bool(audit.blocking)
+        result.append(
+            {
+                "name": audit.name,
+                "args": {key: _sql(value, model.dialect) for key, value in args.items()},
+                "blocking": blocking,
+            }
+        )
+    return result
+
+
+def kind_details(model: Model, project_dir: Path | None = None) -> dict[str, t.Any]:
+    """The kind's own settings (batch_size, time_column, unique_key, lookback, ...), unset ones left out."""
+    kind = model.kind
+    details: dict[str, t.Any] = {}
+    for field in type(kind).model_fields:
+        if field in _KIND_FIELDS_SKIPPED:
+            continue
+        value = _jsonable(getattr(kind, field, None), model.dialect)
+        if value is None or value == [] or value == {}:
+            continue
+        details[field] = value
+    seed_path = details.get("path")
+    model_path = getattr(model, "_path", None)
+    if kind.is_seed and isinstance(seed_path, str) and model_path and project_dir:
+        # SQLMesh resolves a seed path against the model file; readers know only the project.
+        absolute = (Path(model_path).parent / seed_path).resolve()
+        if absolute.is_relative_to(project_dir):
+            details["path"] = absolute.relative_to(project_dir).as_posix()
+    return details
+
+
+def rendered_query(model: Model) -> str | None:
+    """The query as SQLMesh renders it offline, or None (seeds, Python models, render failures)."""
+    from sqlmesh.core.model import SqlModel
+
+    if not isinstance(model, SqlModel):
+        return None
+    try:
+        query = model.render_query()
+    except Exception:  # noqa: BLE001 - a query that needs a live engine to render is not an error here
+        return None
+    return query.sql(dialect=model.dialect, pretty=True) if query is not None else None
+
+
+def _table_parts(fqn: str) -> dict[str, t.Any]:
+    table = exp.to_table(fqn)
+    return {"catalog": table.catalog or None, "schema": table.db, "table": table.name}
+
+
+def _type_sql(data_type: exp.DataType | None, dialect: str) -> str | None:
+    # UNKNOWN means SQLMesh could not infer the type offline; say so with null, not "UNKNOWN".
+    if data_type is None or data_type.is_type(exp.DataType.Type.UNKNOWN):
+        return None
+    return data_type.sql(dialect=dialect)
+
+
+def _sql(expression: exp.Expr, dialect: str) -> str:
+    """SQL text of an expression, without the quotes SQLMesh's normalisation adds to plain identifiers."""
+    if isinstance(expression, exp.Column) and not expression.table:
+        return expression.name
+    unquoted = expression.copy()
+    for identifier in unquoted.find_all(exp.Identifier):
+        if identifier.quoted and exp.SAFE_IDENTIFIER_RE.match(identifier.name):
+            identifier.set("quoted", False)
+    return unquoted.sql(dialect=dialect)
+
+
+def _jsonable(value: t.Any, dialect: str) -> t.Any:
+    """Kind field value → JSON: expressions as SQL text, enums by value, nested models as dicts."""
+    from sqlmesh.core.model.kind import TimeColumn
+    from sqlmesh.utils.pydantic import PydanticModel
+
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, TimeColumn):
+        return {"column": _sql(value.column, dialect), "format": value.format}
+    if isinstance(value, exp.Expr):
+        return _sql(value, dialect)
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(item, dialect) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item, dialect) for key, item in value.items()}
+    if isinstance(value, PydanticModel):
+        return {key: _jsonable(item, dialect) for key, item in value.model_dump(mode="json").items()}
+    return str(value)

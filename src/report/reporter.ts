@@ -1,0 +1,161 @@
+import type { SelectedCheck } from '../extras.js';
+import type { SqlmeshEvent } from '../sqlmesh/events.js';
+import type { ManifestModel } from '../sqlmesh/manifest-schema.js';
+import { auditOutcomes } from './audits.js';
+import { type CheckIntent, checkResult, liveLog, materialization } from './messages.js';
+import type { MetadataMap } from './metadata.js';
+import { RUN_SUMMARY_KIND, type ModelOutcome, type RunSummary } from './run-summary.js';
+import { applyEvent, createRunState, isComplete, isMaterialized, type ModelRun, type RunState } from './run-state.js';
+
+/** Where the reporter sends what it decides: Pipes (or the mock context) behind a small interface. */
+export interface ReportSink {
+  log(message: string, level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR'): void;
+  materialize(assetKey: string, metadata: MetadataMap): void;
+  check(assetKey: string, checkName: string, result: CheckIntent): void;
+  custom(payload: unknown): void;
+}
+
+/** What this run is responsible for reporting. */
+export interface RunScope {
+  /** Models whose materialization is reported, by model name → asset key. */
+  readonly assetKeys: ReadonlyMap<string, string>;
+  /** Checks to report (a check not listed is never reported). */
+  readonly checks: readonly SelectedCheck[];
+  /** Manifest entries by model name. */
+  readonly models: ReadonlyMap<string, ManifestModel>;
+}
+
+/** One model's final line in the summary. */
+export interface ModelSummary {
+  readonly model: string;
+  readonly assetKey: string | null;
+  readonly outcome: ModelOutcome;
+  readonly reason: string | null;
+  readonly errorClass: string | null;
+  readonly batches: number;
+  readonly durationMs: number;
+  readonly checks: readonly { name: string; passed: boolean; severity: 'ERROR' | 'WARN' }[];
+}
+
+/**
+ * Turns the event stream of one `sqlmesh run` into reports, truthfully: a model is materialized
+ * only when SQLMesh evaluated it successfully, each audit SQLMesh evaluated becomes a check result,
+ * and every success is reported before the failure summary.
+ */
+export class Reporter {
+  readonly #sink: ReportSink;
+  readonly #scope: RunScope;
+  readonly #state: RunState = createRunState();
+  readonly #reported = new Set<string>();
+  readonly #checksReported = new Map<string, { name: string; passed: boolean; severity: 'ERROR' | 'WARN' }[]>();
+
+  constructor(sink: ReportSink, scope: RunScope) {
+    this.#sink = sink;
+    this.#scope = scope;
+  }
+
+  /** Handle one event live: log it, and report a model as soon as all its batches succeeded. */
+  handle(event: SqlmeshEvent): void {
+    const model = applyEvent(this.#state, event);
+    const log = liveLog(event);
+    if (log) this.#sink.log(log.message, log.level);
+    if (model !== null) {
+      const run = this.#state.models.get(model);
+      if (run && isComplete(run)) this.#reportModel(run);
+    }
+  }
+
+  /**
+   * End of run: report what remains, explain every model in scope, and return the summary.
+   * `runError` is a failure of the run itself (SQLMesh error, crash) that no model event carries.
+   */
+  finish(durationMs: number, runError: string | null = null): { summary: RunSummary; models: ModelSummary[] } {
+    for (const run of this.#state.models.values()) {
+      if (isMaterialized(run) || run.failure) this.#reportModel(run);
+    }
+    const models = this.#modelsInScope().map((model) => this.#summarize(model));
+    for (const line of models) {
+      if (line.outcome === 'not_due' || line.outcome === 'skipped') this.#sink.log(`${line.model}: not materialized — ${line.reason}`, 'INFO');
+    }
+    const failed = models.filter((line) => line.outcome === 'failed');
+    const finished = this.#state.finished;
+    const ownError = runError ?? (finished?.status === 'error' ? (finished.message ?? 'SQLMesh run failed') : null);
+    const blocks = failed.map((line) => `${line.model}: ${line.reason}`);
+    if (ownError !== null) blocks.push(ownError);
+    const error = blocks.length === 0 ? null : blocks.join('\n\n');
+    if (failed.length > 0) this.#sink.log(`SQLMesh run failed for ${failed.length} model(s):\n${blocks.slice(0, failed.length).join('\n\n')}`, 'ERROR');
+    if (ownError !== null) this.#sink.log(`SQLMesh run failed: ${ownError}`, 'ERROR');
+    const status = error !== null ? 'failed' : this.#state.nothingToDo && !models.some((m) => m.outcome === 'materialized') ? 'nothing_to_do' : 'success';
+    const summary: RunSummary = {
+      kind: RUN_SUMMARY_KIND,
+      exit_code: error !== null ? 1 : 0,
+      status,
+      models: models.map((line) => ({
+        model: line.model,
+        asset_key: line.assetKey,
+        outcome: line.outcome,
+        reason: line.reason,
+        error_class: line.errorClass,
+      })),
+      error,
+      duration_ms: Math.round(durationMs),
+    };
+    this.#sink.custom(summary);
+    return { summary, models };
+  }
+
+  /** The run state so far (read-only use: progress display). */
+  get state(): RunState {
+    return this.#state;
+  }
+
+  #modelsInScope(): string[] {
+    const names = new Set([...this.#scope.assetKeys.keys(), ...this.#scope.checks.map((check) => check.model)]);
+    return [...names];
+  }
+
+  #reportModel(run: ModelRun): void {
+    if (this.#reported.has(run.model)) return;
+    this.#reported.add(run.model);
+    const model = this.#scope.models.get(run.model);
+    const assetKey = this.#scope.assetKeys.get(run.model);
+    if (assetKey !== undefined && isMaterialized(run)) this.#sink.materialize(assetKey, materialization(run, model).metadata);
+    if (!model) return;
+    const outcomes = auditOutcomes(run, model);
+    const reported: { name: string; passed: boolean; severity: 'ERROR' | 'WARN' }[] = [];
+    for (const check of this.#scope.checks) {
+      if (check.model !== run.model) continue;
+      const outcome = outcomes.find((o) => o.auditIndex === check.audit_index);
+      if (!outcome) continue;
+      const result = checkResult(outcome, model);
+      this.#sink.check(check.asset_key, check.check_name, result);
+      reported.push({ name: check.check_name, passed: result.passed, severity: result.severity });
+    }
+    this.#checksReported.set(run.model, reported);
+  }
+
+  #summarize(name: string): ModelSummary {
+    const run = this.#state.models.get(name);
+    const base = {
+      model: name,
+      assetKey: this.#scope.assetKeys.get(name) ?? null,
+      batches: run?.batches.length ?? 0,
+      durationMs: run?.batches.reduce((sum, batch) => sum + batch.duration_ms, 0) ?? 0,
+      checks: this.#checksReported.get(name) ?? [],
+    };
+    if (run?.failure) {
+      const failure = run.failure;
+      const reason = failure.error_class ? `${failure.error_class}: ${failure.message}` : failure.message;
+      return { ...base, outcome: 'failed', reason, errorClass: failure.error_class };
+    }
+    if (run?.skipped) return { ...base, outcome: 'skipped', reason: 'skipped by SQLMesh because an upstream model failed', errorClass: null };
+    if (run && isMaterialized(run)) return { ...base, outcome: 'materialized', reason: null, errorClass: null };
+    return { ...base, outcome: 'not_due', reason: this.#notDueReason(), errorClass: null };
+  }
+
+  #notDueReason(): string {
+    const next = this.#state.nothingToDo?.next_ready_at;
+    if (this.#state.nothingToDo) return `no interval was due in this run${next ? ` (SQLMesh: next run ready at ${next})` : ''}`;
+    return 'no interval was due in this run (cron not elapsed or already up to date)';
+  }
+}

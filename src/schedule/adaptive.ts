@@ -1,0 +1,73 @@
+import { UsageError } from '../errors.js';
+import { analyzeCron, assertSqlmeshGranularity, covers, type AnalyzedCron } from './cron.js';
+
+/** One schedule that fires whenever any model of the project can be due. */
+export interface AdaptiveSchedule {
+  /** 5-field cron for the Dagster schedule. */
+  readonly cron: string;
+  /** Smallest gap between two ticks of `cron`, in seconds. */
+  readonly interval_seconds: number;
+  /** The distinct model crons it was derived from, as written. */
+  readonly crons: readonly string[];
+  /** Why this cron: a model cron that covers all others, or the union of their hours and minutes. */
+  readonly basis: 'model_cron' | 'union';
+}
+
+export interface ModelCron {
+  readonly model: string;
+  readonly cron: string;
+}
+
+
+/**
+ * The coarsest schedule that never misses a model's cron tick.
+ * If one model cron covers all others it is used as is (e.g. @hourly for @hourly + @daily);
+ * otherwise it fires every day at each (hour, minute) any model cron uses — a superset of every
+ * model's ticks. SQLMesh itself decides what is due at each tick.
+ */
+export function adaptiveSchedule(models: readonly ModelCron[], options: { ignoreCron?: boolean } = {}): AdaptiveSchedule {
+  if (models.length === 0) throw new UsageError('the manifest has no models — nothing to schedule');
+  const byCron = new Map<string, AnalyzedCron>();
+  for (const { model, cron } of models) {
+    if (byCron.has(cron)) continue;
+    let analyzed: AnalyzedCron;
+    try {
+      analyzed = analyzeCron(cron);
+    } catch (error) {
+      throw new UsageError(`model ${model}: ${(error as Error).message}`, { cause: error });
+    }
+    if (!options.ignoreCron) assertSqlmeshGranularity(analyzed, model);
+    byCron.set(cron, analyzed);
+  }
+  const crons = [...byCron.values()];
+  const sources = crons.map((c) => c.source);
+  const covering = crons
+    .filter((candidate) => crons.every((other) => covers(candidate, other)))
+    .sort((a, b) => b.minGapMinutes - a.minGapMinutes)[0];
+  if (covering) {
+    return { cron: covering.expression, interval_seconds: covering.minGapMinutes * 60, crons: sources, basis: 'model_cron' };
+  }
+  const union = unionCron(crons);
+  return { cron: union.expression, interval_seconds: union.minGapMinutes * 60, crons: sources, basis: 'union' };
+}
+
+/** Every day, at every (hour, minute) pair any cron uses: a superset of all their ticks. */
+function unionCron(crons: readonly AnalyzedCron[]): AnalyzedCron {
+  const minutes = new Set<number>();
+  const hours = new Set<number>();
+  for (const cron of crons) {
+    for (const m of cron.parsed.fields.minute.values as number[]) minutes.add(m);
+    for (const h of cron.parsed.fields.hour.values as number[]) hours.add(h);
+  }
+  return analyzeCron(`${cronList(minutes, 60)} ${cronList(hours, 24)} * * *`);
+}
+
+/** A cron field for a set of values: a wildcard when complete, a step when aligned, else a list. */
+function cronList(values: Set<number>, size: number): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === size) return '*';
+  const step = sorted.length > 1 ? sorted[1]! - sorted[0]! : 0;
+  const aligned = step > 0 && sorted[0] === 0 && size % step === 0 && sorted.length === size / step
+    && sorted.every((v, i) => v === i * step);
+  return aligned ? `*/${step}` : sorted.join(',');
+}

@@ -1,0 +1,140 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { execa } from 'execa';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { Manifest, type ManifestExternalModel, type ManifestModel } from './manifest-schema.js';
+import { checkSqlmeshPython, resolveSqlmeshPython, sqlmeshEnv } from './python.js';
+
+export { Manifest, ManifestExternalModel, ManifestModel, MANIFEST_VERSION, manifestJsonSchema } from './manifest-schema.js';
+
+/** Options of {@link generateManifest}. */
+export interface GenerateManifestOptions {
+  /** SQLMesh project directory (holds config.yaml / config.py). */
+  readonly project: string;
+  /** Gateway to load; @default the project's default gateway */
+  readonly gateway?: string | null;
+  /** Python with sqlmesh installed; @default resolveSqlmeshPython() */
+  readonly sqlmeshPython?: string | null;
+  /** Also write the manifest JSON to this file (atomically, by the Python side). */
+  readonly out?: string | null;
+  /** Stop the Python process when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Build the manifest of a SQLMesh project in its own Python env and return it validated.
+ * Throws a UsageError (one line) for a missing project, a bad gateway or a python without sqlmesh.
+ */
+export async function generateManifest(options: GenerateManifestOptions): Promise<Manifest> {
+  const project = resolve(options.project);
+  const python = resolveSqlmeshPython(options.sqlmeshPython);
+  await checkSqlmeshPython(python);
+
+  const args = ['-m', 'sqlmesh_pipes_console.manifest', '--project', project];
+  if (options.gateway) args.push('--gateway', options.gateway);
+  const out = options.out ? resolve(options.out) : null;
+  if (out) args.push('--out', out);
+
+  const child = await execa(python, args, {
+    env: sqlmeshEnv(),
+    extendEnv: false,
+    reject: false,
+    // A 1000-model manifest is a few MB of JSON on stdout.
+    maxBuffer: 512 * 1024 * 1024,
+    cancelSignal: options.signal,
+  });
+  if (child.exitCode === 2) {
+    // The Python side already wrote one line naming the problem.
+    throw new UsageError(lastLine(child.stderr) || `manifest generation failed for ${project}`);
+  }
+  if (child.failed) {
+    const why = lastLine(child.stderr) || child.shortMessage;
+    throw new Error(`sqlmesh-pipes manifest failed for ${project}: ${why}`, { cause: child });
+  }
+  const source = out ?? `manifest of ${project}`;
+  return out ? loadManifest(out) : parseManifest(child.stdout, source);
+}
+
+/** Read and validate a manifest file; a UsageError names the file and the first problem. */
+export async function loadManifest(path: string): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read manifest ${path}: ${code ?? String(error)} — run \`sqlmesh-pipes manifest --project DIR --out ${path}\``);
+  }
+  return parseManifest(text, path);
+}
+
+/** Validate manifest JSON text against the strict schema; `source` names it in errors. */
+export function parseManifest(text: string, source: string): Manifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`manifest ${source} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = Manifest.safeParse(raw);
+  if (!parsed.success) throw new UsageError(`manifest ${source} is invalid: ${firstIssue(parsed.error, raw)}`);
+  return parsed.data;
+}
+
+/** Lookups the executor needs, built once per manifest. */
+export interface ManifestIndex {
+  readonly manifest: Manifest;
+  /** Project model by SQLMesh name (`sushi.orders`), or undefined. */
+  modelByName(name: string): ManifestModel | undefined;
+  /** Project model by quoted FQN (`"db"."sushi"."orders"`), or undefined. */
+  modelByFqn(fqn: string): ManifestModel | undefined;
+  /** External model by name or FQN, or undefined. */
+  externalModel(nameOrFqn: string): ManifestExternalModel | undefined;
+  /** Quoted FQN → SQLMesh name, for project models (SQLMesh's console reports FQNs). */
+  readonly fqnToName: ReadonlyMap<string, string>;
+  /** Every external model in the manifest. */
+  readonly externalModels: readonly ManifestExternalModel[];
+}
+
+/** Index a manifest by model name and FQN. */
+export function indexManifest(manifest: Manifest): ManifestIndex {
+  const byName = new Map(manifest.models.map((model) => [model.name, model]));
+  const byFqn = new Map(manifest.models.map((model) => [model.fqn, model]));
+  const externals = new Map<string, ManifestExternalModel>();
+  for (const model of manifest.external_models) {
+    externals.set(model.name, model);
+    externals.set(model.fqn, model);
+  }
+  return {
+    manifest,
+    modelByName: (name) => byName.get(name),
+    modelByFqn: (fqn) => byFqn.get(fqn),
+    externalModel: (nameOrFqn) => externals.get(nameOrFqn),
+    fqnToName: new Map(manifest.models.map((model) => [model.fqn, model.name])),
+    externalModels: manifest.external_models,
+  };
+}
+
+/** "models[3].audits[0].blocking (model staging.orders): expected boolean, received string". */
+function firstIssue(error: z.ZodError, raw: unknown): string {
+  const issue = error.issues[0];
+  if (!issue) return 'unknown problem';
+  const path = issue.path
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
+    .join('');
+  // A path like models[57] is useless to a person; name the model it points at.
+  const modelName = issue.path[0] === 'models' && typeof issue.path[1] === 'number' ? modelNameAt(raw, issue.path[1]) : null;
+  const where = (path || '(root)') + (modelName ? ` (model ${modelName})` : '');
+  return `${where}: ${issue.message}`;
+}
+
+function modelNameAt(raw: unknown, index: number): string | null {
+  const models = (raw as { models?: unknown } | null)?.models;
+  const model = Array.isArray(models) ? (models[index] as { name?: unknown } | undefined) : undefined;
+  return typeof model?.name === 'string' ? model.name : null;
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return (lines[lines.length - 1] ?? '').trim();
+}
