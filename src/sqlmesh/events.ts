@@ -36,6 +36,10 @@ export const RunStarted = z.looseObject({
   sqlmesh_version: z.string().nullable(),
   execution_time: z.string().nullable(),
   selected_models: z.array(z.string()).nullable(),
+  /** The gateway SQLMesh ran on (JSON console: the resolved one; text: the flag, if any). */
+  gateway: z.string().nullable().optional(),
+  /** Effective concurrent tasks (JSON console: what SQLMesh's Context uses; text: the override, if any). */
+  concurrent_tasks: z.number().int().nullable().optional(),
 });
 
 /** Evaluation begins: how many batches each model will run. */

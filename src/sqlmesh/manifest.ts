@@ -29,7 +29,6 @@ export interface GenerateManifestOptions {
 export async function generateManifest(options: GenerateManifestOptions): Promise<Manifest> {
   const project = resolve(options.project);
   const python = resolveSqlmeshPython(options.sqlmeshPython);
-  await checkSqlmeshPython(python);
 
   const args = ['-m', 'sqlmesh_pipes_console.manifest', '--project', project];
   if (options.gateway) args.push('--gateway', options.gateway);
@@ -45,10 +44,15 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
     cancelSignal: options.signal,
   });
   if (child.exitCode === 2) {
-    // The Python side already wrote one line naming the problem.
-    throw new UsageError(lastLine(child.stderr) || `manifest generation failed for ${project}`);
+    // The Python side already wrote one line naming the problem; the CLI adds its own prefix.
+    const line = lastLine(child.stderr).replace(/^sqlmesh-pipes manifest: /, '');
+    throw new UsageError(line || `manifest generation failed for ${project}`);
   }
+  if (child.isCanceled) throw new Error(`manifest generation for ${project} was cancelled`, { cause: child });
   if (child.failed) {
+    // Probe the python only now: on the happy path the probe would cost a second sqlmesh import.
+    // It throws the one-line UsageError for a missing python or one without sqlmesh.
+    await checkSqlmeshPython(python);
     const why = lastLine(child.stderr) || child.shortMessage;
     throw new Error(`sqlmesh-pipes manifest failed for ${project}: ${why}`, { cause: child });
   }

@@ -1,1 +1,50 @@
-"""sqlmesh-pipes, Dagster side: SQLMesh models as Dagster assets. Never imports sqlmesh."""
+"""sqlmesh-pipes, Dagster side: SQLMesh models as Dagster assets. Never imports sqlmesh.
+
+The same names as dg-sqlmesh::
+
+    from sqlmesh_pipes import (
+        sqlmesh_definitions_factory, sqlmesh_assets_factory, sqlmesh_adaptive_schedule_factory,
+        SQLMeshResource, SQLMeshTranslator,
+    )
+"""
+
+from .asset_decorator import SQLMESH_RESOURCE_KEY, sqlmesh_assets_factory
+from .definitions import sqlmesh_definitions_factory
+from .errors import (
+    SQLMeshPipesDefinitionError,
+    SQLMeshPipesError,
+    SQLMeshPipesExecutorError,
+    SQLMeshPipesManifestError,
+)
+from .manifest import (
+    Manifest,
+    ManifestAudit,
+    ManifestColumn,
+    ManifestExternalModel,
+    ManifestModel,
+    load_manifest,
+)
+from .resource import SQLMeshResource
+from .schedule import sqlmesh_adaptive_schedule_factory
+from .translator import SQLMeshTranslationContext, SQLMeshTranslator, SQLMeshTranslatorSettings
+
+__all__ = [
+    "SQLMESH_RESOURCE_KEY",
+    "Manifest",
+    "ManifestAudit",
+    "ManifestColumn",
+    "ManifestExternalModel",
+    "ManifestModel",
+    "SQLMeshPipesDefinitionError",
+    "SQLMeshPipesError",
+    "SQLMeshPipesExecutorError",
+    "SQLMeshPipesManifestError",
+    "SQLMeshResource",
+    "SQLMeshTranslationContext",
+    "SQLMeshTranslator",
+    "SQLMeshTranslatorSettings",
+    "load_manifest",
+    "sqlmesh_adaptive_schedule_factory",
+    "sqlmesh_assets_factory",
+    "sqlmesh_definitions_factory",
+]

@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 import typing as t
 from pathlib import Path
@@ -34,7 +35,7 @@ class _ArgumentParser(argparse.ArgumentParser):
 
 
 def main(argv: list[str]) -> int:
-    """Entry point: parse argv (with or without a leading "manifest"), write the manifest, return the exit code."""
+    """Parse argv (a leading "manifest" is allowed), write the manifest, return the exit code."""
     if argv and argv[0] == "manifest":
         argv = argv[1:]
     try:
@@ -52,17 +53,22 @@ def load_manifest(project: Path, gateway: str | None = None) -> dict[str, t.Any]
     project = project.resolve()
     if not project.is_dir():
         raise _UsageError(f"project directory not found: {project}")
-    if not any((project / name).exists() for name in ("config.yaml", "config.yml", "config.py")):
-        raise _UsageError(f"no SQLMesh config (config.yaml, config.yml or config.py) in {project}")
 
     # Offline by default: a manifest build must never phone home.
     os.environ.setdefault("SQLMESH__DISABLE_ANONYMIZED_ANALYTICS", "1")
 
+    from sqlglot.errors import SqlglotError
     from sqlmesh import Context
+    from sqlmesh.core.config.common import ALL_CONFIG_FILENAMES
     from sqlmesh.core.console import set_console
     from sqlmesh.utils.errors import SQLMeshError
 
     from sqlmesh_pipes_console.manifest_build import build_manifest
+
+    # SQLMesh's own message for this points at `sqlmesh -p`, which is not our CLI.
+    project_files = (*ALL_CONFIG_FILENAMES, "dbt_project.yml")
+    if not any((project / name).exists() for name in project_files):
+        raise _UsageError(f"no SQLMesh project in {project} (none of: {', '.join(project_files)})")
 
     set_console(_stderr_console())
     try:
@@ -70,8 +76,9 @@ def load_manifest(project: Path, gateway: str | None = None) -> dict[str, t.Any]
         with contextlib.redirect_stdout(sys.stderr):
             context = Context(paths=[str(project)], gateway=gateway, load_state=False)
             return build_manifest(context, project)
-    except SQLMeshError as error:
-        # ConfigError (bad gateway, unparsable model, missing file) and friends: the user's to fix.
+    except (SQLMeshError, SqlglotError) as error:
+        # ConfigError (bad gateway, unparsable model, missing file), and the SchemaError SQLMesh
+        # wraps model validation errors in (e.g. a cron faster than 5 minutes): the user's to fix.
         raise _UsageError(_one_line(error)) from error
 
 
@@ -100,8 +107,12 @@ def _write(manifest: dict[str, t.Any], out: str | None) -> None:
         raise _UsageError(f"cannot write {path}: {error.strerror or error}") from error
 
 
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split())
+    # SQLMesh underlines the bad token of a parse error with ANSI codes; a log line wants none.
+    text = " ".join(_ANSI_ESCAPE.sub("", str(error)).split())
     return text or type(error).__name__
 
 
@@ -111,7 +122,9 @@ def _stderr_console() -> t.Any:
     class StderrWarningsConsole(NoopConsole):
         """Silent except for warnings and errors, which go to stderr (stdout may carry the JSON)."""
 
-        def log_warning(self, short_message: str, long_message: str | None = None, *args: t.Any, **kwargs: t.Any) -> None:
+        def log_warning(
+            self, short_message: str, long_message: str | None = None, *args: t.Any, **kwargs: t.Any
+        ) -> None:
             sys.stderr.write(f"warning: {short_message.strip()}\n")
 
         def log_error(self, message: str, *args: t.Any, **kwargs: t.Any) -> None:

@@ -1,0 +1,91 @@
+"""``sqlmesh_assets_factory``: every SQLMesh model as an asset of ONE subsettable multi-asset.
+
+One multi-asset means one step, so one ``sqlmesh run`` per Dagster run whatever the selection;
+``can_subset=True`` lets Dagster select any models and checks (including checks only, and the
+subset a re-execution from failure picks) and the executor runs exactly that selection.
+"""
+
+# No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetsDefinition, RetryPolicy, multi_asset
+
+from . import errors
+from .resource import SQLMeshResource
+from .specs import SQLMeshSpecs, build_sqlmesh_specs
+from .validation import validate_factory_args
+
+SQLMESH_RESOURCE_KEY = "sqlmesh"
+"""The resource key the assets require; bind a ``SQLMeshResource`` under it in ``Definitions``."""
+
+
+def sqlmesh_specs_for(sqlmesh_resource: SQLMeshResource, *, group_name: str | None = None) -> SQLMeshSpecs:
+    """Load the resource's manifest and build the specs with the resource's translator."""
+    manifest = sqlmesh_resource.get_manifest()
+    if not manifest.models:
+        raise errors.SQLMeshPipesDefinitionError(errors.NO_MODELS.format(manifest_path=manifest.path))
+    return build_sqlmesh_specs(manifest, sqlmesh_resource.translator, group_name=group_name)
+
+
+def sqlmesh_assets_factory(
+    *,
+    sqlmesh_resource: SQLMeshResource,
+    name: str = "sqlmesh_assets",
+    group_name: str | None = None,
+    op_tags: Mapping[str, Any] | None = None,
+    retry_policy: RetryPolicy | None = None,
+    pool: str | None = None,
+) -> AssetsDefinition:
+    """All SQLMesh models of ``sqlmesh_resource``'s project as one subsettable multi-asset.
+
+    Args:
+        sqlmesh_resource: Where the project and its manifest are, and the translator
+            (``SQLMeshResource(translator=...)``). Bind the same resource under the key
+            ``"sqlmesh"`` in your ``Definitions``; the run uses the bound one.
+        name: Name of the multi-asset's op.
+        group_name: Group for models without a ``dagster:group_name:`` tag (priority: tag >
+            this argument > the translator's default, the model's schema).
+        op_tags: Tags of the op (e.g. ``{"dagster/concurrency_key": "sqlmesh"}``).
+        retry_policy: Retry policy of the step (a SQLMesh failure raises a retriable Failure).
+        pool: Dagster concurrency pool of the step, e.g. to allow one SQLMesh run at a time.
+
+    Returns:
+        An ``AssetsDefinition`` with one asset per model and one check per audit use.
+    """
+    validate_factory_args(
+        "sqlmesh_assets_factory",
+        sqlmesh_resource=sqlmesh_resource,
+        name=name,
+        group_name=group_name,
+        op_tags=op_tags,
+        retry_policy=retry_policy,
+    )
+    specs = sqlmesh_specs_for(sqlmesh_resource, group_name=group_name)
+
+    @multi_asset(
+        name=name,
+        specs=list(specs.asset_specs),
+        check_specs=list(specs.check_specs),
+        can_subset=True,
+        op_tags=op_tags,
+        retry_policy=retry_policy,
+        pool=pool,
+        required_resource_keys={SQLMESH_RESOURCE_KEY},
+        description=f"SQLMesh project {sqlmesh_resource.project_dir}: one `sqlmesh run` for the selection.",
+    )
+    def _sqlmesh_assets(context: AssetExecutionContext):
+        sqlmesh = getattr(context.resources, SQLMESH_RESOURCE_KEY)
+        if not isinstance(sqlmesh, SQLMeshResource):
+            raise errors.SQLMeshPipesDefinitionError(
+                errors.BAD_ARGUMENT_TYPE.format(
+                    function=name,
+                    argument=f"resource {SQLMESH_RESOURCE_KEY!r}",
+                    expected="a SQLMeshResource",
+                    value=sqlmesh,
+                    type_name=type(sqlmesh).__name__,
+                )
+            )
+        yield from sqlmesh.run(context)
+
+    return _sqlmesh_assets

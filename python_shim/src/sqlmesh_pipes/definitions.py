@@ -1,0 +1,88 @@
+"""``sqlmesh_definitions_factory``: resource, assets, job and (optionally) schedule in one call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import DefaultScheduleStatus, Definitions, RetryPolicy, define_asset_job
+
+from .asset_decorator import SQLMESH_RESOURCE_KEY, sqlmesh_assets_factory
+from .resource import SQLMeshResource
+from .schedule import sqlmesh_adaptive_schedule_factory
+from .translator import SQLMeshTranslator
+
+
+def sqlmesh_definitions_factory(
+    *,
+    project_dir: str,
+    gateway: str | None = None,
+    environment: str = "prod",
+    translator: SQLMeshTranslator | None = None,
+    concurrency_limit: int | None = None,
+    name: str = "sqlmesh_assets",
+    group_name: str | None = None,
+    op_tags: Mapping[str, Any] | None = None,
+    retry_policy: RetryPolicy | None = None,
+    ignore_cron: bool = False,
+    enable_schedule: bool = False,
+    schedule_name: str = "sqlmesh_adaptive_schedule",
+    job_name: str = "sqlmesh_job",
+    schedule_default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED,
+    sqlmesh_python: str | None = None,
+    manifest_path: str | None = None,
+    regenerate_manifest: bool = False,
+    executor_path: str | None = None,
+    node_executable: str = "node",
+    pool: str | None = None,
+) -> Definitions:
+    """Everything for one SQLMesh project: ``SQLMeshResource`` (key ``"sqlmesh"``), the assets,
+    a job of all models and, with ``enable_schedule=True``, the adaptive schedule.
+
+    Validated when the code location loads: every external dependency must map to an asset key
+    through ``translator.get_external_asset_key`` (the error names the model, the dependency and
+    the fix), asset keys must be unique, and arguments must be well-formed.
+
+    The schedule is off by default because computing its cron runs the Node executor at load
+    time; with ``enable_schedule=True`` it is created STOPPED unless ``schedule_default_status``
+    says otherwise.
+    """
+    resource = SQLMeshResource(
+        project_dir=project_dir,
+        gateway=gateway,
+        environment=environment,
+        concurrency_limit=concurrency_limit,
+        ignore_cron=ignore_cron,
+        sqlmesh_python=sqlmesh_python,
+        manifest_path=manifest_path,
+        regenerate_manifest=regenerate_manifest,
+        executor_path=executor_path,
+        node_executable=node_executable,
+        translator=translator,
+    )
+    assets = sqlmesh_assets_factory(
+        sqlmesh_resource=resource,
+        name=name,
+        group_name=group_name,
+        op_tags=op_tags,
+        retry_policy=retry_policy,
+        pool=pool,
+    )
+    schedules = []
+    if enable_schedule:
+        schedule_def, job = sqlmesh_adaptive_schedule_factory(
+            sqlmesh_resource=resource,
+            name=schedule_name,
+            job_name=job_name,
+            default_status=schedule_default_status,
+            asset_selection=[assets],
+        )
+        schedules.append(schedule_def)
+    else:
+        job = define_asset_job(name=job_name, selection=[assets])
+    return Definitions(
+        assets=[assets],
+        jobs=[job],
+        schedules=schedules,
+        resources={SQLMESH_RESOURCE_KEY: resource},
+    )

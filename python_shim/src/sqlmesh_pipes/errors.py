@@ -1,0 +1,141 @@
+"""Error types and every user-facing error message of the Dagster side, in one place.
+
+Each message names the problem, the offending value and the fix. Templates use ``str.format``
+fields; keep them one logical sentence plus a fix so they read well in the Dagster UI.
+"""
+
+from __future__ import annotations
+
+from dagster import DagsterInvalidDefinitionError
+
+
+class SQLMeshPipesError(Exception):
+    """Base class of every error raised by ``sqlmesh_pipes``."""
+
+
+class SQLMeshPipesDefinitionError(SQLMeshPipesError, DagsterInvalidDefinitionError):
+    """A mistake found while building definitions (bad argument, bad manifest, bad mapping)."""
+
+
+class SQLMeshPipesManifestError(SQLMeshPipesDefinitionError):
+    """The manifest file is missing, unreadable, of another version, or not shaped as expected."""
+
+
+class SQLMeshPipesExecutorError(SQLMeshPipesError):
+    """The Node executor (``sqlmesh-pipes``) could not be found or a command of it failed."""
+
+
+# --- manifest -------------------------------------------------------------------------------------
+REGENERATE_HINT = (
+    "generate it with `node {executor} manifest --project {project_dir} --out {manifest_path}` "
+    "(or set SQLMESH_PIPES_REGENERATE_MANIFEST=1 / SQLMeshResource(regenerate_manifest=True) "
+    "in development)"
+)
+MANIFEST_NOT_FOUND = "SQLMesh manifest not found at {manifest_path}: {hint}."
+MANIFEST_NOT_JSON = "SQLMesh manifest {manifest_path} is not valid JSON ({error}): {hint}."
+MANIFEST_VERSION_MISMATCH = (
+    "SQLMesh manifest {manifest_path} has manifest_version {found!r} but this sqlmesh_pipes reads "
+    "version {expected}: regenerate it with the sqlmesh-pipes executor of the same release ({hint})."
+)
+MANIFEST_SHAPE = "SQLMesh manifest {manifest_path} is invalid at {where}: {problem}. {hint}."
+MANIFEST_DUPLICATE_MODEL = (
+    "SQLMesh manifest {manifest_path} lists model {name!r} twice: regenerate the manifest."
+)
+
+# --- translation / specs --------------------------------------------------------------------------
+DUPLICATE_ASSET_KEY = (
+    "SQLMesh models {first!r} and {second!r} both map to asset key {key}: make "
+    "SQLMeshTranslator.get_asset_key return a distinct key for each model."
+)
+EXTERNAL_KEY_NOT_MAPPED = (
+    "SQLMesh model {model!r} depends on external table {dep} but "
+    "SQLMeshTranslator.get_external_asset_key returned {value!r} instead of an AssetKey: "
+    "override get_external_asset_key in your translator to map it to the asset that produces it."
+)
+EXTERNAL_KEY_FAILED = (
+    "SQLMesh model {model!r} depends on external table {dep} and "
+    "SQLMeshTranslator.get_external_asset_key raised {error}: fix get_external_asset_key so it "
+    "maps every external table (see the manifest's external_models) to an AssetKey."
+)
+EXTERNAL_KEY_IS_MODEL = (
+    "SQLMesh model {model!r} depends on external table {dep}, which "
+    "SQLMeshTranslator.get_external_asset_key maps to {key}, the key of SQLMesh model "
+    "{other!r}: external tables must map to assets outside the SQLMesh project."
+)
+BAD_TRANSLATOR_RESULT = (
+    "SQLMeshTranslator.{method} returned {value!r} for SQLMesh model {model!r}: expected {expected}."
+)
+INVALID_GROUP_NAME = (
+    "Invalid group name {value!r} for SQLMesh model {model!r} (from {source}): a group name is "
+    "letters, digits and '_' (segments may be joined by '/'); fix {fix}."
+)
+INVALID_OWNER = (
+    "Invalid owner {value!r} for SQLMesh model {model!r}: Dagster owners are e-mail addresses or "
+    "'team:<name>'; fix the model's owner or override SQLMeshTranslator.get_owners."
+)
+
+# --- factory arguments ----------------------------------------------------------------------------
+INVALID_NAME = (
+    "Invalid {what} {value!r}: use letters, digits and '_' only (Dagster names match ^[A-Za-z0-9_]+$)."
+)
+INVALID_FACTORY_GROUP_NAME = (
+    "Invalid group_name {value!r}: a group name is letters, digits and '_' (segments may be joined by '/')."
+)
+BAD_ARGUMENT_TYPE = "{function}: {argument} must be {expected}, got {value!r} ({type_name})."
+RESERVED_OP_TAG = (
+    "{function}: op_tags may not carry {tag!r}: the 'sqlmesh_pipes/' namespace is reserved. To choose "
+    "which models run, select their assets (UI, job selection); run options belong on SQLMeshResource."
+)
+NO_MODELS = (
+    "SQLMesh manifest {manifest_path} has no models: nothing to define. Check project_dir and "
+    "regenerate the manifest."
+)
+
+# --- resource -------------------------------------------------------------------------------------
+EMPTY_FIELD = "SQLMeshResource.{field} must not be empty: {fix}."
+INVALID_ENVIRONMENT = (
+    "SQLMeshResource.environment {value!r} is not a SQLMesh environment name: use letters, digits "
+    "and '_' (e.g. 'prod', 'dev')."
+)
+INVALID_CONCURRENCY_LIMIT = (
+    "SQLMeshResource.concurrency_limit must be a positive integer (SQLMesh concurrent_tasks) or "
+    "None for the gateway's own setting, got {value!r}."
+)
+PROJECT_DIR_MISSING = (
+    "SQLMeshResource.project_dir {project_dir} is not a directory: point it at the SQLMesh project "
+    "(the folder with config.yaml or config.py)."
+)
+EXECUTOR_NOT_FOUND = (
+    "sqlmesh-pipes executor not found at {path}: build it with `npm run build` in the sqlmesh-pipes "
+    "checkout, or set SQLMeshResource(executor_path=...) or the SQLMESH_PIPES_EXECUTOR environment "
+    "variable to its dist/cli.js."
+)
+NODE_NOT_FOUND = (
+    "Node executable {node!r} not found: install Node >= 20 or set SQLMeshResource(node_executable=...) "
+    "to its path."
+)
+EXECUTOR_COMMAND_FAILED = "`{command}` failed (exit {code}): {message}"
+EXECUTOR_BAD_OUTPUT = "`{command}` printed {output!r}, not the expected JSON ({error})."
+
+# --- run ------------------------------------------------------------------------------------------
+RUN_FAILED = "SQLMesh run failed for {count} model(s): {models}.\n\n{error}"
+RUN_NO_SUMMARY = (
+    "The sqlmesh-pipes executor exited without its run summary, so the outcome of the SQLMesh run is "
+    "unknown: check the step's stdout/stderr and that the executor version matches sqlmesh_pipes."
+)
+RUN_PROCESS_FAILED = (
+    "The sqlmesh-pipes executor exited with code {code} ({meaning}); nothing it reported could be "
+    "recorded. Its one-line error is in the step's stderr (compute logs)."
+)
+EXIT_CODE_MEANINGS = {
+    1: "a model or blocking audit failed",
+    2: "usage or configuration error",
+    130: "interrupted by SIGINT",
+    143: "terminated by SIGTERM",
+}
+
+# --- schedule -------------------------------------------------------------------------------------
+SCHEDULE_SKIP_IN_PROGRESS = (
+    "Run {run_id} of job {job_name} is still {status}: skipping this tick so that two "
+    "`sqlmesh run`s never overlap (SQLMesh decides at the next tick what is due)."
+)

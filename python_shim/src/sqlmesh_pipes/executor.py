@@ -1,0 +1,118 @@
+"""Locating the Node executor (``sqlmesh-pipes``) and running its short commands.
+
+``run`` goes through Dagster Pipes (see ``resource.py``); ``schedule`` and ``manifest`` are plain
+subprocesses used at definition time, handled here. A failing command's last stderr line (the
+CLI prints one line per usage error) becomes the exception message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import errors
+
+EXECUTOR_ENV_VAR = "SQLMESH_PIPES_EXECUTOR"
+"""Overrides the default executor path (this checkout's ``dist/cli.js``)."""
+
+# python_shim/src/sqlmesh_pipes/executor.py → the repository (npm package) root.
+PACKAGE_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_EXECUTOR_PATH = PACKAGE_ROOT / "dist" / "cli.js"
+
+SHORT_COMMAND_TIMEOUT_SECONDS = 120.0
+"""``schedule`` is instant; ``manifest`` loads the SQLMesh project (can take a while)."""
+
+
+def resolve_executor_path(explicit: str | None) -> str:
+    """``explicit`` (the resource's ``executor_path``) > ``$SQLMESH_PIPES_EXECUTOR`` > ``dist/cli.js``."""
+    return explicit or os.environ.get(EXECUTOR_ENV_VAR) or str(DEFAULT_EXECUTOR_PATH)
+
+
+def check_executor(node: str, executor: str) -> None:
+    if not Path(executor).is_file():
+        raise errors.SQLMeshPipesExecutorError(errors.EXECUTOR_NOT_FOUND.format(path=executor))
+
+
+def run_short_command(argv: Sequence[str], *, timeout: float = SHORT_COMMAND_TIMEOUT_SECONDS) -> str:
+    """Run ``argv`` (a whole executor command), return its stdout, or raise with its error line."""
+    check_executor(argv[0], argv[1])
+    shown = " ".join(argv)
+    try:
+        proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout, check=False)
+    except FileNotFoundError:
+        raise errors.SQLMeshPipesExecutorError(errors.NODE_NOT_FOUND.format(node=argv[0])) from None
+    except subprocess.TimeoutExpired:
+        raise errors.SQLMeshPipesExecutorError(
+            errors.EXECUTOR_COMMAND_FAILED.format(
+                command=shown, code="timeout", message=f"no answer in {timeout:.0f} s"
+            )
+        ) from None
+    if proc.returncode != 0:
+        lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
+        message = lines[-1] if lines else (proc.stdout.strip().splitlines() or ["(no output)"])[-1]
+        raise errors.SQLMeshPipesExecutorError(
+            errors.EXECUTOR_COMMAND_FAILED.format(command=shown, code=proc.returncode, message=message)
+        )
+    return proc.stdout
+
+
+@dataclass(frozen=True)
+class AdaptiveCron:
+    """The answer of ``sqlmesh-pipes schedule``."""
+
+    cron: str
+    interval_seconds: int
+    crons: tuple[str, ...]
+
+
+def parse_schedule_output(stdout: str, *, command: str) -> AdaptiveCron:
+    """Parse ``{"cron": "...", "interval_seconds": N, "crons": [...]}`` (extra keys ignored)."""
+    try:
+        data = json.loads(stdout)
+        cron = data["cron"]
+        interval = data["interval_seconds"]
+        crons = data["crons"]
+        if not (
+            isinstance(cron, str)
+            and len(cron.split()) == 5
+            and isinstance(interval, (int, float))
+            and isinstance(crons, list)
+        ):
+            raise ValueError("expected cron (5 fields), interval_seconds (number), crons (list)")
+    except (ValueError, KeyError, TypeError) as e:
+        raise errors.SQLMeshPipesExecutorError(
+            errors.EXECUTOR_BAD_OUTPUT.format(command=command, output=stdout[:200], error=e)
+        ) from None
+    return AdaptiveCron(cron=cron, interval_seconds=int(interval), crons=tuple(str(c) for c in crons))
+
+
+def adaptive_cron(*, node: str, executor: str, manifest_path: str, ignore_cron: bool) -> AdaptiveCron:
+    """The schedule's cron, from ``sqlmesh-pipes schedule --manifest FILE [--ignore-cron]``."""
+    argv = [node, executor, "schedule", "--manifest", manifest_path]
+    if ignore_cron:
+        argv.append("--ignore-cron")
+    return parse_schedule_output(run_short_command(argv), command=" ".join(argv))
+
+
+def generate_manifest(
+    *,
+    node: str,
+    executor: str,
+    project_dir: str,
+    out: str,
+    gateway: str | None,
+    sqlmesh_python: str | None,
+) -> None:
+    """Write the manifest with ``sqlmesh-pipes manifest`` (needs the SQLMesh env)."""
+    argv = [node, executor, "manifest", "--project", project_dir]
+    if gateway:
+        argv += ["--gateway", gateway]
+    if sqlmesh_python:
+        argv += ["--sqlmesh-python", sqlmesh_python]
+    argv += ["--out", out]
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    run_short_command(argv, timeout=600.0)

@@ -1,0 +1,143 @@
+"""``sqlmesh_adaptive_schedule_factory``: one schedule that ticks whenever any model can be due.
+
+The cron comes from the Node executor (``sqlmesh-pipes schedule``), which knows SQLMesh's cron
+rules; SQLMesh itself decides at each tick what is due. A tick is skipped while a run of the
+job is queued or in progress, so two ``sqlmesh run``s never overlap. This only asks the
+instance for runs (any run coordinator and launcher work).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from dagster import (
+    AssetSelection,
+    DagsterInstance,
+    DagsterRunStatus,
+    DefaultScheduleStatus,
+    JobDefinition,
+    RunRequest,
+    RunsFilter,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    SkipReason,
+    define_asset_job,
+    schedule,
+)
+from dagster._core.definitions.unresolved_asset_job_definition import (  # not exported by `dagster`
+    UnresolvedAssetJobDefinition,
+)
+
+from . import errors, executor
+from .asset_decorator import sqlmesh_specs_for
+from .resource import SQLMeshResource
+from .validation import type_error, validate_name
+
+BLOCKING_RUN_STATUSES: tuple[DagsterRunStatus, ...] = tuple(
+    status
+    for status in DagsterRunStatus
+    if status.name in {"QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING", "SUSPENDED"}
+)
+"""A run in any of these will still run (or is running) ``sqlmesh run``: the tick waits."""
+
+_SCHEDULE_CACHE: dict[tuple[str, str, str, bool, int], executor.AdaptiveCron] = {}
+
+
+def blocking_run(instance: DagsterInstance, job_name: str) -> tuple[str, str] | None:
+    """``(run_id, status)`` of a queued or in-progress run of ``job_name``, or None."""
+    records = instance.get_run_records(
+        filters=RunsFilter(job_name=job_name, statuses=list(BLOCKING_RUN_STATUSES)), limit=1
+    )
+    if not records:
+        return None
+    run = records[0].dagster_run
+    return run.run_id, run.status.value
+
+
+def adaptive_cron_for(sqlmesh_resource: SQLMeshResource) -> executor.AdaptiveCron:
+    """Ask the executor for the project's schedule (cached per manifest version)."""
+    manifest = sqlmesh_resource.get_manifest()  # regenerates first in development mode
+    path = manifest.path or sqlmesh_resource.resolved_manifest_path
+    node = sqlmesh_resource.node_executable
+    cli = sqlmesh_resource.resolved_executor_path
+    key = (path, node, cli, sqlmesh_resource.ignore_cron, os.stat(path).st_mtime_ns)
+    cached = _SCHEDULE_CACHE.get(key)
+    if cached is None:
+        cached = executor.adaptive_cron(
+            node=node, executor=cli, manifest_path=path, ignore_cron=sqlmesh_resource.ignore_cron
+        )
+        _SCHEDULE_CACHE[key] = cached
+    return cached
+
+
+def sqlmesh_adaptive_schedule_factory(
+    *,
+    sqlmesh_resource: SQLMeshResource,
+    name: str = "sqlmesh_adaptive_schedule",
+    job_name: str = "sqlmesh_job",
+    cron_schedule: str | None = None,
+    default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED,
+    asset_selection: AssetSelection | Sequence[object] | None = None,
+) -> tuple[ScheduleDefinition, UnresolvedAssetJobDefinition | JobDefinition]:
+    """A schedule (and its job) that runs every SQLMesh model whenever any can be due.
+
+    Args:
+        sqlmesh_resource: The project; its manifest and translator give the job's asset keys.
+        name: Schedule name.
+        job_name: Name of the asset job the schedule launches (all models and their checks).
+        cron_schedule: Override the cron computed by ``sqlmesh-pipes schedule`` (UTC, like
+            SQLMesh crons).
+        default_status: STOPPED by default: turn it on in the UI (or pass RUNNING).
+        asset_selection: Override the job's selection (default: every model of the manifest,
+            keyed by the resource's translator, with their checks).
+
+    Returns:
+        ``(schedule, job)``.
+    """
+    function = "sqlmesh_adaptive_schedule_factory"
+    if not isinstance(sqlmesh_resource, SQLMeshResource):
+        raise type_error(function, "sqlmesh_resource", "a SQLMeshResource", sqlmesh_resource)
+    validate_name("schedule name", name)
+    validate_name("job_name", job_name)
+
+    if asset_selection is None:
+        specs = sqlmesh_specs_for(sqlmesh_resource)
+        asset_selection = AssetSelection.assets(*(spec.key for spec in specs.asset_specs))
+    job = define_asset_job(
+        name=job_name,
+        selection=asset_selection,
+        description="Every SQLMesh model: one `sqlmesh run`; SQLMesh decides what is due.",
+    )
+
+    if cron_schedule is None:
+        adaptive = adaptive_cron_for(sqlmesh_resource)
+        cron_schedule = adaptive.cron
+        description = (
+            f"Adaptive SQLMesh schedule: {adaptive.cron} (every {adaptive.interval_seconds} s at most) "
+            f"covers the model crons {', '.join(adaptive.crons)}. "
+            f"Skips a tick while a run of {job_name} is queued or running."
+        )
+    else:
+        description = (
+            f"SQLMesh schedule {cron_schedule}. Skips a tick while a run of {job_name} is queued or running."
+        )
+
+    @schedule(
+        name=name,
+        cron_schedule=cron_schedule,
+        job=job,
+        execution_timezone="UTC",
+        default_status=default_status,
+        description=description,
+    )
+    def _sqlmesh_schedule(context: ScheduleEvaluationContext):
+        blocking = blocking_run(context.instance, job_name)
+        if blocking is not None:
+            run_id, status = blocking
+            return SkipReason(
+                errors.SCHEDULE_SKIP_IN_PROGRESS.format(run_id=run_id, job_name=job_name, status=status)
+            )
+        return RunRequest()
+
+    return _sqlmesh_schedule, job

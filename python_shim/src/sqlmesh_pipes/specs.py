@@ -1,0 +1,213 @@
+"""Build the AssetSpecs and AssetCheckSpecs of a SQLMesh project from its manifest.
+
+Every attribute comes from the translator; this module only combines, validates (with error
+messages that name the model and the fix) and adds the reserved ``sqlmesh_pipes/...`` metadata
+that maps each asset key and check back to its model and audit at run time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dagster import AssetCheckKey, AssetCheckSpec, AssetKey, AssetSpec
+
+from . import errors
+from .manifest import Manifest, ManifestModel
+from .translator import METADATA_PREFIX, SQLMeshTranslationContext, SQLMeshTranslator
+
+MODEL_NAME_METADATA_KEY = f"{METADATA_PREFIX}model_name"
+"""On every asset and check spec: the SQLMesh model name (reserved, set after the translator)."""
+AUDIT_NAME_METADATA_KEY = f"{METADATA_PREFIX}audit_name"
+AUDIT_INDEX_METADATA_KEY = f"{METADATA_PREFIX}audit_index"
+"""On every check spec: which audit use of the model (index into the manifest's ``audits``)."""
+
+_VALID_GROUP_NAME = re.compile(r"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*$")
+_VALID_CHECK_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,7}\b")
+
+
+@dataclass(frozen=True)
+class SelectedCheckRef:
+    """The audit use behind one asset check (``SelectedCheck`` in src/extras.ts, minus keys)."""
+
+    model: str
+    audit: str
+    audit_index: int
+
+
+@dataclass(frozen=True)
+class SQLMeshSpecs:
+    asset_specs: tuple[AssetSpec, ...]
+    check_specs: tuple[AssetCheckSpec, ...]
+    model_by_key: Mapping[AssetKey, str]
+    check_by_key: Mapping[AssetCheckKey, SelectedCheckRef]
+    external_keys: Mapping[str, AssetKey]
+    """External FQN → the asset key it was mapped to."""
+
+
+def _asset_key(translator: SQLMeshTranslator, model: ManifestModel) -> AssetKey:
+    key = translator.get_asset_key(model)
+    if not isinstance(key, AssetKey):
+        raise errors.SQLMeshPipesDefinitionError(
+            errors.BAD_TRANSLATOR_RESULT.format(
+                method="get_asset_key", value=key, model=model.name, expected="an AssetKey"
+            )
+        )
+    return key
+
+
+def _external_key(translator: SQLMeshTranslator, model: ManifestModel, dep: str) -> AssetKey:
+    try:
+        key = translator.get_external_asset_key(dep)
+    except Exception as e:  # a user hook: report which model and dep it failed on
+        raise errors.SQLMeshPipesDefinitionError(
+            errors.EXTERNAL_KEY_FAILED.format(model=model.name, dep=dep, error=f"{type(e).__name__}: {e}")
+        ) from e
+    if not isinstance(key, AssetKey):
+        raise errors.SQLMeshPipesDefinitionError(
+            errors.EXTERNAL_KEY_NOT_MAPPED.format(model=model.name, dep=dep, value=key)
+        )
+    return key
+
+
+def _group_name(
+    translator: SQLMeshTranslator, context: SQLMeshTranslationContext, model: ManifestModel
+) -> str | None:
+    group = translator.get_group_name(context, model)
+    if group is not None and not (isinstance(group, str) and _VALID_GROUP_NAME.match(group)):
+        from_tag = any(tag.startswith("dagster:group_name:") for tag in model.tags)
+        source, fix = (
+            ("tag dagster:group_name", "the model's tag")
+            if from_tag
+            else ("SQLMeshTranslator.get_group_name", "get_group_name or the factory's group_name")
+        )
+        raise errors.SQLMeshPipesDefinitionError(
+            errors.INVALID_GROUP_NAME.format(value=group, model=model.name, source=source, fix=fix)
+        )
+    return group
+
+
+def _owners(translator: SQLMeshTranslator, model: ManifestModel) -> list[str]:
+    owners = list(translator.get_owners(model))
+    for owner in owners:
+        if not (
+            isinstance(owner, str)
+            and (_EMAIL.fullmatch(owner) or (owner.startswith("team:") and len(owner) > 5))
+        ):
+            raise errors.SQLMeshPipesDefinitionError(
+                errors.INVALID_OWNER.format(value=owner, model=model.name)
+            )
+    return owners
+
+
+def build_sqlmesh_specs(
+    manifest: Manifest, translator: SQLMeshTranslator, *, group_name: str | None = None
+) -> SQLMeshSpecs:
+    """One ``AssetSpec`` per model and one ``AssetCheckSpec`` per audit use (if enabled).
+
+    Raises ``SQLMeshPipesDefinitionError`` when two models share a key, when an external
+    dependency does not map to an ``AssetKey`` (or maps onto a model's key), or when a hook
+    returns a value Dagster would reject.
+    """
+    context = SQLMeshTranslationContext(manifest=manifest, group_name=group_name)
+    settings = translator.settings
+
+    key_by_fqn: dict[str, AssetKey] = {}
+    model_by_key: dict[AssetKey, str] = {}
+    for model in manifest.models:
+        key = _asset_key(translator, model)
+        if key in model_by_key:
+            raise errors.SQLMeshPipesDefinitionError(
+                errors.DUPLICATE_ASSET_KEY.format(
+                    first=model_by_key[key], second=model.name, key=key.to_user_string()
+                )
+            )
+        key_by_fqn[model.fqn] = key
+        model_by_key[key] = model.name
+
+    external_keys: dict[str, AssetKey] = {}
+    asset_specs: list[AssetSpec] = []
+    check_specs: list[AssetCheckSpec] = []
+    check_by_key: dict[AssetCheckKey, SelectedCheckRef] = {}
+
+    for model in manifest.models:
+        key = key_by_fqn[model.fqn]
+        deps: dict[AssetKey, None] = {}
+        for dep in model.depends_on:
+            if dep == model.fqn:
+                continue  # self-referencing incremental models
+            dep_key = key_by_fqn.get(dep)
+            if dep_key is None:
+                dep_key = external_keys.get(dep)
+                if dep_key is None:
+                    dep_key = _external_key(translator, model, dep)
+                    if dep_key in model_by_key:
+                        raise errors.SQLMeshPipesDefinitionError(
+                            errors.EXTERNAL_KEY_IS_MODEL.format(
+                                model=model.name,
+                                dep=dep,
+                                key=dep_key.to_user_string(),
+                                other=model_by_key[dep_key],
+                            )
+                        )
+                    external_keys[dep] = dep_key
+            deps[dep_key] = None
+
+        metadata = dict(translator.get_metadata(model, settings.metadata_keys))
+        metadata[MODEL_NAME_METADATA_KEY] = model.name
+        tags = translator.get_tags(context, model)
+        asset_specs.append(
+            AssetSpec(
+                key=key,
+                deps=list(deps),
+                description=translator.get_description(model),
+                metadata=metadata,
+                skippable=True,
+                group_name=_group_name(translator, context, model),
+                code_version=translator.get_code_version(model),
+                automation_condition=translator.get_automation_condition(model),
+                owners=_owners(translator, model),
+                tags=dict(tags) if tags else None,
+                kinds=translator.get_kinds(model),
+            )
+        )
+
+        if not settings.enable_asset_checks:
+            continue
+        names: set[str] = set()
+        for index, audit in enumerate(model.audits):
+            name = translator.get_check_name(model, index)
+            if not isinstance(name, str) or not _VALID_CHECK_NAME.match(name) or name in names:
+                problem = "a name used twice on the model" if name in names else "an invalid name"
+                raise errors.SQLMeshPipesDefinitionError(
+                    errors.BAD_TRANSLATOR_RESULT.format(
+                        method="get_check_name",
+                        value=name,
+                        model=model.name,
+                        expected=f"a unique name matching ^[A-Za-z0-9_]+$ per audit ({problem})",
+                    )
+                )
+            names.add(name)
+            check_metadata = dict(translator.get_check_metadata(model, index))
+            check_metadata[MODEL_NAME_METADATA_KEY] = model.name
+            check_metadata[AUDIT_NAME_METADATA_KEY] = audit.name
+            check_metadata[AUDIT_INDEX_METADATA_KEY] = index
+            spec = AssetCheckSpec(
+                name=name,
+                asset=key,
+                description=translator.get_check_description(model, index),
+                blocking=audit.blocking,
+                metadata=check_metadata,
+            )
+            check_specs.append(spec)
+            check_by_key[spec.key] = SelectedCheckRef(model=model.name, audit=audit.name, audit_index=index)
+
+    return SQLMeshSpecs(
+        asset_specs=tuple(asset_specs),
+        check_specs=tuple(check_specs),
+        model_by_key=model_by_key,
+        check_by_key=check_by_key,
+        external_keys=external_keys,
+    )

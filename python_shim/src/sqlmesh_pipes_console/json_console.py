@@ -1,0 +1,312 @@
+"""A SQLMesh console that turns every run callback into one JSON event (src/sqlmesh/events.ts).
+
+Tolerance rules, because SQLMesh changed these signatures several times:
+- subclass NoopConsole, so a callback we do not know is a silent no-op;
+- every override takes (*args, **kwargs) and reads arguments by position or name;
+- a handler that fails writes a `log` event instead of raising into SQLMesh.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import typing as t
+from datetime import datetime, timezone
+
+from sqlmesh.core.console import NoopConsole
+
+from sqlmesh_pipes_console.channel import EventChannel
+
+Event = t.Dict[str, t.Any]
+F = t.TypeVar("F", bound=t.Callable[..., None])
+
+# `_run` reports nothing due with this status line (sqlmesh/core/context.py).
+NOTHING_TO_DO_PREFIX = "No models are ready to run"
+# "Next run will be ready at <local> (<utc>)." or "... at <utc>." (format_tz_datetime).
+_NEXT_READY = re.compile(r"Next run will be ready at (?:.*\()?(\d{4}-\d\d-\d\d \d\d:\d\d[AP]M) UTC\)?\.?")
+# The non-blocking audit warning: "\n<display name>: '<audit>' audit error: N rows failed."
+_AUDIT_WARNING = re.compile(r"^\s*(?P<model>\S.*?): '(?P<audit>.+)' audit error: (?P<count>\d+) rows? failed\.?\s*$", re.S)
+
+
+def _arg(args: tuple[t.Any, ...], kwargs: dict[str, t.Any], index: int, name: str, default: t.Any = None) -> t.Any:
+    """A callback argument by name, else by position, else `default`."""
+    if name in kwargs:
+        return kwargs[name]
+    return args[index] if len(args) > index else default
+
+
+def iso_ms(epoch_ms: t.Any) -> str | None:
+    """SQLMesh interval bound (epoch milliseconds) as ISO-8601 UTC."""
+    if epoch_ms is None:
+        return None
+    moment = datetime.fromtimestamp(int(epoch_ms) / 1000, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _interval(interval: t.Any) -> list[str] | None:
+    try:
+        start, end = interval
+        return [t.cast(str, iso_ms(start)), t.cast(str, iso_ms(end))]
+    except (TypeError, ValueError):
+        return None
+
+
+def next_ready_at(message: str) -> str | None:
+    """The UTC time in SQLMesh's "Next run will be ready at ..." sentence, as ISO-8601."""
+    match = _NEXT_READY.search(message)
+    if not match:
+        return None
+    moment = datetime.strptime(match.group(1), "%Y-%m-%d %I:%M%p").replace(tzinfo=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _sql(value: t.Any, dialect: str | None) -> str:
+    """Audit arguments and queries are sqlglot expressions; anything else is shown as text."""
+    to_sql = getattr(value, "sql", None)
+    if callable(to_sql):
+        try:
+            return str(to_sql(dialect=dialect))
+        except Exception:  # noqa: BLE001 - rendering is best effort
+            pass
+    return str(value)
+
+
+def audit_failure(error: t.Any) -> Event:
+    """An AuditError as the AuditFailure shape."""
+    dialect = getattr(error, "adapter_dialect", None)
+    raw_args = getattr(error, "audit_args", None)
+    args = {str(k): _sql(v, dialect) for k, v in raw_args.items()} if isinstance(raw_args, dict) else None
+    query = getattr(error, "query", None)
+    count = getattr(error, "count", None)
+    return {
+        "audit": str(getattr(error, "audit_name", "") or ""),
+        "args": args,
+        "failed_rows": int(count) if isinstance(count, int) else None,
+        "query": _sql(query, dialect) if query is not None else None,
+    }
+
+
+def _safe(method: F) -> F:
+    """Never let our own bug break the SQLMesh run: report it as a log event."""
+
+    @functools.wraps(method)
+    def wrapper(self: JsonConsole, *args: t.Any, **kwargs: t.Any) -> None:
+        try:
+            method(self, *args, **kwargs)
+        except Exception as error:  # noqa: BLE001
+            self.log("ERROR", f"sqlmesh-pipes console: {method.__name__} failed: {error!r}")
+
+    return t.cast(F, wrapper)
+
+
+class JsonConsole(NoopConsole):
+    """Writes the run's console callbacks as JSON events on `channel`."""
+
+    def __init__(self, channel: EventChannel) -> None:
+        super().__init__()
+        self.channel = channel
+        self._lock = threading.Lock()
+        # FQN ("db"."schema"."table") -> model name as written, and batches per model.
+        self._names: dict[str, str] = {}
+        self._batch_counts: dict[str, int] = {}
+        # Non-blocking audit errors seen through the notification tap, per worker thread,
+        # waiting for the log_warning that SQLMesh emits right after (same thread).
+        self._pending_audits = threading.local()
+        self.nothing_to_do_reported = False
+        self.evaluation_failed = False
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def emit(self, event: Event) -> None:
+        """Write one event."""
+        self.channel.write(event)
+
+    def log(self, level: str, message: str) -> None:
+        """A `log` event from the console."""
+        self.emit({"type": "log", "level": level, "message": message, "source": "console"})
+
+    def model_name(self, snapshot_or_fqn: t.Any) -> str:
+        """The model name as written in the project (e.g. `demo.orders`)."""
+        if isinstance(snapshot_or_fqn, str):
+            with self._lock:
+                known = self._names.get(snapshot_or_fqn)
+            return known or _strip_fqn(snapshot_or_fqn)
+        node = getattr(snapshot_or_fqn, "node", None)
+        name = getattr(node, "name", None) or getattr(snapshot_or_fqn, "name", None)
+        return str(name)
+
+    def _remember(self, snapshot: t.Any) -> str:
+        name = self.model_name(snapshot)
+        fqn = getattr(snapshot, "name", None)
+        if isinstance(fqn, str):
+            with self._lock:
+                self._names[fqn] = name
+        return name
+
+    def on_audit_failure(self, error: t.Any) -> None:
+        """Called by the notification tap (run.py) for every failing audit, before SQLMesh acts on it."""
+        pending = getattr(self._pending_audits, "errors", None)
+        if pending is None:
+            pending = self._pending_audits.errors = []
+        pending.append(error)
+
+    def _take_pending_audit(self, audit: str, count: int) -> t.Any:
+        pending: list[t.Any] = getattr(self._pending_audits, "errors", None) or []
+        for index, error in enumerate(pending):
+            if getattr(error, "audit_name", None) == audit and getattr(error, "count", None) == count:
+                return pending.pop(index)
+        return None
+
+    # -- evaluation ----------------------------------------------------------------------
+
+    @_safe
+    def start_evaluation_progress(self, *args: t.Any, **kwargs: t.Any) -> None:
+        batched_intervals = _arg(args, kwargs, 0, "batched_intervals", {}) or {}
+        if _arg(args, kwargs, 3, "audit_only", False):
+            return
+        batches: dict[str, int] = {}
+        for snapshot, intervals in batched_intervals.items():
+            name = self._remember(snapshot)
+            batches[name] = len(intervals)
+        with self._lock:
+            self._batch_counts = dict(batches)
+        self.emit({"type": "evaluation_started", "batches": batches})
+
+    @_safe
+    def start_snapshot_evaluation_progress(self, *args: t.Any, **kwargs: t.Any) -> None:
+        snapshot = _arg(args, kwargs, 0, "snapshot")
+        if _arg(args, kwargs, 1, "audit_only", False):
+            return
+        self.emit({"type": "batch_started", "model": self._remember(snapshot)})
+
+    @_safe
+    def update_snapshot_evaluation_progress(self, *args: t.Any, **kwargs: t.Any) -> None:
+        snapshot = _arg(args, kwargs, 0, "snapshot")
+        duration_ms = _arg(args, kwargs, 3, "duration_ms")
+        # SQLMesh calls this for FAILED batches too, with duration_ms None: not a success.
+        # Their failure arrives with the real exception in log_failed_models.
+        if duration_ms is None:
+            return
+        interval = _arg(args, kwargs, 1, "interval")
+        batch_idx = _arg(args, kwargs, 2, "batch_idx", 0)
+        stats = _arg(args, kwargs, 7, "execution_stats")
+        name = self._remember(snapshot)
+        with self._lock:
+            batch_count = self._batch_counts.get(name)
+        self.emit(
+            {
+                "type": "batch_evaluated",
+                "model": name,
+                "interval": _interval(interval),
+                "batch_index": int(batch_idx),
+                "batch_count": batch_count,
+                "duration_ms": duration_ms,
+                "audits_passed": int(_arg(args, kwargs, 4, "num_audits_passed", 0) or 0),
+                "audits_failed": int(_arg(args, kwargs, 5, "num_audits_failed", 0) or 0),
+                "annotation": _annotation(snapshot, interval, stats),
+                "execution_stats": _execution_stats(stats),
+            }
+        )
+
+    @_safe
+    def stop_evaluation_progress(self, *args: t.Any, **kwargs: t.Any) -> None:
+        success = bool(_arg(args, kwargs, 0, "success", True))
+        self.evaluation_failed = self.evaluation_failed or not success
+        self.emit({"type": "evaluation_finished", "success": success})
+
+    @_safe
+    def log_skipped_models(self, *args: t.Any, **kwargs: t.Any) -> None:
+        names = _arg(args, kwargs, 0, "snapshot_names") or ()
+        # SQLMesh calls this with an empty set on success; the text console prints nothing then.
+        if names:
+            self.emit({"type": "models_skipped", "models": sorted(self.model_name(n) for n in names)})
+
+    @_safe
+    def log_failed_models(self, *args: t.Any, **kwargs: t.Any) -> None:
+        for error in _arg(args, kwargs, 0, "errors") or ():
+            self.emit(self._model_failed(error))
+
+    def _model_failed(self, error: t.Any) -> Event:
+        node = getattr(error, "node", None)
+        fqn = getattr(node, "snapshot_name", None) or getattr(node, "name", None) or str(node)
+        cause = error.__cause__ or error
+        audit_errors = getattr(cause, "errors", None)
+        failures = [audit_failure(e) for e in audit_errors] if isinstance(audit_errors, list) else []
+        batch_index = getattr(node, "batch_index", None)
+        return {
+            "type": "model_failed",
+            "model": self.model_name(str(fqn)),
+            "interval": _interval(getattr(node, "interval", None)),
+            "batch_index": batch_index if isinstance(batch_index, int) else None,
+            "error_class": type(cause).__name__,
+            "message": str(cause),
+            "audit_failures": failures,
+        }
+
+    # -- messages ------------------------------------------------------------------------
+
+    @_safe
+    def log_status_update(self, *args: t.Any, **kwargs: t.Any) -> None:
+        message = str(_arg(args, kwargs, 0, "message", ""))
+        if message.startswith(NOTHING_TO_DO_PREFIX):
+            self.nothing_to_do_reported = True
+            self.emit({"type": "nothing_to_do", "message": message, "next_ready_at": next_ready_at(message)})
+            return
+        self.log("INFO", message)
+
+    @_safe
+    def log_warning(self, *args: t.Any, **kwargs: t.Any) -> None:
+        short = str(_arg(args, kwargs, 0, "short_message", ""))
+        long = _arg(args, kwargs, 1, "long_message")
+        match = _AUDIT_WARNING.match(short)
+        if match:
+            error = self._take_pending_audit(match.group("audit"), int(match.group("count")))
+            failure = audit_failure(error) if error is not None else _failure_from_text(match, long)
+            model = error.model.name if error is not None and getattr(error, "model", None) else match.group("model")
+            self.emit({"type": "audit_warning", "model": str(model), "failure": failure, "message": short.strip()})
+            return
+        self.log("WARNING", str(long or short).strip())
+
+    @_safe
+    def log_error(self, *args: t.Any, **kwargs: t.Any) -> None:
+        self.log("ERROR", str(_arg(args, kwargs, 0, "message", "")).strip())
+
+    @_safe
+    def log_success(self, *args: t.Any, **kwargs: t.Any) -> None:
+        self.log("INFO", str(_arg(args, kwargs, 0, "message", "")).strip())
+
+
+def _strip_fqn(fqn: str) -> str:
+    """`"db"."demo"."orders"` -> `demo.orders` (fallback when the snapshot was never seen)."""
+    parts = [p.strip('"`[]') for p in re.findall(r'"[^"]*"|[^.]+', fqn)]
+    return ".".join(parts[-2:]) if len(parts) >= 2 else fqn.strip('"')
+
+
+def _failure_from_text(match: re.Match[str], long: t.Any) -> Event:
+    query = None
+    if isinstance(long, str) and "Audit query:\n" in long:
+        query = long.split("Audit query:\n", 1)[1].strip()
+    return {"audit": match.group("audit"), "args": None, "failed_rows": int(match.group("count")), "query": query}
+
+
+def _execution_stats(stats: t.Any) -> Event | None:
+    if stats is None:
+        return None
+    return {
+        "total_rows_processed": getattr(stats, "total_rows_processed", None),
+        "total_bytes_processed": getattr(stats, "total_bytes_processed", None),
+    }
+
+
+def _annotation(snapshot: t.Any, interval: t.Any, stats: t.Any) -> str | None:
+    """The text console's annotation (`insert ...`, `full refresh`), from SQLMesh's own helpers."""
+    try:
+        from sqlmesh.core import console as sqlmesh_console
+
+        interval_info = sqlmesh_console._format_evaluation_model_interval(snapshot, interval)
+        # Stats are left out: the text console only shows them where the engine reports them,
+        # and the numbers are already in execution_stats.
+        return sqlmesh_console._create_evaluation_model_annotation(snapshot, interval_info, None) or None
+    except Exception:  # noqa: BLE001 - private helpers: absent or changed in other versions
+        return None

@@ -1,0 +1,228 @@
+"""`run --project DIR [...]`: one `sqlmesh run` with the JSON console (json_console.py).
+
+Semantics follow SQLMesh's own `sqlmesh run`, except that a selection never pulls in upstream
+models (no auto-upstream: Dagster decides what runs). Exit codes: 0 success or nothing due,
+1 a model/audit failed or SQLMesh raised (its "Error: ..." cases), 2 usage or configuration
+error (one line on stderr), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+import typing as t
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+PROG = "sqlmesh-pipes run"
+CONFIG_FILES = ("config.yaml", "config.yml", "config.py")
+
+
+class UsageError(Exception):
+    """A problem the user fixes in their input or project: one line on stderr, exit 2."""
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    # argparse prints usage and exits 2 itself; we want one line and a run_finished event.
+    def error(self, message: str) -> t.NoReturn:
+        raise UsageError(message)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Parse `run` options."""
+    parser = _ArgumentParser(prog=PROG, add_help=False)
+    parser.add_argument("--project", required=True)
+    parser.add_argument("--environment", default=None)
+    parser.add_argument("--gateway", default=None)
+    parser.add_argument("--select-model", action="append", dest="select_models", default=None)
+    parser.add_argument("--ignore-cron", action="store_true")
+    parser.add_argument("--execution-time", default=None)
+    parser.add_argument("--start", default=None)
+    parser.add_argument("--end", default=None)
+    parser.add_argument("--concurrent-tasks", type=int, default=None)
+    parser.add_argument("--skip-janitor", action="store_true")
+    args = parser.parse_args(argv)
+    if args.concurrent_tasks is not None and args.concurrent_tasks < 1:
+        raise UsageError(f"--concurrent-tasks must be at least 1, got {args.concurrent_tasks}")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    """Run SQLMesh once and return the exit code; events go to the channel (channel.py)."""
+    # Offline by default: a run must never phone home (the Node side sets it too).
+    os.environ.setdefault("SQLMESH__DISABLE_ANONYMIZED_ANALYTICS", "1")
+    from sqlmesh_pipes_console.channel import EventChannel
+
+    try:
+        channel = EventChannel.from_env()
+    except ValueError as error:
+        sys.stderr.write(f"{PROG}: {error}\n")
+        return EXIT_USAGE
+    try:
+        args = parse_args(argv)
+        project = _check_project(Path(args.project))
+        context, console = _build_context(project, args, channel)
+    except UsageError as error:
+        return _finish_error(channel, EXIT_USAGE, str(error), "UsageError")
+    return _run(context, console, args, channel)
+
+
+def _check_project(project: Path) -> Path:
+    project = project.expanduser().resolve()
+    if not project.is_dir():
+        raise UsageError(f"project directory not found: {project}")
+    if not any((project / name).exists() for name in CONFIG_FILES):
+        raise UsageError(f"no SQLMesh config ({', '.join(CONFIG_FILES)}) in {project}")
+    return project
+
+
+def _build_context(project: Path, args: argparse.Namespace, channel: t.Any) -> tuple[t.Any, t.Any]:
+    """Install our console, load the config (with the concurrency override) and build the Context."""
+    from sqlmesh.core.console import set_console
+    from sqlmesh.core.context import Context
+    from sqlmesh.utils.errors import ConfigError
+
+    from sqlmesh_pipes_console.json_console import JsonConsole
+
+    # The Context reads the global console when it is built: set ours first.
+    console = JsonConsole(channel)
+    set_console(console)
+    try:
+        from sqlmesh.core.config import load_configs
+
+        configs = load_configs(None, Context.CONFIG_TYPE, [project])
+        if args.concurrent_tasks is not None:
+            _override_concurrency(configs, args.gateway, args.concurrent_tasks)
+        # load=False like `sqlmesh run`: it runs what the last applied plan stored.
+        context = Context(
+            paths=[project],
+            config=configs,
+            gateway=args.gateway,
+            load=False,
+            concurrent_tasks=args.concurrent_tasks,
+        )
+        # Fail here, as configuration, rather than mid-run: a bad gateway or connection.
+        _ = context.connection_config
+    except ConfigError as error:
+        raise UsageError(_one_line(error)) from None
+    _tap_audit_notifications(context, console)
+    return context, console
+
+
+def _override_concurrency(configs: dict[t.Any, t.Any], gateway: str | None, tasks: int) -> None:
+    """Make the gateway's connection allow `tasks` concurrent tasks, so the engine adapter is
+    built multithreaded (Context(concurrent_tasks=...) alone only sizes the scheduler)."""
+    from sqlmesh.utils.errors import ConfigError
+
+    for config in configs.values():
+        name = gateway or config.default_gateway_name
+        try:
+            connection = config.get_connection(name)
+        except ConfigError:
+            continue  # reported by the Context with SQLMesh's own message
+        if connection is not None and hasattr(connection, "concurrent_tasks"):
+            object.__setattr__(connection, "concurrent_tasks", tasks)
+
+
+def _tap_audit_notifications(context: t.Any, console: t.Any) -> None:
+    """Hand each failing AuditError (name, args, count, query) to the console.
+
+    SQLMesh notifies AUDIT_FAILURE with the real error object before it warns (non-blocking)
+    or raises (blocking); the warning text alone lacks the audit's arguments.
+    """
+    manager = getattr(context, "notification_target_manager", None)
+    notify = getattr(manager, "notify", None)
+    if manager is None or not callable(notify):
+        return
+    try:
+        from sqlmesh.core.notification_target import NotificationEvent
+
+        audit_failure = NotificationEvent.AUDIT_FAILURE
+    except (ImportError, AttributeError):
+        return
+
+    def tapped(event: t.Any, *args: t.Any, **kwargs: t.Any) -> None:
+        if event == audit_failure and args:
+            console.on_audit_failure(args[0])
+        notify(event, *args, **kwargs)
+
+    try:
+        manager.notify = tapped
+    except (AttributeError, TypeError, ValueError):
+        pass
+
+
+def _run(context: t.Any, console: t.Any, args: argparse.Namespace, channel: t.Any) -> int:
+    import sqlmesh
+    from sqlglot.errors import SqlglotError
+    from sqlmesh.utils.errors import SQLMeshError
+
+    environment = args.environment or context.config.default_target_environment
+    channel.write(
+        {
+            "type": "run_started",
+            "environment": environment,
+            "sqlmesh_version": getattr(sqlmesh, "__version__", None),
+            "execution_time": args.execution_time,
+            "selected_models": args.select_models,
+            "gateway": context.selected_gateway,
+            "concurrent_tasks": context.concurrent_tasks,
+        }
+    )
+    try:
+        status = context.run(
+            environment,
+            start=args.start,
+            end=args.end,
+            execution_time=args.execution_time,
+            skip_janitor=args.skip_janitor,
+            ignore_cron=args.ignore_cron,
+            select_models=args.select_models,
+            # Dagster chose exactly these models; never run their upstream behind its back.
+            no_auto_upstream=True,
+        )
+    except KeyboardInterrupt:
+        return _finish_error(channel, EXIT_INTERRUPTED, "interrupted", "KeyboardInterrupt")
+    except (SQLMeshError, SqlglotError, ValueError) as error:
+        # What `sqlmesh run` prints as "Error: ..." and exits 1 for.
+        return _finish_error(channel, EXIT_FAILED, str(error), type(error).__name__, prefix="Error")
+    except Exception as error:  # noqa: BLE001 - e.g. engine errors outside a batch (DuckDB lock)
+        traceback.print_exc()
+        return _finish_error(channel, EXIT_FAILED, str(error), type(error).__name__, quiet=True)
+    finally:
+        try:
+            context.close()
+        except Exception:  # noqa: BLE001 - closing must not hide the run's outcome
+            pass
+
+    if getattr(status, "is_nothing_to_do", False):
+        if not console.nothing_to_do_reported:
+            message = "No models are ready to run."
+            channel.write({"type": "nothing_to_do", "message": message, "next_ready_at": None})
+        channel.write({"type": "run_finished", "status": "nothing_to_do", "message": None, "error_class": None})
+        return EXIT_OK
+    if getattr(status, "is_failure", False):
+        channel.write({"type": "run_finished", "status": "failed", "message": "Run failed.", "error_class": None})
+        sys.stderr.write("Error: Run failed.\n")
+        return EXIT_FAILED
+    channel.write({"type": "run_finished", "status": "success", "message": None, "error_class": None})
+    return EXIT_OK
+
+
+def _finish_error(
+    channel: t.Any, code: int, message: str, error_class: str, prefix: str = PROG, quiet: bool = False
+) -> int:
+    channel.write({"type": "run_finished", "status": "error", "message": message, "error_class": error_class})
+    if not quiet:
+        sys.stderr.write(f"{prefix}: {_one_line(message)}\n")
+    return code
+
+
+def _one_line(error: t.Any) -> str:
+    text = " ".join(str(error).split())
+    return text or type(error).__name__

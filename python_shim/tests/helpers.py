@@ -1,0 +1,151 @@
+"""Builders for manifests shaped exactly like src/sqlmesh/manifest-schema.ts (strict: every key)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def column(name: str, type: str | None = "INT", description: str | None = None) -> dict[str, Any]:
+    return {"name": name, "type": type, "description": description}
+
+
+def audit(name: str, args: dict[str, str] | None = None, blocking: bool = True) -> dict[str, Any]:
+    return {"name": name, "args": args or {}, "blocking": blocking}
+
+
+def model(
+    name: str,
+    *,
+    catalog: str | None = "db",
+    depends_on: list[str] | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A manifest model named ``schema.table``; every key of ManifestModel present."""
+    schema, table = name.split(".")
+    fqn = ".".join(f'"{p}"' for p in ([catalog] if catalog else []) + [schema, table])
+    entry: dict[str, Any] = {
+        "name": name,
+        "fqn": fqn,
+        "catalog": catalog,
+        "schema": schema,
+        "table": table,
+        "kind": "FULL",
+        "kind_details": {},
+        "cron": "@daily",
+        "interval_unit": "day",
+        "tags": [],
+        "owner": None,
+        "description": None,
+        "columns": [column("id")],
+        "depends_on": depends_on or [],
+        "audits": [],
+        "data_hash": f"hash-{name}",
+        "partitioned_by": [],
+        "clustered_by": [],
+        "grains": [],
+        "dialect": "duckdb",
+        "query": f"SELECT 1 AS id /* {name} */",
+    }
+    unknown = set(overrides) - set(entry)
+    assert not unknown, f"not ManifestModel keys: {unknown}"
+    entry.update(overrides)
+    return entry
+
+
+def external(name: str, *, catalog: str | None = "db", **overrides: Any) -> dict[str, Any]:
+    schema, table = name.split(".")
+    fqn = ".".join(f'"{p}"' for p in ([catalog] if catalog else []) + [schema, table])
+    entry: dict[str, Any] = {
+        "name": name,
+        "fqn": fqn,
+        "catalog": catalog,
+        "schema": schema,
+        "table": table,
+        "description": None,
+        "columns": [column("id")],
+    }
+    entry.update(overrides)
+    return entry
+
+
+def manifest(
+    models: list[dict[str, Any]], externals: list[dict[str, Any]] | None = None, **overrides: Any
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "manifest_version": 1,
+        "sqlmesh_version": "0.236.4",
+        "generated_at": "2026-01-01T00:00:00Z",
+        "project_dir": "/project",
+        "gateway": None,
+        "default_catalog": "db",
+        "dialect": "duckdb",
+        "models": models,
+        "external_models": externals or [],
+    }
+    entry.update(overrides)
+    return entry
+
+
+def fqn(name: str, catalog: str | None = "db") -> str:
+    return ".".join(f'"{p}"' for p in ([catalog] if catalog else []) + name.split("."))
+
+
+def example_manifest() -> dict[str, Any]:
+    """A small project: an external source, staging, marts, audits (one used twice)."""
+    return manifest(
+        [
+            model(
+                "staging.orders",
+                depends_on=[fqn("raw.orders")],
+                kind="VIEW",
+                tags=["pii", "dagster:group_name:staging"],
+                owner="jen@example.com",
+                description="Orders, cleaned",
+                columns=[column("id", "INT", "order id"), column("amount", "DOUBLE", None)],
+                audits=[
+                    audit("not_null", {"columns": "[id]"}),
+                    audit("not_null", {"columns": "[amount]"}, False),
+                ],
+            ),
+            model(
+                "marts.revenue",
+                depends_on=[fqn("staging.orders")],
+                kind="INCREMENTAL_BY_TIME_RANGE",
+                kind_details={"time_column": "ds", "batch_size": 7},
+                owner="finance",
+                partitioned_by=["ds"],
+                audits=[audit("assert_positive", {"column": "revenue"}, True)],
+            ),
+            model("marts.hourly", depends_on=[fqn("staging.orders")], cron="@hourly", interval_unit="hour"),
+        ],
+        [external("raw.orders")],
+    )
+
+
+def write_manifest(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(data))
+    return path
+
+
+def big_manifest(n: int = 1000, audits_per_model: int = 2, columns_per_model: int = 10) -> dict[str, Any]:
+    """``n`` models in a layered DAG, each with audits, columns and deps (for load-time tests)."""
+    models = []
+    for i in range(n):
+        deps = [fqn(f"s{j % 10}.m{j}") for j in (i - 1, i - 7, i - 31) if j >= 0]
+        if i % 50 == 0:
+            deps.append(fqn(f"raw.src{i}"))
+        models.append(
+            model(
+                f"s{i % 10}.m{i}",
+                depends_on=deps,
+                tags=["nightly", f"dagster:group_name:g{i % 5}"],
+                owner="data@example.com",
+                description=f"model {i}",
+                columns=[column(f"c{c}", "INT", f"column {c}") for c in range(columns_per_model)],
+                audits=[audit("not_null", {"columns": f"[c{a}]"}) for a in range(audits_per_model)],
+            )
+        )
+    externals = [external(f"raw.src{i}") for i in range(0, n, 50)]
+    return manifest(models, externals)

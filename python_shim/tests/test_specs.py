@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from dagster import AssetCheckKey, AssetKey, Definitions, multi_asset
+from helpers import audit, big_manifest, example_manifest, external, fqn, manifest, model
+
+from sqlmesh_pipes import SQLMeshPipesDefinitionError, SQLMeshTranslator, SQLMeshTranslatorSettings
+from sqlmesh_pipes.manifest import parse_manifest
+from sqlmesh_pipes.specs import build_sqlmesh_specs
+
+ORDERS = AssetKey(["db", "staging", "orders"])
+REVENUE = AssetKey(["db", "marts", "revenue"])
+
+
+def _specs(data=None, translator=None, **kwargs):
+    return build_sqlmesh_specs(parse_manifest(data or example_manifest()), translator or SQLMeshTranslator(), **kwargs)
+
+
+def test_one_spec_per_model_with_deps_including_externals():
+    specs = _specs()
+    by_key = {s.key: s for s in specs.asset_specs}
+    assert set(by_key) == {ORDERS, REVENUE, AssetKey(["db", "marts", "hourly"])}
+    assert [d.asset_key for d in by_key[ORDERS].deps] == [AssetKey(["db", "raw", "orders"])]
+    assert [d.asset_key for d in by_key[REVENUE].deps] == [ORDERS]
+    assert specs.external_keys == {fqn("raw.orders"): AssetKey(["db", "raw", "orders"])}
+    assert specs.model_by_key[REVENUE] == "marts.revenue"
+
+
+def test_spec_attributes():
+    spec = {s.key: s for s in _specs(group_name="wh").asset_specs}[ORDERS]
+    assert spec.skippable
+    assert spec.code_version == "hash-staging.orders"
+    assert spec.group_name == "staging"  # tag beats the factory argument
+    assert spec.owners == ["jen@example.com"]
+    assert spec.description == "Orders, cleaned"
+    assert spec.kinds == {"sqlmesh", "duckdb"}
+    assert spec.tags["pii"] == ""
+    assert spec.metadata["sqlmesh_pipes/model_name"] == "staging.orders"
+    assert spec.metadata["dagster/table_name"] == "db.staging.orders"
+    assert [c.description for c in spec.metadata["dagster/column_schema"].columns] == ["order id", None]
+    revenue = {s.key: s for s in _specs(group_name="wh").asset_specs}[REVENUE]
+    assert revenue.group_name == "wh" and revenue.owners == ["team:finance"]
+
+
+def test_check_specs_unique_blocking_and_mapped_back():
+    specs = _specs()
+    checks = {c.key: c for c in specs.check_specs}
+    assert set(checks) == {
+        AssetCheckKey(ORDERS, "not_null"),
+        AssetCheckKey(ORDERS, "not_null_2"),
+        AssetCheckKey(REVENUE, "assert_positive"),
+    }
+    second = checks[AssetCheckKey(ORDERS, "not_null_2")]
+    assert second.blocking is False and checks[AssetCheckKey(ORDERS, "not_null")].blocking is True
+    assert second.metadata["sqlmesh_pipes/audit_index"] == 1
+    assert second.metadata["sqlmesh_pipes/audit_name"] == "not_null"
+    assert second.metadata["sqlmesh_pipes/model_name"] == "staging.orders"
+    ref = specs.check_by_key[AssetCheckKey(ORDERS, "not_null_2")]
+    assert (ref.model, ref.audit, ref.audit_index) == ("staging.orders", "not_null", 1)
+
+
+def test_checks_can_be_disabled():
+    specs = _specs(translator=SQLMeshTranslator(SQLMeshTranslatorSettings(enable_asset_checks=False)))
+    assert specs.check_specs == ()
+
+
+def test_reserved_metadata_survives_a_custom_get_metadata():
+    class Bare(SQLMeshTranslator):
+        def get_metadata(self, model, keys):
+            return {"owner_team": "x"}
+
+    spec = _specs(translator=Bare()).asset_specs[0]
+    assert spec.metadata == {"owner_team": "x", "sqlmesh_pipes/model_name": "staging.orders"}
+
+
+def test_custom_external_key_is_used_in_deps():
+    class Sling(SQLMeshTranslator):
+        def get_external_asset_key(self, external_fqn):
+            return AssetKey(["sling", external_fqn.split(".")[-1].strip('"')])
+
+    spec = {s.key: s for s in _specs(translator=Sling()).asset_specs}[ORDERS]
+    assert [d.asset_key for d in spec.deps] == [AssetKey(["sling", "orders"])]
+
+
+def test_undeclared_external_dep_also_maps():
+    data = manifest([model("s.a", depends_on=[fqn("other.table")])])
+    assert [d.asset_key for d in _specs(data).asset_specs[0].deps] == [AssetKey(["db", "other", "table"])]
+
+
+def test_self_reference_is_not_a_dep():
+    data = manifest([model("s.a", depends_on=[fqn("s.a"), fqn("raw.x")])], [external("raw.x")])
+    assert [d.asset_key for d in _specs(data).asset_specs[0].deps] == [AssetKey(["db", "raw", "x"])]
+
+
+def test_external_dep_not_mapped_names_model_dep_and_fix():
+    class Partial(SQLMeshTranslator):
+        def get_external_asset_key(self, external_fqn):
+            return None
+
+    with pytest.raises(SQLMeshPipesDefinitionError) as e:
+        _specs(translator=Partial())
+    text = str(e.value)
+    assert "'staging.orders'" in text and '"db"."raw"."orders"' in text and "override get_external_asset_key" in text
+
+
+def test_external_dep_hook_raising_is_wrapped():
+    class Raising(SQLMeshTranslator):
+        def get_external_asset_key(self, external_fqn):
+            raise KeyError(external_fqn)
+
+    with pytest.raises(SQLMeshPipesDefinitionError, match="'staging.orders' depends on external table"):
+        _specs(translator=Raising())
+
+
+def test_external_mapped_onto_a_model_key_is_refused():
+    class Clash(SQLMeshTranslator):
+        def get_external_asset_key(self, external_fqn):
+            return REVENUE
+
+    with pytest.raises(SQLMeshPipesDefinitionError, match="the key of SQLMesh model 'marts.revenue'"):
+        _specs(translator=Clash())
+
+
+def test_duplicate_keys_are_refused():
+    class Flat(SQLMeshTranslator):
+        def get_asset_key(self, model):
+            return AssetKey(model.table)
+
+    data = manifest([model("a.t"), model("b.t")])
+    with pytest.raises(SQLMeshPipesDefinitionError, match="'a.t' and 'b.t' both map to asset key t"):
+        _specs(data, translator=Flat())
+
+
+@pytest.mark.parametrize(
+    ("hook", "value", "message"),
+    [
+        ("get_asset_key", "a/b", "get_asset_key returned 'a/b'"),
+        ("get_check_name", "same", "a name used twice"),
+        ("get_check_name", "bad name", "an invalid name"),
+    ],
+)
+def test_bad_hook_results(hook, value, message):
+    translator = type("T", (SQLMeshTranslator,), {hook: lambda self, *args: value})()
+    data = manifest([model("s.a", audits=[audit("x"), audit("y")])])
+    with pytest.raises(SQLMeshPipesDefinitionError, match=message):
+        _specs(data, translator=translator)
+
+
+def test_invalid_group_from_tag_says_so():
+    data = manifest([model("s.a", tags=["dagster:group_name:bad-group"])])
+    with pytest.raises(SQLMeshPipesDefinitionError, match="from tag dagster:group_name"):
+        _specs(data)
+
+
+def test_invalid_owner_is_refused_clearly():
+    class Owners(SQLMeshTranslator):
+        def get_owners(self, model):
+            return ["nobody"]
+
+    with pytest.raises(SQLMeshPipesDefinitionError, match="Invalid owner 'nobody' for SQLMesh model"):
+        _specs(translator=Owners())
+
+
+def test_load_time_1000_models_under_one_second():
+    raw = json.dumps(big_manifest(1000))
+    start = time.perf_counter()
+    specs = build_sqlmesh_specs(parse_manifest(json.loads(raw)), SQLMeshTranslator())
+
+    @multi_asset(specs=list(specs.asset_specs), check_specs=list(specs.check_specs), can_subset=True, name="big")
+    def big(context):
+        pass
+
+    Definitions(assets=[big]).get_repository_def()
+    elapsed = time.perf_counter() - start
+    assert len(specs.asset_specs) == 1000 and len(specs.check_specs) == 2000
+    assert elapsed < 1.0, f"{elapsed:.3f} s"

@@ -1,0 +1,18 @@
+import { generateManifest, type Manifest } from '../sqlmesh/manifest.js';
+
+export interface ManifestOptions {
+  readonly project: string;
+  readonly gateway?: string | undefined;
+  readonly sqlmeshPython?: string | undefined;
+  readonly out?: string | undefined;
+}
+
+/** `sqlmesh-pipes manifest`: build the project's manifest in the SQLMesh env (and write it to --out). */
+export function manifestCommand(options: ManifestOptions): Promise<Manifest> {
+  return generateManifest({
+    project: options.project,
+    gateway: options.gateway ?? null,
+    sqlmeshPython: options.sqlmeshPython ?? null,
+    out: options.out ?? null,
+  });
+}

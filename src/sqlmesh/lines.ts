@@ -1,0 +1,18 @@
+import type { Readable } from 'node:stream';
+import split2 from 'split2';
+
+/** Longest line kept (16 MiB): a bigger one is dropped rather than held in memory. */
+export const MAX_LINE_LENGTH = 16 * 1024 * 1024;
+
+/**
+ * Split a byte stream into lines (object-mode stream of strings, without `\n` or a trailing `\r`).
+ * Only splits: parsing is the parsers' job.
+ */
+export function splitLines(stream: Readable, maxLength: number = MAX_LINE_LENGTH): Readable {
+  // Rich and Windows tools may end lines with \r\n; the parsers want the bare line.
+  const splitter = split2((line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line), {
+    maxLength,
+    skipOverflow: true,
+  });
+  return stream.pipe(splitter);
+}
