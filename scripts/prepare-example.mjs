@@ -2,10 +2,12 @@
 // Prepare a scratch copy of the example SQLMesh project with a fresh DuckDB state:
 //   1. copy examples/sqlmesh_project to TARGET (sources only: no cache, logs or databases);
 //   2. create the landing tables its external models read (examples/setup/landing.sql);
-//   3. `sqlmesh plan --auto-apply --no-prompts`, so `sqlmesh run` has a prod environment.
+//   3. `sqlmesh plan --auto-apply --no-prompts`, so `sqlmesh run` has a prod environment
+//      (with --skip-backfill the plan only creates the environment, and the first `sqlmesh run`
+//      evaluates every model: what the demo and the end-to-end tests materialize through Dagster).
 // Plan + apply is for the example only; the executor itself never applies plans.
 //
-//   node scripts/prepare-example.mjs [TARGET] [--no-plan] [--python PATH]
+//   node scripts/prepare-example.mjs [TARGET] [--no-plan] [--skip-backfill] [--python PATH]
 //
 // TARGET defaults to examples/.work/sqlmesh_project. A TARGET this script prepared before is
 // replaced; any other non-empty directory is refused. Built-ins only (runs before npm ci).
@@ -37,18 +39,20 @@ function parseCli() {
       allowPositionals: true,
       options: {
         'no-plan': { type: 'boolean', default: false },
+        'skip-backfill': { type: 'boolean', default: false },
         python: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
     if (values.help) {
-      process.stdout.write('usage: node scripts/prepare-example.mjs [TARGET] [--no-plan] [--python PATH]\n');
+      process.stdout.write('usage: node scripts/prepare-example.mjs [TARGET] [--no-plan] [--skip-backfill] [--python PATH]\n');
       process.exit(0);
     }
     if (positionals.length > 1) fail(`expected at most one TARGET directory, got ${positionals.length}`);
     return {
       target: resolve(positionals[0] ?? join(root, 'examples', '.work', 'sqlmesh_project')),
       plan: !values['no-plan'],
+      skipBackfill: values['skip-backfill'],
       python: values.python ?? process.env.SQLMESH_PIPES_PYTHON ?? join(root, '.venv', 'bin', 'python'),
     };
   } catch (error) {
@@ -116,7 +120,7 @@ print(" ".join(f"{t}={n}" for t, n in counts.items()))
 const RUN_SQLMESH_CLI = 'import sys; from sqlmesh.cli.main import cli; sys.exit(cli())';
 
 const started = Date.now();
-const { target, plan, python } = parseCli();
+const { target, plan, skipBackfill, python } = parseCli();
 if (!existsSync(python) && python.includes('/')) {
   fail(`python not found: ${python} — run \`npm run setup\` or pass --python PATH to a python with sqlmesh`);
 }
@@ -127,10 +131,10 @@ const rows = runPython(python, ['-c', CREATE_LANDING, join(target, DATABASE), la
 }).trim();
 if (plan) {
   // cwd = the project: config.yaml's database path is relative to where SQLMesh runs.
-  runPython(python, ['-c', RUN_SQLMESH_CLI, 'plan', '--auto-apply', '--no-prompts'], {
+  runPython(python, ['-c', RUN_SQLMESH_CLI, 'plan', '--auto-apply', '--no-prompts', ...(skipBackfill ? ['--skip-backfill'] : [])], {
     cwd: target,
     what: '`sqlmesh plan --auto-apply`',
   });
 }
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
-process.stdout.write(`prepared ${target} (landing ${rows}; ${plan ? 'prod plan applied' : 'no plan'}) in ${seconds}s\n`);
+process.stdout.write(`prepared ${target} (landing ${rows}; ${plan ? `prod plan applied${skipBackfill ? ' without backfill' : ''}` : 'no plan'}) in ${seconds}s\n`);

@@ -56,7 +56,9 @@ def scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., P
 
 
 @pytest.fixture
-def make_resource(project_dir: Path, manifest_file: Callable[[dict[str, Any]], Path]) -> Callable[..., SQLMeshResource]:
+def make_resource(
+    project_dir: Path, manifest_file: Callable[[dict[str, Any]], Path]
+) -> Callable[..., SQLMeshResource]:
     """A SQLMeshResource on a temp project whose executor is the fake CLI (run by this python)."""
 
     def make(data: dict[str, Any] | None = None, **config: Any) -> SQLMeshResource:

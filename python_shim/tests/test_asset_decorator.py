@@ -32,7 +32,9 @@ def _materialized(result) -> set[AssetKey]:
 
 def _checks(result) -> dict[AssetCheckKey, bool]:
     return {
-        AssetCheckKey(e.event_specific_data.asset_key, e.event_specific_data.check_name): e.event_specific_data.passed
+        AssetCheckKey(
+            e.event_specific_data.asset_key, e.event_specific_data.check_name
+        ): e.event_specific_data.passed
         for e in result.all_events
         if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
     }
@@ -64,7 +66,9 @@ def test_success_materializes_every_selected_model_and_check(make_resource, scen
     assert sorted(extras["models"]) == sorted(sent["asset_keys"])
     assert extras["concurrent_tasks"] == 3
     assert extras["environment"] == "prod"
-    assert {(c["check_name"], c["audit_index"]) for c in extras["checks"] if c["model"] == "staging.orders"} == {
+    assert {
+        (c["check_name"], c["audit_index"]) for c in extras["checks"] if c["model"] == "staging.orders"
+    } == {
         ("not_null", 0),
         ("not_null_2", 1),
     }
@@ -98,7 +102,10 @@ def test_checks_only_selection(make_resource, scenario):
     result = defs.get_job_def("checks_only").execute_in_process(instance=DagsterInstance.ephemeral())
     assert result.success  # non-blocking failure does not fail the step by itself
     assert _materialized(result) == set()
-    assert _checks(result) == {AssetCheckKey(ORDERS, "not_null"): True, AssetCheckKey(ORDERS, "not_null_2"): False}
+    assert _checks(result) == {
+        AssetCheckKey(ORDERS, "not_null"): True,
+        AssetCheckKey(ORDERS, "not_null_2"): False,
+    }
     extras = json.loads(record.read_text())["extras"]
     assert extras["models"] == {}
     assert {c["check_name"] for c in extras["checks"]} == {"not_null", "not_null_2"}
@@ -119,6 +126,7 @@ def test_failure_records_successes_then_fails_with_sqlmesh_text(make_resource, s
     logs = _logs(instance, result.run_id)
     assert "marts.hourly not materialized: not due" in logs
     assert "marts.revenue not materialized: failed" in logs
+    assert "SQLMesh run failed in 0.0 s — 1 materialized; not due: marts.hourly; failed: marts.revenue." in logs
 
 
 def test_not_due_is_not_materialized_and_succeeds(make_resource, scenario):

@@ -31,7 +31,9 @@ def test_example_fixture_matches_the_schema():
 def test_version_mismatch_names_both_versions_and_the_fix(tmp_path):
     path = tmp_path / "m.json"
     path.write_text(json.dumps(manifest([], manifest_version=2)))
-    with pytest.raises(SQLMeshPipesManifestError, match=r"manifest_version 2 but this sqlmesh_pipes reads version 1"):
+    with pytest.raises(
+        SQLMeshPipesManifestError, match=r"manifest_version 2 but this sqlmesh_pipes reads version 1"
+    ):
         load_manifest(path, hint="run X")
 
 
@@ -41,8 +43,14 @@ def test_version_mismatch_names_both_versions_and_the_fix(tmp_path):
         (lambda d: d["models"][0].pop("cron"), r"\$\.models\[0\]: missing key\(s\) \['cron'\]"),
         (lambda d: d["models"][0].update(extra=1), r"\$\.models\[0\]: unknown key\(s\) \['extra'\]"),
         (lambda d: d["models"][0].update(tags="a"), r"\$\.models\[0\]\.tags: expected a list of strings"),
-        (lambda d: d["models"][0]["audits"][0].update(blocking="yes"), r"audits\[0\]\.blocking: expected a boolean"),
-        (lambda d: d["models"][0]["columns"][0].update(type=3), r"columns\[0\]\.type: expected a string or null"),
+        (
+            lambda d: d["models"][0]["audits"][0].update(blocking="yes"),
+            r"audits\[0\]\.blocking: expected a boolean",
+        ),
+        (
+            lambda d: d["models"][0]["columns"][0].update(type=3),
+            r"columns\[0\]\.type: expected a string or null",
+        ),
         (lambda d: d.update(dialect=None), r"\$\.dialect: expected a string"),
         (lambda d: d.pop("external_models"), r"\$: missing key\(s\) \['external_models'\]"),
     ],

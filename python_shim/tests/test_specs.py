@@ -16,7 +16,9 @@ REVENUE = AssetKey(["db", "marts", "revenue"])
 
 
 def _specs(data=None, translator=None, **kwargs):
-    return build_sqlmesh_specs(parse_manifest(data or example_manifest()), translator or SQLMeshTranslator(), **kwargs)
+    return build_sqlmesh_specs(
+        parse_manifest(data or example_manifest()), translator or SQLMeshTranslator(), **kwargs
+    )
 
 
 def test_one_spec_per_model_with_deps_including_externals():
@@ -103,7 +105,11 @@ def test_external_dep_not_mapped_names_model_dep_and_fix():
     with pytest.raises(SQLMeshPipesDefinitionError) as e:
         _specs(translator=Partial())
     text = str(e.value)
-    assert "'staging.orders'" in text and '"db"."raw"."orders"' in text and "override get_external_asset_key" in text
+    assert (
+        "'staging.orders'" in text
+        and '"db"."raw"."orders"' in text
+        and "override get_external_asset_key" in text
+    )
 
 
 def test_external_dep_hook_raising_is_wrapped():
@@ -169,7 +175,9 @@ def test_load_time_1000_models_under_one_second():
     start = time.perf_counter()
     specs = build_sqlmesh_specs(parse_manifest(json.loads(raw)), SQLMeshTranslator())
 
-    @multi_asset(specs=list(specs.asset_specs), check_specs=list(specs.check_specs), can_subset=True, name="big")
+    @multi_asset(
+        specs=list(specs.asset_specs), check_specs=list(specs.check_specs), can_subset=True, name="big"
+    )
     def big(context):
         pass
 

@@ -15,7 +15,9 @@ def _model(**overrides):
 
 
 def _context(group_name=None, **overrides):
-    return SQLMeshTranslationContext(manifest=parse_manifest(manifest([model("sch.orders", **overrides)])), group_name=group_name)
+    return SQLMeshTranslationContext(
+        manifest=parse_manifest(manifest([model("sch.orders", **overrides)])), group_name=group_name
+    )
 
 
 @pytest.mark.parametrize(
@@ -101,13 +103,21 @@ def test_metadata():
     assert md["dagster/table_name"] == "db.sch.orders"
     schema = md["dagster/column_schema"]
     assert isinstance(schema, TableSchema)
-    assert (schema.columns[0].name, schema.columns[0].type, schema.columns[0].description) == ("id", "unknown", "the id")
+    assert (schema.columns[0].name, schema.columns[0].type, schema.columns[0].description) == (
+        "id",
+        "unknown",
+        "the id",
+    )
     assert md["sqlmesh_pipes/model_name"] == "sch.orders"
     assert md["sqlmesh_pipes/cron"] == "@daily"
     assert md["sqlmesh_pipes/partitioned_by"] == MetadataValue.json(["ds"])
     assert md["sqlmesh_pipes/kind_details"] == MetadataValue.json({"time_column": "ds"})
     assert "sqlmesh_pipes/query" not in md  # null query (Python model) is left out
-    assert set(t.get_metadata(m, ["kind"])) == {"dagster/table_name", "dagster/column_schema", "sqlmesh_pipes/kind"}
+    assert set(t.get_metadata(m, ["kind"])) == {
+        "dagster/table_name",
+        "dagster/column_schema",
+        "sqlmesh_pipes/kind",
+    }
 
 
 def test_query_metadata_is_sql_markdown():
@@ -118,7 +128,12 @@ def test_query_metadata_is_sql_markdown():
 def test_check_names_unique_for_repeated_audits():
     m = _model(audits=[audit("not_null"), audit("unique_values"), audit("not_null"), audit("not_null")])
     t = SQLMeshTranslator()
-    assert [t.get_check_name(m, i) for i in range(4)] == ["not_null", "unique_values", "not_null_2", "not_null_3"]
+    assert [t.get_check_name(m, i) for i in range(4)] == [
+        "not_null",
+        "unique_values",
+        "not_null_2",
+        "not_null_3",
+    ]
 
 
 def test_check_metadata_and_description():

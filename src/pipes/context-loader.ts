@@ -56,7 +56,7 @@ export class PipesDefaultContextLoader implements PipesContextLoader {
 
   private typeError(key: string, expected: string, got: unknown): PipesError {
     return new PipesError(
-      `Invalid type for parameter "${key}" passed from the orchestration side to PipesDefaultContextLoader: expected ${expected}, got ${got === null ? 'null' : typeof got}`,
+      `Invalid type for parameter "${key}" passed from the orchestration side to PipesDefaultContextLoader: expected ${expected}, got ${got === null ? 'null' : Array.isArray(got) ? 'array' : typeof got}`,
     );
   }
 }

@@ -10,9 +10,8 @@ export const MAX_LINE_LENGTH = 16 * 1024 * 1024;
  */
 export function splitLines(stream: Readable, maxLength: number = MAX_LINE_LENGTH): Readable {
   // Rich and Windows tools may end lines with \r\n; the parsers want the bare line.
-  const splitter = split2((line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line), {
-    maxLength,
-    skipOverflow: true,
-  });
+  // skipOverflow (split2 4.x, missing from its types): drop the long line instead of erroring.
+  const options = { maxLength, skipOverflow: true } as split2.Options;
+  const splitter = split2((line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line), options);
   return stream.pipe(splitter);
 }

@@ -125,10 +125,12 @@ RUN_NO_SUMMARY = (
 )
 RUN_PROCESS_FAILED = (
     "The sqlmesh-pipes executor exited with code {code} ({meaning}); nothing it reported could be "
-    "recorded. Its one-line error is in the step's stderr (compute logs)."
+    "recorded. Its error is in the step's stderr (compute logs) and in the '[pipes] external process "
+    "pipes closed with exception' event."
 )
 EXIT_CODE_MEANINGS = {
-    1: "a model or blocking audit failed",
+    # Under Pipes model failures exit 0 and travel in the run summary, so 1 means a crash.
+    1: "executor error",
     2: "usage or configuration error",
     130: "interrupted by SIGINT",
     143: "terminated by SIGTERM",

@@ -32,14 +32,14 @@ def resolve_executor_path(explicit: str | None) -> str:
     return explicit or os.environ.get(EXECUTOR_ENV_VAR) or str(DEFAULT_EXECUTOR_PATH)
 
 
-def check_executor(node: str, executor: str) -> None:
+def check_executor(executor: str) -> None:
     if not Path(executor).is_file():
         raise errors.SQLMeshPipesExecutorError(errors.EXECUTOR_NOT_FOUND.format(path=executor))
 
 
 def run_short_command(argv: Sequence[str], *, timeout: float = SHORT_COMMAND_TIMEOUT_SECONDS) -> str:
     """Run ``argv`` (a whole executor command), return its stdout, or raise with its error line."""
-    check_executor(argv[0], argv[1])
+    check_executor(argv[1])
     shown = " ".join(argv)
     try:
         proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout, check=False)

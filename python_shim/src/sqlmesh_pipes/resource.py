@@ -21,6 +21,7 @@ from dagster import (
     AssetCheckKey,
     AssetCheckResult,
     AssetExecutionContext,
+    AssetKey,
     ConfigurableResource,
     Failure,
     MaterializeResult,
@@ -136,7 +137,7 @@ class SQLMeshResource(ConfigurableResource):
 
     # --- validation (literal values only; EnvVars are resolved later) ----------------------------
 
-    @field_validator("project_dir")
+    @field_validator("project_dir", mode="before")
     @classmethod
     def _check_project_dir(cls, value: str) -> str:
         if _plain(value, str) and not value.strip():
@@ -145,21 +146,21 @@ class SQLMeshResource(ConfigurableResource):
             )
         return value
 
-    @field_validator("environment")
+    @field_validator("environment", mode="before")
     @classmethod
     def _check_environment(cls, value: str) -> str:
         if _plain(value, str) and not _ENVIRONMENT_NAME.match(value):
             raise ValueError(errors.INVALID_ENVIRONMENT.format(value=value))
         return value
 
-    @field_validator("concurrency_limit")
+    @field_validator("concurrency_limit", mode="before")
     @classmethod
     def _check_concurrency_limit(cls, value: int | None) -> int | None:
         if value is not None and _plain(value, int) and value < 1:
             raise ValueError(errors.INVALID_CONCURRENCY_LIMIT.format(value=value))
         return value
 
-    @field_validator("node_executable")
+    @field_validator("node_executable", mode="before")
     @classmethod
     def _check_node(cls, value: str) -> str:
         if _plain(value, str) and not value.strip():
@@ -168,10 +169,10 @@ class SQLMeshResource(ConfigurableResource):
             )
         return value
 
-    @field_validator("termination_timeout_seconds")
+    @field_validator("termination_timeout_seconds", mode="before")
     @classmethod
     def _check_timeout(cls, value: float) -> float:
-        if value <= 0:
+        if type(value) in (int, float) and value <= 0:
             raise ValueError("SQLMeshResource.termination_timeout_seconds must be > 0 (seconds).")
         return value
 
@@ -246,13 +247,13 @@ class SQLMeshResource(ConfigurableResource):
 
     def selection(
         self, context: AssetExecutionContext
-    ) -> tuple[dict[Any, str], list[tuple[AssetCheckKey, SelectedCheckRef]]]:
+    ) -> tuple[dict[AssetKey, str], list[tuple[AssetCheckKey, SelectedCheckRef]]]:
         """Selected asset keys → model names and selected checks → audit uses, from the spec metadata."""
         assets_def = context.assets_def
-        models = {}
+        models: dict[AssetKey, str] = {}
         for key in context.selected_asset_keys:
             models[key] = _metadata_raw(assets_def.specs_by_key[key].metadata[MODEL_NAME_METADATA_KEY])
-        checks = []
+        checks: list[tuple[AssetCheckKey, SelectedCheckRef]] = []
         for check_key in context.selected_asset_check_keys:
             metadata = assets_def.get_spec_for_check_key(check_key).metadata
             checks.append(
@@ -278,12 +279,13 @@ class SQLMeshResource(ConfigurableResource):
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         """Run ``sqlmesh run`` once for the selection and yield its results; then fail if SQLMesh did.
 
-        Only the selected models run (the executor passes them to SQLMesh without their
-        upstream). Nothing is materialized that SQLMesh did not evaluate successfully: results
+        Only the selected models are in scope (the executor's contract: no upstream models
+        are added). Nothing is materialized that SQLMesh did not evaluate successfully: results
         come from ``get_results(implicit_materializations=False)``. When SQLMesh reports a
         failure, a ``dagster.Failure`` with SQLMesh's error text is raised after the results.
         """
         models, checks = self.selection(context)
+        manifest_path = self.resolved_manifest_path
         extras = build_run_extras(
             models=models,
             checks=checks,
@@ -293,7 +295,7 @@ class SQLMeshResource(ConfigurableResource):
             ignore_cron=self.ignore_cron,
             sqlmesh_python=self.sqlmesh_python,
             concurrent_tasks=self.concurrency_limit,
-            manifest_path=self.resolved_manifest_path,
+            manifest_path=manifest_path if Path(manifest_path).is_file() else None,
             execution_time=execution_time,
             start=start,
             end=end,
@@ -311,7 +313,7 @@ class SQLMeshResource(ConfigurableResource):
             )
         command = self.executor_command()
         try:
-            executor.check_executor(command[0], command[1])
+            executor.check_executor(command[1])
         except errors.SQLMeshPipesExecutorError as e:
             raise Failure(description=str(e), allow_retries=False) from e
         client = pipes_client or PipesSubprocessClient(

@@ -9,8 +9,8 @@ SQLMesh's own error text AFTER the results were yielded.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from graphlib import TopologicalSorter
 from dataclasses import dataclass
+from graphlib import TopologicalSorter
 from typing import Any, Literal
 
 from dagster import (
@@ -31,6 +31,7 @@ Outcome = Literal["materialized", "failed", "skipped", "not_due"]
 _OUTCOMES = ("materialized", "failed", "skipped", "not_due")
 _STATUSES = ("success", "failed", "nothing_to_do")
 
+_OUTCOME_LABEL = {"not_due": "not due", "skipped": "skipped", "failed": "failed"}
 _OUTCOME_TEXT = {
     "not_due": "not due at this execution time (SQLMesh cron/intervals)",
     "skipped": "skipped by SQLMesh",
@@ -171,27 +172,33 @@ def log_outcomes(
     model_by_key: dict[str, str],
     reported_keys: set[str],
 ) -> None:
-    """One line per selected model that was not materialized, saying why."""
-    seen: set[str] = set()
+    """Say why selected models were not materialized: one INFO line for the run, details at DEBUG.
+
+    The executor already logs each model's outcome live over Pipes, so the per-model lines here
+    are DEBUG; the summary line names every model per outcome, so nothing is lost at INFO.
+    """
+    by_outcome: dict[str, list[str]] = {outcome: [] for outcome in _OUTCOMES}
     for entry in summary.models:
-        seen.add(entry.model)
+        by_outcome[entry.outcome].append(entry.model)
         if entry.outcome == "materialized":
             if entry.asset_key is not None and entry.asset_key not in reported_keys:
-                log.warning(
-                    f"SQLMesh model {entry.model} was evaluated but no materialization was reported for it."
-                )
+                log.warning(f"SQLMesh model {entry.model} was evaluated but no materialization was reported.")
             continue
-        why = _OUTCOME_TEXT[entry.outcome]
-        text = f"SQLMesh model {entry.model} not materialized: {why}"
-        if entry.reason:
-            text += f" — {entry.reason}"
-        if entry.outcome == "failed":
-            log.error(text)
-        else:
-            log.info(text)
-    for key, model in model_by_key.items():
-        if model not in seen and key not in reported_keys:
-            log.info(f"SQLMesh model {model} not materialized: the executor reported no outcome for it.")
+        text = f"SQLMesh model {entry.model} not materialized: {_OUTCOME_TEXT[entry.outcome]}"
+        log.debug(text + (f" — {entry.reason}" if entry.reason else ""))
+    seen = {entry.model for entry in summary.models}
+    silent = sorted(
+        model for key, model in model_by_key.items() if model not in seen and key not in reported_keys
+    )
+    parts = [f"{len(by_outcome['materialized'])} materialized"]
+    for outcome in ("not_due", "skipped", "failed"):
+        if by_outcome[outcome]:
+            parts.append(f"{_OUTCOME_LABEL[outcome]}: {', '.join(sorted(by_outcome[outcome]))}")
+    if silent:
+        parts.append(f"no outcome reported: {', '.join(silent)}")
+    log.info(
+        f"SQLMesh run {summary.status} in {summary.duration_ms / 1000:.1f} s — " + "; ".join(parts) + "."
+    )
 
 
 def run_failure(summary: RunSummary | None) -> Failure | None:

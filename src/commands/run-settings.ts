@@ -1,0 +1,97 @@
+import { resolve } from 'node:path';
+import { EXTRAS_KEY, RunExtras } from '../extras.js';
+import { UsageError } from '../errors.js';
+import type { PipesExtras } from '../pipes/index.js';
+
+/** Flags of `sqlmesh-pipes run`, as parsed from argv. */
+export interface RunFlags {
+  readonly argv: readonly string[];
+  readonly project?: string | undefined;
+  readonly environment?: string | undefined;
+  readonly gateway?: string | undefined;
+  readonly selectModels: readonly string[];
+  readonly ignoreCron?: boolean | undefined;
+  readonly executionTime?: string | undefined;
+  readonly start?: string | undefined;
+  readonly end?: string | undefined;
+  readonly sqlmeshPython?: string | undefined;
+  readonly console?: string | undefined;
+  readonly concurrentTasks?: number | undefined;
+  readonly manifest?: string | undefined;
+  readonly messagesFile?: string | undefined;
+}
+
+/** Everything one run needs, normalized once: flags merged with the Dagster extras (which win). */
+export interface RunSettings {
+  readonly project: string;
+  readonly environment: string;
+  readonly gateway: string | null;
+  readonly selectModels: readonly string[];
+  readonly ignoreCron: boolean;
+  readonly executionTime: string | null;
+  readonly start: string | null;
+  readonly end: string | null;
+  readonly sqlmeshPython: string | null;
+  readonly console: 'json' | 'text';
+  readonly concurrentTasks: number | null;
+  readonly manifest: string | null;
+  readonly messagesFile: string | null;
+  /** The Dagster side's selection; null outside Dagster or when launched without our extras. */
+  readonly extras: RunExtras | null;
+}
+
+const DEFAULT_ENVIRONMENT = 'prod';
+
+/** Read our extras from the Pipes context; null when absent, a UsageError when malformed. */
+export function readExtras(extras: PipesExtras): RunExtras | null {
+  const raw = extras[EXTRAS_KEY];
+  if (raw === undefined) return null;
+  const parsed = RunExtras.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(
+      `Pipes extras "${EXTRAS_KEY}" are invalid at ${issue.path.join('.') || '(root)'}: ${issue.message} — the Dagster side (sqlmesh_pipes) and this executor are out of step; install matching versions`,
+    );
+  }
+  return parsed.data;
+}
+
+function validateIso(name: string, value: string | null): string | null {
+  if (value === null) return null;
+  if (Number.isNaN(Date.parse(value))) throw new UsageError(`--${name} must be an ISO-8601 date or time, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Merge flags and extras, apply defaults, validate; throws a UsageError naming the bad option. */
+export function resolveRunSettings(flags: RunFlags, extras: RunExtras | null): RunSettings {
+  const pick = <T>(fromExtras: T | undefined, fromFlag: T | undefined): T | undefined => (fromExtras !== undefined ? fromExtras : fromFlag);
+  const project = pick(extras?.project_dir, flags.project);
+  if (!project) throw new UsageError('run needs --project DIR (the SQLMesh project directory)');
+  const consoleMode = pick(extras?.console, flags.console) ?? 'json';
+  if (consoleMode !== 'json' && consoleMode !== 'text') {
+    throw new UsageError(`--console must be json or text, got ${JSON.stringify(consoleMode)}`);
+  }
+  const start = validateIso('start', pick(extras?.start, flags.start) ?? null);
+  const end = validateIso('end', pick(extras?.end, flags.end) ?? null);
+  if ((start === null) !== (end === null)) throw new UsageError('--start and --end go together — give both or neither');
+  if (extras && flags.selectModels.length > 0) {
+    throw new UsageError('--select-model is not used under Dagster: the selection comes from the Pipes context — remove the flag');
+  }
+  const manifest = pick(extras?.manifest_path, flags.manifest) ?? null;
+  return {
+    project: resolve(project),
+    environment: pick(extras?.environment, flags.environment) ?? DEFAULT_ENVIRONMENT,
+    gateway: pick(extras?.gateway, flags.gateway) ?? null,
+    selectModels: flags.selectModels,
+    ignoreCron: pick(extras?.ignore_cron, flags.ignoreCron) ?? false,
+    executionTime: validateIso('execution-time', pick(extras?.execution_time, flags.executionTime) ?? null),
+    start,
+    end,
+    sqlmeshPython: pick(extras?.sqlmesh_python, flags.sqlmeshPython) ?? null,
+    console: consoleMode,
+    concurrentTasks: pick(extras?.concurrent_tasks, flags.concurrentTasks) ?? null,
+    manifest: manifest === null ? null : resolve(manifest),
+    messagesFile: flags.messagesFile ?? null,
+    extras,
+  };
+}

@@ -1,0 +1,130 @@
+import { ExitCode } from '../errors.js';
+import {
+  type PipesContext,
+  isDagsterPipesProcess,
+  openDagsterPipes,
+  openMockDagsterPipes,
+} from '../pipes/index.js';
+import type { MetadataMap } from '../report/metadata.js';
+import { Reporter, type ReportSink } from '../report/reporter.js';
+import { summaryTable } from '../report/terminal.js';
+import { generateManifest, indexManifest, loadManifest, type ManifestIndex } from '../sqlmesh/manifest.js';
+import { runSqlmesh } from '../sqlmesh/process.js';
+import { resolveScope, type ResolvedScope } from './run-scope.js';
+import { type RunFlags, type RunSettings, readExtras, resolveRunSettings } from './run-settings.js';
+
+/**
+ * `sqlmesh-pipes run`: ONE `sqlmesh run`, its events reported over Pipes (or the mock context
+ * outside Dagster). Returns the exit code; under Dagster with our extras, model failures exit 0
+ * and travel in the run summary so PipesSubprocessClient keeps the successes.
+ */
+export async function runCommand(flags: RunFlags): Promise<number> {
+  if (isDagsterPipesProcess({ argv: flags.argv })) return runUnderDagster(flags);
+  return runOutsideDagster(flags);
+}
+
+async function runUnderDagster(flags: RunFlags): Promise<number> {
+  // Opened first, so that every later error reaches Dagster in `closed`.
+  const pipes = openDagsterPipes({ argv: flags.argv });
+  try {
+    const settings = resolveRunSettings(flags, readExtras(pipes.data.extras));
+    const index = await manifestFor(settings, pipes.signal);
+    const resolved = resolveScope(index, settings, pipes.data.asset_keys);
+    const summaryExit = await execute(pipes, settings, index, resolved, null);
+    // Our Dagster side fails the step from the run summary; a bare Pipes client needs the exit code.
+    const code = settings.extras ? ExitCode.ok : summaryExit;
+    await pipes.close();
+    return code;
+  } catch (error) {
+    await pipes.close(error);
+    throw error;
+  }
+}
+
+async function runOutsideDagster(flags: RunFlags): Promise<number> {
+  const settings = resolveRunSettings(flags, null);
+  const index = await manifestFor(settings);
+  const resolved = resolveScope(index, settings, null);
+  const pipes = openMockDagsterPipes({ assetKeys: resolved.assetKeys, messagesFile: settings.messagesFile, echo: null });
+  try {
+    const code = await execute(pipes, settings, index, resolved, process.stdout);
+    await pipes.close();
+    return code;
+  } catch (error) {
+    await pipes.close(error);
+    throw error;
+  }
+}
+
+function manifestFor(settings: RunSettings, signal?: AbortSignal): Promise<ManifestIndex> {
+  const manifest = settings.manifest
+    ? loadManifest(settings.manifest)
+    : generateManifest({ project: settings.project, gateway: settings.gateway, sqlmeshPython: settings.sqlmeshPython, ...(signal ? { signal } : {}) });
+  return manifest.then(indexManifest);
+}
+
+/** Pipes as the reporter's sink: one place that knows the Pipes method signatures. */
+function pipesSink(pipes: PipesContext, terminal: NodeJS.WritableStream | null): ReportSink {
+  return {
+    log: (message, level) => {
+      pipes.log.log(level, message);
+      terminal?.write(`${level === 'INFO' ? '' : `${level}: `}${message}\n`);
+    },
+    materialize: (assetKey, metadata: MetadataMap) => pipes.reportAssetMaterialization({ assetKey, metadata }),
+    check: (assetKey, checkName, result) =>
+      pipes.reportAssetCheck({ assetKey, checkName, passed: result.passed, severity: result.severity, metadata: result.metadata }),
+    custom: (payload) => pipes.reportCustomMessage(payload as never),
+  };
+}
+
+/** Run SQLMesh once and report; returns the exit code the run deserves (0 ok / 1 failed). */
+async function execute(
+  pipes: PipesContext,
+  settings: RunSettings,
+  index: ManifestIndex,
+  resolved: ResolvedScope,
+  terminal: NodeJS.WritableStream | null,
+): Promise<number> {
+  const started = performance.now();
+  const reporter = new Reporter(pipesSink(pipes, terminal), resolved.scope);
+  if (resolved.select !== null && resolved.select.length === 0) {
+    pipes.log.info('nothing selected: no model or check of this step maps to a SQLMesh model');
+    reporter.finish(performance.now() - started);
+    return ExitCode.ok;
+  }
+
+  const invocation = runSqlmesh({
+    python: settings.sqlmeshPython,
+    project: settings.project,
+    environment: settings.environment,
+    gateway: settings.gateway,
+    selectModels: resolved.select,
+    ignoreCron: settings.ignoreCron,
+    executionTime: settings.executionTime,
+    start: settings.start,
+    end: settings.end,
+    console: settings.console,
+    concurrentTasks: settings.concurrentTasks,
+    fqnToName: index.fqnToName,
+  });
+  // Termination: stop SQLMesh, let this function report what finished, and only then close.
+  let done!: () => void;
+  const reported = new Promise<void>((resolve) => (done = resolve));
+  const unregister = pipes.termination.onTerminate(async (signal) => {
+    invocation.kill(signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+    await reported;
+  });
+  try {
+    for await (const event of invocation.events) reporter.handle(event);
+    const result = await invocation.result;
+    const runError = pipes.termination.reason
+      ? `interrupted by ${pipes.termination.reason}: SQLMesh was stopped`
+      : result.error;
+    const { summary, models } = reporter.finish(performance.now() - started, runError);
+    terminal?.write(`\n${summaryTable(models, summary)}\n`);
+    return summary.exit_code;
+  } finally {
+    unregister();
+    done();
+  }
+}

@@ -1,0 +1,20 @@
+import { assetKeyToString } from '../pipes/index.js';
+import type { ManifestModel } from '../sqlmesh/manifest-schema.js';
+
+// The Dagster side's defaults (python_shim/src/sqlmesh_pipes/translator.py), needed only
+// outside Dagster, where the mock context stands in for what the translator would name.
+
+const INVALID_NAME_CHARS = /[^A-Za-z0-9_]/g;
+
+/** `[catalog, schema, table]` as a Pipes asset-key string, like `default_asset_key`. */
+export function defaultAssetKey(model: ManifestModel): string {
+  return assetKeyToString([...(model.catalog ? [model.catalog] : []), model.schema, model.table]);
+}
+
+/** The audit's name, `_2`, `_3`… for later uses of the same audit, like `default_check_name`. */
+export function defaultCheckName(model: ManifestModel, auditIndex: number): string {
+  const safe = (name: string) => name.replace(INVALID_NAME_CHARS, '_') || '_';
+  const base = safe(model.audits[auditIndex]!.name);
+  const occurrence = model.audits.slice(0, auditIndex).filter((audit) => safe(audit.name) === base).length + 1;
+  return occurrence === 1 ? base : `${base}_${occurrence}`;
+}

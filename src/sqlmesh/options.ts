@@ -1,0 +1,150 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { resolveSqlmeshPython } from './python.js';
+
+/** How the run's events are read. */
+export type ConsoleMode = 'json' | 'text';
+
+/** Options of one `sqlmesh run` (see runSqlmesh). */
+export interface RunSqlmeshOptions {
+  /** The SQLMesh project directory (also the working directory: DuckDB paths are relative to it). */
+  readonly project: string;
+  /** @default SQLMesh's default target environment (`prod`) */
+  readonly environment?: string | null;
+  /** @default the project's default gateway */
+  readonly gateway?: string | null;
+  /** Models to run, by name; never their upstream (no auto-upstream). @default all models */
+  readonly selectModels?: readonly string[] | null;
+  /** Run all missing intervals, ignoring cron. @default false */
+  readonly ignoreCron?: boolean;
+  /** SQLMesh's execution time (JSON console only: the CLI has no such flag). @default now */
+  readonly executionTime?: string | null;
+  readonly start?: string | null;
+  readonly end?: string | null;
+  /** Overrides the gateway connection's concurrent_tasks. @default the connection's own */
+  readonly concurrentTasks?: number | null;
+  /** Skip the janitor SQLMesh runs before a prod run. @default false */
+  readonly skipJanitor?: boolean;
+  /** @default 'json' */
+  readonly console?: ConsoleMode;
+  /** Python of the SQLMesh env. @default resolveSqlmeshPython() */
+  readonly python?: string | null;
+  /** Text console: quoted FQN → model name (e.g. from the manifest). */
+  readonly fqnToName?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  /** Extra environment variables for SQLMesh. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Options after defaults and validation. */
+export interface NormalizedRunOptions {
+  readonly project: string;
+  readonly environment: string | null;
+  readonly gateway: string | null;
+  readonly selectModels: readonly string[] | null;
+  readonly ignoreCron: boolean;
+  readonly executionTime: string | null;
+  readonly start: string | null;
+  readonly end: string | null;
+  readonly concurrentTasks: number | null;
+  readonly skipJanitor: boolean;
+  readonly console: ConsoleMode;
+  readonly python: string;
+  readonly fqnToName: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Apply defaults and validate once; every problem is a UsageError naming the option and value. */
+export function normalizeRunOptions(options: RunSqlmeshOptions): NormalizedRunOptions {
+  const {
+    project,
+    environment = null,
+    gateway = null,
+    selectModels = null,
+    ignoreCron = false,
+    executionTime = null,
+    start = null,
+    end = null,
+    concurrentTasks = null,
+    skipJanitor = false,
+    console = 'json',
+    python = null,
+    fqnToName = {},
+    env = {},
+  } = options;
+  const normalized: NormalizedRunOptions = {
+    project: validateProject(project),
+    environment: validateName('environment', environment),
+    gateway: validateName('gateway', gateway),
+    selectModels: validateSelection(selectModels),
+    ignoreCron: Boolean(ignoreCron),
+    executionTime: validateName('executionTime', executionTime),
+    start: validateName('start', start),
+    end: validateName('end', end),
+    concurrentTasks: validateConcurrentTasks(concurrentTasks),
+    skipJanitor: Boolean(skipJanitor),
+    console: validateConsole(console),
+    python: resolveSqlmeshPython(python),
+    fqnToName,
+    env,
+  };
+  validateTextMode(normalized);
+  return normalized;
+}
+
+function validateProject(project: unknown): string {
+  if (typeof project !== 'string' || project === '') {
+    throw new UsageError(`project must be a directory path, got ${JSON.stringify(project)} (${typeof project})`);
+  }
+  const dir = resolve(project);
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) throw new UsageError(`SQLMesh project directory not found: ${dir} — pass --project DIR`);
+  return dir;
+}
+
+function validateName(option: string, value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new UsageError(`${option} must be a non-empty string, got ${JSON.stringify(value)} (${typeof value})`);
+  }
+  return value;
+}
+
+function validateSelection(value: unknown): readonly string[] | null {
+  if (value === null || value === undefined) return null;
+  if (!Array.isArray(value) || value.some((name) => typeof name !== 'string' || name.trim() === '')) {
+    throw new UsageError(`selectModels must be an array of model names, got ${JSON.stringify(value)}`);
+  }
+  return [...(value as string[])];
+}
+
+function validateConcurrentTasks(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new UsageError(`concurrentTasks must be a positive integer, got ${String(value)} (${typeof value})`);
+  }
+  return value;
+}
+
+function validateConsole(value: unknown): ConsoleMode {
+  if (value !== 'json' && value !== 'text') {
+    throw new UsageError(`console must be 'json' or 'text', got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function validateTextMode(options: NormalizedRunOptions): void {
+  if (options.console !== 'text') return;
+  if (options.executionTime !== null) {
+    throw new UsageError("executionTime needs the JSON console: `sqlmesh run` has no --execution-time (use --console json)");
+  }
+  if (options.concurrentTasks !== null && options.gateway === null) {
+    // The text console can only override it through SQLMESH__GATEWAYS__<name>__..., which needs the name.
+    throw new UsageError('concurrentTasks with the text console needs an explicit gateway (pass --gateway NAME)');
+  }
+}

@@ -1,0 +1,262 @@
+import type { Readable } from 'node:stream';
+import { execa } from 'execa';
+import { UsageError } from '../errors.js';
+import { EVENTS_FD, formatCommand, sqlmeshCommand, type SqlmeshCommand } from './command.js';
+import type { EventOf, SqlmeshEvent } from './events.js';
+import { splitLines } from './lines.js';
+import { normalizeRunOptions, type NormalizedRunOptions, type RunSqlmeshOptions } from './options.js';
+import { isErrorLine, outputLineEvent, parseJsonLine } from './parse-json.js';
+import { TextRunParser } from './parse-text.js';
+import { AsyncQueue } from './queue.js';
+import { checkSqlmeshPython } from './python.js';
+
+export type { RunSqlmeshOptions } from './options.js';
+
+/** How one SQLMesh process ended. */
+export interface ChildExit {
+  readonly exitCode: number | undefined;
+  readonly signal: string | undefined;
+  /** Set when the process could not be started at all. */
+  readonly spawnError?: Error;
+}
+
+/** The part of a child process the runner uses (execa's subprocess in production, fakes in tests). */
+export interface SqlmeshChild {
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** The JSON console's channel (fd 3); unused by the text console. */
+  readonly events: Readable | null;
+  readonly exit: Promise<ChildExit>;
+  kill(signal?: NodeJS.Signals): boolean;
+}
+
+export type SpawnSqlmesh = (command: SqlmeshCommand) => SqlmeshChild;
+
+/** Injected collaborators (tests replace them). */
+export interface RunSqlmeshDeps {
+  readonly spawn?: SpawnSqlmesh;
+  /** Returns SQLMesh's version or throws a UsageError. @default checkSqlmeshPython */
+  readonly checkPython?: (python: string) => Promise<string>;
+}
+
+/** The outcome of a run; the same shape on every exit path. */
+export interface SqlmeshRunResult {
+  readonly command: string;
+  readonly cwd: string;
+  readonly durationMs: number;
+  readonly exitCode: number | undefined;
+  readonly signal: string | undefined;
+  /** SQLMesh's own verdict (its run_finished event), or `canceled` after kill(). */
+  readonly status: EventOf<'run_finished'>['status'] | 'canceled';
+  /** Exit code other than 0. */
+  readonly failed: boolean;
+  /** The run was stopped by kill(). */
+  readonly isCanceled: boolean;
+  /** SQLMesh's error lines (`Error: ...`, traceback tails, the shim's one-line messages). */
+  readonly errorLines: readonly string[];
+  readonly sqlmeshVersion: string;
+}
+
+/** A run that ended outside SQLMesh's own semantics: not started, crashed, killed by someone else. */
+export class SqlmeshRunError extends Error {
+  override readonly name = 'SqlmeshRunError';
+  readonly shortMessage: string;
+  constructor(
+    readonly result: SqlmeshRunResult,
+    why: string,
+    options?: { cause?: unknown },
+  ) {
+    const shortMessage = `SQLMesh ${why}: ${result.command}`;
+    const details = result.errorLines.length > 0 ? `\n${result.errorLines.join('\n')}` : '';
+    super(shortMessage + details, options);
+    this.shortMessage = shortMessage;
+  }
+}
+
+/** One running `sqlmesh run`, like dagster-dbt's DbtCliInvocation. */
+export interface SqlmeshInvocation {
+  readonly command: string;
+  /**
+   * Every event, in arrival order, `run_finished` always last; iterate once.
+   * Stdout/stderr lines arrive as `log` events.
+   */
+  readonly events: AsyncIterable<SqlmeshEvent>;
+  /**
+   * Resolves when the process has exited and every line is parsed, for exit 0 and 1 (SQLMesh's
+   * own outcomes) and after kill(). Rejects with a UsageError for exit 2 (configuration), and
+   * with a SqlmeshRunError otherwise (not started, crashed, killed by a signal we did not send).
+   */
+  readonly result: Promise<SqlmeshRunResult>;
+  /** Stop SQLMesh (SIGTERM by default; SIGINT lets the JSON console report the interruption). */
+  kill(signal?: NodeJS.Signals): boolean;
+}
+
+/**
+ * Start ONE SQLMesh process for a run. Checks the options, the project directory and the
+ * SQLMesh python first (UsageError), then spawns and streams typed events.
+ */
+export async function runSqlmesh(options: RunSqlmeshOptions, deps: RunSqlmeshDeps = {}): Promise<SqlmeshInvocation> {
+  const normalized = normalizeRunOptions(options);
+  const sqlmeshVersion = await (deps.checkPython ?? checkSqlmeshPython)(normalized.python);
+  const command = sqlmeshCommand(normalized);
+  const spawn = deps.spawn ?? spawnWithExeca;
+  return startRun(normalized, command, spawn(command), sqlmeshVersion);
+}
+
+/** The production spawn: execa with an extra pipe on fd 3 for the JSON console. */
+export const spawnWithExeca: SpawnSqlmesh = (command) => {
+  const subprocess = execa(command.file, [...command.args], {
+    cwd: command.cwd,
+    env: command.env,
+    extendEnv: false,
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    // We stream every line ourselves; never buffer a long run's output in memory.
+    buffer: false,
+    reject: false,
+    // SQLMesh gets 5 s to exit after a kill before SIGKILL.
+    forceKillAfterDelay: 5000,
+  });
+  const exit: Promise<ChildExit> = subprocess.then(
+    (r) => ({
+      exitCode: r.exitCode,
+      signal: r.signal,
+      ...(r.failed && r.exitCode === undefined && !r.signal ? { spawnError: r as unknown as Error } : {}),
+    }),
+    (error: unknown) => ({ exitCode: undefined, signal: undefined, spawnError: error as Error }),
+  );
+  const events = subprocess.stdio[EVENTS_FD] as Readable | undefined;
+  return {
+    stdout: subprocess.stdout,
+    stderr: subprocess.stderr,
+    events: events ?? null,
+    exit,
+    kill: (signal) => subprocess.kill(signal),
+  };
+};
+
+function startRun(
+  options: NormalizedRunOptions,
+  command: SqlmeshCommand,
+  child: SqlmeshChild,
+  sqlmeshVersion: string,
+): SqlmeshInvocation {
+  const started = Date.now();
+  const rendered = formatCommand(command);
+  const queue = new AsyncQueue<SqlmeshEvent>();
+  const errorLines: string[] = [];
+  let runFinished: EventOf<'run_finished'> | null = null;
+  let canceled = false;
+
+  // run_finished is held back and emitted last, after every stdout/stderr line: consumers can
+  // treat it as the end of the run whatever order the three pipes delivered in.
+  const emit = (event: SqlmeshEvent | null): void => {
+    if (event === null) return;
+    if (event.type === 'run_finished') runFinished = event;
+    else queue.push(event);
+  };
+  const text = options.console === 'text' ? new TextRunParser({ fqnToName: options.fqnToName }) : null;
+
+  if (text) {
+    // The CLI prints no run header: the runner knows what it asked for.
+    emit({
+      type: 'run_started',
+      environment: options.environment ?? 'prod',
+      sqlmesh_version: sqlmeshVersion,
+      execution_time: null,
+      selected_models: options.selectModels ? [...options.selectModels] : null,
+      gateway: options.gateway,
+      concurrent_tasks: options.concurrentTasks,
+    });
+  }
+
+  const onOutput = (source: 'stdout' | 'stderr') => (line: string) => {
+    if (text) {
+      for (const event of text.push(line, source)) emit(event);
+      return;
+    }
+    if (isErrorLine(line)) errorLines.push(line.trim());
+    emit(outputLineEvent(line, source));
+  };
+  const drained = [
+    pump(child.stdout, queue, onOutput('stdout')),
+    pump(child.stderr, queue, onOutput('stderr')),
+    ...(text || !child.events ? [] : [pump(child.events, queue, (line) => emit(parseJsonLine(line)))]),
+  ];
+
+  const result = (async (): Promise<SqlmeshRunResult> => {
+    const exit = await child.exit;
+    await Promise.all(drained);
+    if (text) {
+      for (const event of text.end(exit.exitCode)) emit(event);
+      errorLines.push(...text.errors);
+    } else if (!runFinished && !exit.spawnError) {
+      // The console never reported an end (killed, crashed): say so in the event stream.
+      const message = canceled ? 'canceled' : (errorLines[errorLines.length - 1] ?? describeExit(exit));
+      emit({ type: 'run_finished', status: 'error', message, error_class: null });
+    }
+    const finished = runFinished as EventOf<'run_finished'> | null;
+    if (finished) queue.push(finished);
+    const finishedMessage = finished?.status === 'error' ? finished.message : null;
+    if (finishedMessage && !errorLines.some((line) => line.includes(finishedMessage))) errorLines.push(finishedMessage);
+    const outcome: SqlmeshRunResult = {
+      command: rendered,
+      cwd: command.cwd,
+      durationMs: Date.now() - started,
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      status: canceled ? 'canceled' : (finished?.status ?? 'error'),
+      failed: exit.exitCode !== 0,
+      isCanceled: canceled,
+      errorLines,
+      sqlmeshVersion,
+    };
+    if (exit.spawnError) throw new SqlmeshRunError(outcome, 'could not be started', { cause: exit.spawnError });
+    if (canceled) return outcome;
+    if (exit.exitCode === 2) {
+      const message = finished?.message ?? errorLines[errorLines.length - 1] ?? 'configuration error';
+      throw new UsageError(message, { cause: new SqlmeshRunError(outcome, 'reported a configuration error (exit 2)') });
+    }
+    if (exit.exitCode === 0 || exit.exitCode === 1) return outcome;
+    throw new SqlmeshRunError(outcome, describeExit(exit));
+  })();
+  // Whatever happens, the event stream ends.
+  void result.then(
+    () => queue.end(),
+    () => queue.end(),
+  );
+
+  return {
+    command: rendered,
+    events: queue,
+    result,
+    kill(signal = 'SIGTERM') {
+      canceled = true;
+      return child.kill(signal);
+    },
+  };
+}
+
+function describeExit(exit: ChildExit): string {
+  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`;
+}
+
+/** Split `stream` into lines and hand each to `onLine`, pausing while the queue is full. */
+function pump(stream: Readable, queue: AsyncQueue<SqlmeshEvent>, onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolvePump) => {
+    const lines = splitLines(stream);
+    const done = () => resolvePump();
+    lines.on('data', (line: string) => {
+      onLine(line);
+      if (queue.full) {
+        lines.pause();
+        queue.onDrain(() => lines.resume());
+      }
+    });
+    lines.once('end', done);
+    lines.once('close', done);
+    // A broken pipe ends the stream for us; the exit status tells the story.
+    lines.once('error', done);
+    stream.once('error', done);
+  });
+}
+

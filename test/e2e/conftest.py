@@ -1,0 +1,80 @@
+"""Shared helpers for the real-Dagster end-to-end tests (everything under test/e2e).
+
+Generic on purpose: an ephemeral Dagster instance per test, the run's log messages, and the
+one assertion every e2e test makes — Dagster's Pipes machinery reported no problem. A Pipes
+reader thread that dies (bad line, wrong params) or a missing `closed` only shows up as a
+log line or engine event, while the step can still look green.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# Substrings of the warnings / engine events Dagster emits when the Pipes exchange went wrong.
+PIPES_PROBLEM_MARKERS = (
+    "[pipes] framework exception",
+    "did not receive closed message",
+    "did not receive any messages",
+    "unexpected message received after closed",
+)
+
+
+def run_log_messages(instance: DagsterInstance, run_id: str) -> list[str]:
+    """Every user message and Dagster event message logged for the run."""
+    messages: list[str] = []
+    for record in instance.all_logs(run_id):
+        if record.user_message:
+            messages.append(record.user_message)
+        if record.dagster_event is not None and record.dagster_event.message:
+            messages.append(record.dagster_event.message)
+    return messages
+
+
+def pipes_problems(instance: DagsterInstance, run_id: str) -> list[str]:
+    """The run's log messages that report a broken Pipes exchange."""
+    return [
+        message
+        for message in run_log_messages(instance, run_id)
+        if any(marker in message for marker in PIPES_PROBLEM_MARKERS)
+    ]
+
+
+def assert_no_pipes_problems(instance: DagsterInstance, run_id: str) -> None:
+    """Fail if Dagster logged a Pipes framework exception or a missing opened/closed message."""
+    problems = pipes_problems(instance, run_id)
+    assert not problems, "Dagster reported Pipes problems:\n" + "\n---\n".join(problems)
+
+
+@pytest.fixture
+def dagster_instance() -> Iterator[DagsterInstance]:
+    """A fresh in-memory Dagster instance (fast; nothing on disk)."""
+    with DagsterInstance.ephemeral() as instance:
+        yield instance
+
+
+@pytest.fixture
+def assert_pipes_clean() -> Callable[[DagsterInstance, str], None]:
+    """`assert_pipes_clean(instance, run_id)`: see `assert_no_pipes_problems`."""
+    return assert_no_pipes_problems
+
+
+@pytest.fixture(scope="session")
+def node_bin() -> str:
+    """Path of the `node` executable (the tests launch Node programs through Pipes)."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not on PATH; the e2e tests launch Node programs")
+    return node
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository root."""
+    return REPO_ROOT
