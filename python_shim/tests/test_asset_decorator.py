@@ -111,6 +111,20 @@ def test_checks_only_selection(make_resource, scenario):
     assert {c["check_name"] for c in extras["checks"]} == {"not_null", "not_null_2"}
 
 
+def test_unevaluated_checks_are_explained(make_resource, scenario):
+    resource = make_resource()
+    scenario(outcomes={"marts.revenue": "not_due"})
+    assets = sqlmesh_assets_factory(sqlmesh_resource=resource)
+    instance = DagsterInstance.ephemeral()
+    result = materialize([assets], resources={"sqlmesh": resource}, instance=instance, selection=[REVENUE])
+    assert result.success  # an unevaluated check is not a failure
+    assert _materialized(result) == set() and _checks(result) == {}
+    assert (
+        "Check db/marts/revenue:assert_positive not evaluated: SQLMesh audits marts.revenue only when it "
+        "evaluates it, and it was not due" in _logs(instance, result.run_id)
+    )
+
+
 def test_failure_records_successes_then_fails_with_sqlmesh_text(make_resource, scenario):
     resource = make_resource()
     scenario(outcomes={"marts.revenue": "failed", "marts.hourly": "not_due"})
@@ -126,7 +140,7 @@ def test_failure_records_successes_then_fails_with_sqlmesh_text(make_resource, s
     logs = _logs(instance, result.run_id)
     assert "marts.hourly not materialized: not due" in logs
     assert "marts.revenue not materialized: failed" in logs
-    assert "SQLMesh run failed in 0.0 s — 1 materialized; not due: marts.hourly; failed: marts.revenue." in logs
+    assert "— 1 materialized; not due: marts.hourly; failed: marts.revenue." in logs
 
 
 def test_not_due_is_not_materialized_and_succeeds(make_resource, scenario):

@@ -9,7 +9,7 @@ import type { MetadataMap } from '../report/metadata.js';
 import { Reporter, type ReportSink } from '../report/reporter.js';
 import { summaryTable } from '../report/terminal.js';
 import { generateManifest, indexManifest, loadManifest, type ManifestIndex } from '../sqlmesh/manifest.js';
-import { runSqlmesh } from '../sqlmesh/process.js';
+import { SqlmeshRunError, runSqlmesh } from '../sqlmesh/process.js';
 import { resolveScope, type ResolvedScope } from './run-scope.js';
 import { type RunFlags, type RunSettings, readExtras, resolveRunSettings } from './run-settings.js';
 
@@ -93,7 +93,7 @@ async function execute(
     return ExitCode.ok;
   }
 
-  const invocation = runSqlmesh({
+  const invocation = await runSqlmesh({
     python: settings.sqlmeshPython,
     project: settings.project,
     environment: settings.environment,
@@ -116,10 +116,15 @@ async function execute(
   });
   try {
     for await (const event of invocation.events) reporter.handle(event);
-    const result = await invocation.result;
-    const runError = pipes.termination.reason
-      ? `interrupted by ${pipes.termination.reason}: SQLMesh was stopped`
-      : result.error;
+    // A crash (not SQLMesh's own failure semantics) still fails the run AFTER the successes.
+    const crash = await invocation.result.then(
+      () => null,
+      (error: unknown) => {
+        if (error instanceof SqlmeshRunError) return error.message;
+        throw error;
+      },
+    );
+    const runError = pipes.termination.reason ? `interrupted by ${pipes.termination.reason}: SQLMesh was stopped` : crash;
     const { summary, models } = reporter.finish(performance.now() - started, runError);
     terminal?.write(`\n${summaryTable(models, summary)}\n`);
     return summary.exit_code;

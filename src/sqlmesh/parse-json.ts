@@ -13,17 +13,40 @@ export function logEvent(message: string, source: LogSource, level: LogLevel = '
  * Blank lines give null.
  */
 export function parseJsonLine(line: string): SqlmeshEvent | null {
-  if (line.trim() === '') return null;
+  const start = firstNonSpace(line);
+  if (start === -1) return null;
+  // Cheap pre-checks keep garbage off the slow paths (a thrown SyntaxError, a zod error object).
+  if (line.charCodeAt(start) !== 0x7b /* { */) return logEvent(line, 'console', isJsonValue(line) ? 'INFO' : 'WARNING');
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
     return logEvent(line, 'console', 'WARNING');
   }
+  // A newer shim's event type: keep it visible, never fatal.
+  if (!isKnownType(value)) return logEvent(line, 'console', 'INFO');
   const parsed = SqlmeshEvent.safeParse(value);
   if (parsed.success) return parsed.data;
-  // A newer shim's event type, or a known one with a bad shape: keep it visible, never fatal.
-  return logEvent(line, 'console', isKnownType(value) ? 'WARNING' : 'INFO');
+  // A known type with a bad shape: a shim/runner mismatch worth a warning.
+  return logEvent(line, 'console', 'WARNING');
+}
+
+function firstNonSpace(line: string): number {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return i;
+  }
+  return -1;
+}
+
+/** Valid JSON that is not an object (`[1]`, `null`): not an event, but not garbage either. */
+function isJsonValue(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const knownTypes = new Set<string>(SqlmeshEvent.options.map((option) => option.shape.type.value));

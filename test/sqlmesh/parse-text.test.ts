@@ -25,7 +25,7 @@ function parse(name: string, variant: string, parser = new TextRunParser()): Sql
   return events;
 }
 
-function parseLines(lines: string[], exit = 0, parser = new TextRunParser()): SqlmeshEvent[] {
+function parseLines(lines: string[], exit: number | null = 0, parser = new TextRunParser()): SqlmeshEvent[] {
   return [...lines.flatMap((line) => parser.push(line)), ...parser.end(exit)];
 }
 

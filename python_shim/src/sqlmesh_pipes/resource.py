@@ -34,7 +34,14 @@ from pydantic import Field, PrivateAttr, field_validator
 from . import errors, executor
 from .extras import build_run_extras, pipes_asset_key, pipes_extras
 from .manifest import Manifest, load_manifest
-from .results import find_run_summary, log_outcomes, run_failure, select_results, topological_order
+from .results import (
+    find_run_summary,
+    log_outcomes,
+    log_unevaluated_checks,
+    run_failure,
+    select_results,
+    topological_order,
+)
 from .specs import (
     AUDIT_INDEX_METADATA_KEY,
     AUDIT_NAME_METADATA_KEY,
@@ -359,6 +366,7 @@ class SQLMeshResource(ConfigurableResource):
                 model_by_key={pipes_asset_key(k): v for k, v in models.items()},
                 reported_keys=reported,
             )
+        log_unevaluated_checks(((key, ref.model) for key, ref in checks), results, summary, log=context.log)
         failure = run_failure(summary)
         if failure is not None:
             raise failure

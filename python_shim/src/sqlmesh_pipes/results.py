@@ -201,6 +201,31 @@ def log_outcomes(
     )
 
 
+def log_unevaluated_checks(
+    selected: Iterable[tuple[AssetCheckKey, str]],
+    results: Iterable[MaterializeResult | AssetCheckResult],
+    summary: RunSummary | None,
+    *,
+    log: DagsterLogManager,
+) -> None:
+    """Explain each selected check (``(key, model)``) without a result: SQLMesh audits a model only
+    when it evaluates it, so a not-due or skipped model leaves its checks unevaluated."""
+    evaluated = {
+        AssetCheckKey(r.asset_key, r.check_name)
+        for r in results
+        if isinstance(r, AssetCheckResult) and r.asset_key is not None
+    }
+    outcomes = {m.model: m.outcome for m in summary.models} if summary is not None else {}
+    for key, model in selected:
+        if key not in evaluated:
+            outcome = outcomes.get(model)
+            why = _OUTCOME_TEXT[outcome] if outcome else "not part of the run"
+            log.info(
+                f"Check {key.to_user_string()} not evaluated: SQLMesh audits {model} only when it "
+                f"evaluates it, and it was {why}."
+            )
+
+
 def run_failure(summary: RunSummary | None) -> Failure | None:
     """The ``Failure`` to raise after the results were yielded, or None when the run succeeded."""
     if summary is None:
