@@ -12,6 +12,8 @@ export interface ResolvedScope {
   readonly select: readonly string[] | null;
   /** Asset keys for the mock context outside Dagster. */
   readonly assetKeys: readonly string[];
+  /** Models with selected checks but no selected asset: SQLMesh does not run them (see below). */
+  readonly checkOnlyModels: readonly string[];
 }
 
 function requireModel(index: ManifestIndex, name: string, origin: string): void {
@@ -36,8 +38,16 @@ export function resolveScope(index: ManifestIndex, settings: RunSettings, contex
       if (contextAssetKeys === null || inContext.has(assetKey)) assetKeys.set(model, assetKey);
     }
     for (const check of extras.checks) requireModel(index, check.model, `check ${check.check_name}`);
-    const selected = new Set([...assetKeys.keys(), ...extras.checks.map((check) => check.model)]);
-    return { scope: { assetKeys, checks: extras.checks, models }, select: selectionOf(index, selected), assetKeys: [...assetKeys.values()] };
+    // SQLMesh audits an interval only while evaluating it. Evaluating a model whose asset is not
+    // selected would change its table without Dagster recording a materialization, so a
+    // checks-only selection does not run the model; its checks are reported as not evaluated.
+    const checkOnlyModels = [...new Set(extras.checks.map((check) => check.model))].filter((model) => !assetKeys.has(model)).sort();
+    return {
+      scope: { assetKeys, checks: extras.checks, models },
+      select: selectionOf(index, new Set(assetKeys.keys())),
+      assetKeys: [...assetKeys.values()],
+      checkOnlyModels,
+    };
   }
 
   for (const name of settings.selectModels) requireModel(index, name, '--select-model');
@@ -52,7 +62,7 @@ export function resolveScope(index: ManifestIndex, settings: RunSettings, contex
       checks.push({ asset_key: assetKey, check_name: defaultCheckName(model, auditIndex), model: name, audit: audit.name, audit_index: auditIndex }),
     );
   }
-  return { scope: { assetKeys, checks, models }, select: selectionOf(index, new Set(names)), assetKeys: [...assetKeys.values()] };
+  return { scope: { assetKeys, checks, models }, select: selectionOf(index, new Set(names)), assetKeys: [...assetKeys.values()], checkOnlyModels: [] };
 }
 
 /** Every model selected means a plain `sqlmesh run`; otherwise exactly these models. */

@@ -87,8 +87,13 @@ async function execute(
 ): Promise<number> {
   const started = performance.now();
   const reporter = new Reporter(pipesSink(pipes, terminal), resolved.scope);
+  for (const model of resolved.checkOnlyModels) {
+    pipes.log.warning(
+      `${model}: checks selected without the asset — not evaluated: SQLMesh runs audits only while it evaluates the model; select the asset to run its audits`,
+    );
+  }
   if (resolved.select !== null && resolved.select.length === 0) {
-    pipes.log.info('nothing selected: no model or check of this step maps to a SQLMesh model');
+    pipes.log.info('no SQLMesh model asset is selected in this step: SQLMesh is not run');
     reporter.finish(performance.now() - started);
     return ExitCode.ok;
   }

@@ -110,8 +110,7 @@ export class Reporter {
   }
 
   #modelsInScope(): string[] {
-    const names = new Set([...this.#scope.assetKeys.keys(), ...this.#scope.checks.map((check) => check.model)]);
-    return [...names];
+    return [...this.#scope.assetKeys.keys()];
   }
 
   #reportModel(run: ModelRun): void {

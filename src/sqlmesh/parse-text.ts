@@ -39,6 +39,10 @@ const ERROR = /^Error: (.*)$/;
 const STATS = /\s*\(([^()]*(?:rows?|B|Bytes?|KiB|MiB|GiB|TiB|PiB))\)$/;
 const AUDITS = /,\s*audits((?:\s+(?:✔|passed\s*)\d+)?)((?:\s+(?:❌|failed\s*)\d+)?)\s*$/;
 
+// First characters of every line construct above (batch, ✔/Model, **/Skipped/Failed, [WARNING],
+// No models, Run finished, Error:, Executing/Auditing); anything else is a plain log line.
+const CONSTRUCT_FIRST_CHARS = new Set(['[', '✔', 'M', '*', 'S', 'F', 'N', 'R', 'E', 'A']);
+
 interface FailedBlock {
   fqn: string;
   lines: string[];
@@ -156,8 +160,15 @@ export class TextRunParser {
 
   #normal(text: string, trimmed: string, out: SqlmeshEvent[]): void {
     if (trimmed === '') return;
+    if (!CONSTRUCT_FIRST_CHARS.has(trimmed.charAt(0))) {
+      // Fast path: no construct starts with this character; just a log line.
+      if (isErrorLine(trimmed)) this.errors.push(trimmed);
+      out.push(logEvent(text, 'stdout', isErrorLine(text) ? 'ERROR' : 'INFO'));
+      return;
+    }
     if (BATCH_START.test(trimmed)) {
-      if (BATCH.test(trimmed)) out.push(this.#batch(trimmed));
+      const batch = BATCH.exec(trimmed);
+      if (batch) out.push(this.#batch(trimmed, batch));
       else this.#pendingBatch = { text: trimmed, parts: 1 };
       return;
     }
@@ -201,6 +212,7 @@ export class TextRunParser {
   }
 
   #startsConstruct(trimmed: string): boolean {
+    if (!CONSTRUCT_FIRST_CHARS.has(trimmed.charAt(0))) return false;
     return (
       BATCH_START.test(trimmed) ||
       EXECUTED.test(trimmed) ||
@@ -345,21 +357,21 @@ export class TextRunParser {
     return this.#names.get(fqn) ?? stripFqn(fqn);
   }
 
-  #batch(line: string): EventOf<'batch_evaluated'> {
-    const match = BATCH.exec(line);
+  #batch(line: string, matched?: RegExpExecArray): EventOf<'batch_evaluated'> {
+    const match = matched ?? BATCH.exec(line);
     if (!match) throw new Error(`not a batch line: ${line}`);
     const [, index, count, model, inner, seconds] = match as unknown as [string, string, string, string, string, string];
     let annotation = inner;
     let passed = 0;
     let failed = 0;
-    const audits = AUDITS.exec(annotation);
+    const audits = annotation.includes('audits') ? AUDITS.exec(annotation) : null;
     if (audits) {
       passed = Number(/\d+/.exec(audits[1] ?? '')?.[0] ?? 0);
       failed = Number(/\d+/.exec(audits[2] ?? '')?.[0] ?? 0);
       annotation = annotation.slice(0, audits.index);
     }
     let executionStats: ExecutionStats | null = null;
-    const stats = STATS.exec(annotation);
+    const stats = annotation.endsWith(')') ? STATS.exec(annotation) : null;
     if (stats) {
       executionStats = parseStats(stats[1] ?? '');
       annotation = annotation.slice(0, stats.index);
@@ -471,8 +483,9 @@ const DAY_MS = 86_400_000;
 
 /** The interval in an `insert ...` annotation, [start, end) in ISO UTC; null for other kinds. */
 export function parseInterval(annotation: string): Interval | null {
+  if (!annotation.startsWith('insert ')) return null;
   const dates = /^insert (\d{4}-\d\d-\d\d) - (\d{4}-\d\d-\d\d)$/.exec(annotation);
-  if (dates) return [iso(Date.parse(`${dates[1]}T00:00:00Z`)), iso(Date.parse(`${dates[2]}T00:00:00Z`) + DAY_MS)];
+  if (dates) return [`${dates[1]}T00:00:00Z`, dayAfter(dates[2] ?? '')];
   const sameDay = /^insert (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)-(\d\d:\d\d:\d\d)$/.exec(annotation);
   if (sameDay) {
     return [iso(Date.parse(`${sameDay[1]}T${sameDay[2]}Z`)), iso(Date.parse(`${sameDay[1]}T${sameDay[3]}Z`) + 1000)];
@@ -480,6 +493,19 @@ export function parseInterval(annotation: string): Interval | null {
   const times = /^insert (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) - (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)$/.exec(annotation);
   if (times) return [iso(Date.parse(`${times[1]}T${times[2]}Z`)), iso(Date.parse(`${times[3]}T${times[4]}Z`) + 1000)];
   return null;
+}
+
+// Daily models repeat the same few dates: remember the day after each (bounded).
+const dayAfterCache = new Map<string, string>();
+
+function dayAfter(day: string): string {
+  let next = dayAfterCache.get(day);
+  if (next === undefined) {
+    next = iso(Date.parse(`${day}T00:00:00Z`) + DAY_MS);
+    if (dayAfterCache.size > 10_000) dayAfterCache.clear();
+    dayAfterCache.set(day, next);
+  }
+  return next;
 }
 
 function iso(ms: number): string {
