@@ -18,7 +18,7 @@ from sqlmesh.core.console import NoopConsole
 
 from sqlmesh_pipes_console.channel import EventChannel
 
-Event = t.Dict[str, t.Any]
+Event = dict[str, t.Any]
 F = t.TypeVar("F", bound=t.Callable[..., None])
 
 # `_run` reports nothing due with this status line (sqlmesh/core/context.py).
@@ -26,10 +26,14 @@ NOTHING_TO_DO_PREFIX = "No models are ready to run"
 # "Next run will be ready at <local> (<utc>)." or "... at <utc>." (format_tz_datetime).
 _NEXT_READY = re.compile(r"Next run will be ready at (?:.*\()?(\d{4}-\d\d-\d\d \d\d:\d\d[AP]M) UTC\)?\.?")
 # The non-blocking audit warning: "\n<display name>: '<audit>' audit error: N rows failed."
-_AUDIT_WARNING = re.compile(r"^\s*(?P<model>\S.*?): '(?P<audit>.+)' audit error: (?P<count>\d+) rows? failed\.?\s*$", re.S)
+_AUDIT_WARNING = re.compile(
+    r"^\s*(?P<model>\S.*?): '(?P<audit>.+)' audit error: (?P<count>\d+) rows? failed\.?\s*$", re.S
+)
 
 
-def _arg(args: tuple[t.Any, ...], kwargs: dict[str, t.Any], index: int, name: str, default: t.Any = None) -> t.Any:
+def _arg(
+    args: tuple[t.Any, ...], kwargs: dict[str, t.Any], index: int, name: str, default: t.Any = None
+) -> t.Any:
     """A callback argument by name, else by position, else `default`."""
     if name in kwargs:
         return kwargs[name]
@@ -263,8 +267,14 @@ class JsonConsole(NoopConsole):
         if match:
             error = self._take_pending_audit(match.group("audit"), int(match.group("count")))
             failure = audit_failure(error) if error is not None else _failure_from_text(match, long)
-            model = error.model.name if error is not None and getattr(error, "model", None) else match.group("model")
-            self.emit({"type": "audit_warning", "model": str(model), "failure": failure, "message": short.strip()})
+            model = (
+                error.model.name
+                if error is not None and getattr(error, "model", None)
+                else match.group("model")
+            )
+            self.emit(
+                {"type": "audit_warning", "model": str(model), "failure": failure, "message": short.strip()}
+            )
             return
         self.log("WARNING", str(long or short).strip())
 
@@ -287,7 +297,12 @@ def _failure_from_text(match: re.Match[str], long: t.Any) -> Event:
     query = None
     if isinstance(long, str) and "Audit query:\n" in long:
         query = long.split("Audit query:\n", 1)[1].strip()
-    return {"audit": match.group("audit"), "args": None, "failed_rows": int(match.group("count")), "query": query}
+    return {
+        "audit": match.group("audit"),
+        "args": None,
+        "failed_rows": int(match.group("count")),
+        "query": query,
+    }
 
 
 def _execution_stats(stats: t.Any) -> Event | None:

@@ -158,9 +158,10 @@ def _tap_audit_notifications(context: t.Any, console: t.Any) -> None:
 
 
 def _run(context: t.Any, console: t.Any, args: argparse.Namespace, channel: t.Any) -> int:
-    import sqlmesh
     from sqlglot.errors import SqlglotError
     from sqlmesh.utils.errors import SQLMeshError
+
+    import sqlmesh
 
     environment = args.environment or context.config.default_target_environment
     channel.write(
@@ -204,10 +205,14 @@ def _run(context: t.Any, console: t.Any, args: argparse.Namespace, channel: t.An
         if not console.nothing_to_do_reported:
             message = "No models are ready to run."
             channel.write({"type": "nothing_to_do", "message": message, "next_ready_at": None})
-        channel.write({"type": "run_finished", "status": "nothing_to_do", "message": None, "error_class": None})
+        channel.write(
+            {"type": "run_finished", "status": "nothing_to_do", "message": None, "error_class": None}
+        )
         return EXIT_OK
     if getattr(status, "is_failure", False):
-        channel.write({"type": "run_finished", "status": "failed", "message": "Run failed.", "error_class": None})
+        channel.write(
+            {"type": "run_finished", "status": "failed", "message": "Run failed.", "error_class": None}
+        )
         sys.stderr.write("Error: Run failed.\n")
         return EXIT_FAILED
     channel.write({"type": "run_finished", "status": "success", "message": None, "error_class": None})
