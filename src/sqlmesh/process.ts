@@ -35,7 +35,11 @@ export type SpawnSqlmesh = (command: SqlmeshCommand) => SqlmeshChild;
 /** Injected collaborators (tests replace them). */
 export interface RunSqlmeshDeps {
   readonly spawn?: SpawnSqlmesh;
-  /** Returns SQLMesh's version or throws a UsageError. @default checkSqlmeshPython */
+  /**
+   * Returns SQLMesh's version or throws a UsageError; called only to explain a run that could not
+   * start (the probe costs a second Python start-up, ~0.6 s, on every healthy run otherwise).
+   * @default checkSqlmeshPython
+   */
   readonly checkPython?: (python: string) => Promise<string>;
 }
 
@@ -54,7 +58,8 @@ export interface SqlmeshRunResult {
   readonly isCanceled: boolean;
   /** SQLMesh's error lines (`Error: ...`, traceback tails, the shim's one-line messages). */
   readonly errorLines: readonly string[];
-  readonly sqlmeshVersion: string;
+  /** From the JSON console's run_started; null in text mode or when SQLMesh never started. */
+  readonly sqlmeshVersion: string | null;
 }
 
 /** A run that ended outside SQLMesh's own semantics: not started, crashed, killed by someone else. */
@@ -97,10 +102,9 @@ export interface SqlmeshInvocation {
  */
 export async function runSqlmesh(options: RunSqlmeshOptions, deps: RunSqlmeshDeps = {}): Promise<SqlmeshInvocation> {
   const normalized = normalizeRunOptions(options);
-  const sqlmeshVersion = await (deps.checkPython ?? checkSqlmeshPython)(normalized.python);
   const command = sqlmeshCommand(normalized);
   const spawn = deps.spawn ?? spawnWithExeca;
-  return startRun(normalized, command, spawn(command), sqlmeshVersion);
+  return startRun(normalized, command, spawn(command), deps.checkPython ?? checkSqlmeshPython);
 }
 
 /** The production spawn: execa with an extra pipe on fd 3 for the JSON console. */
@@ -138,13 +142,15 @@ function startRun(
   options: NormalizedRunOptions,
   command: SqlmeshCommand,
   child: SqlmeshChild,
-  sqlmeshVersion: string,
+  checkPython: (python: string) => Promise<string>,
 ): SqlmeshInvocation {
   const started = Date.now();
   const rendered = formatCommand(command);
   const queue = new AsyncQueue<SqlmeshEvent>();
   const errorLines: string[] = [];
   let runFinished: EventOf<'run_finished'> | null = null;
+  let sqlmeshVersion: string | null = null;
+  let missingSqlmesh = false;
   let canceled = false;
 
   // run_finished is held back and emitted last, after every stdout/stderr line: consumers can
@@ -153,6 +159,7 @@ function startRun(
     if (event === null) return;
     if (event.type === 'run_finished') runFinished = event;
     else queue.push(event);
+    if (event.type === 'run_started') sqlmeshVersion ??= event.sqlmesh_version;
   };
   const text = options.console === 'text' ? new TextRunParser({ fqnToName: options.fqnToName }) : null;
 
@@ -161,7 +168,7 @@ function startRun(
     emit({
       type: 'run_started',
       environment: options.environment ?? 'prod',
-      sqlmesh_version: sqlmeshVersion,
+      sqlmesh_version: null,
       execution_time: null,
       selected_models: options.selectModels ? [...options.selectModels] : null,
       gateway: options.gateway,
@@ -170,6 +177,7 @@ function startRun(
   }
 
   const onOutput = (source: 'stdout' | 'stderr') => (line: string) => {
+    if (MISSING_SQLMESH.test(line)) missingSqlmesh = true;
     if (text) {
       for (const event of text.push(line, source)) emit(event);
       return;
@@ -186,6 +194,8 @@ function startRun(
   const result = (async (): Promise<SqlmeshRunResult> => {
     const exit = await child.exit;
     await Promise.all(drained);
+    // Not started, or Python without sqlmesh: the probe names the problem and the fix.
+    if (!canceled && (exit.spawnError || (exit.exitCode !== 0 && missingSqlmesh))) await checkPython(options.python);
     if (text) {
       for (const event of text.end(exit.exitCode)) emit(event);
       errorLines.push(...text.errors);
@@ -235,6 +245,8 @@ function startRun(
     },
   };
 }
+
+const MISSING_SQLMESH = /No module named '?sqlmesh\b/;
 
 function describeExit(exit: ChildExit): string {
   return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`;

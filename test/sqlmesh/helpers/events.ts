@@ -57,7 +57,8 @@ export function comparable(events: readonly SqlmeshEvent[]): unknown[] {
       case 'batch_started':
         return [];
       case 'run_started':
-        return [{ type: event.type, environment: event.environment, sqlmesh_version: event.sqlmesh_version, selected_models: event.selected_models }];
+        // The text CLI prints no version (and the runner no longer probes for it).
+        return [{ type: event.type, environment: event.environment, selected_models: event.selected_models }];
       case 'batch_evaluated': {
         const { duration_ms: _duration, execution_stats: _stats, ...rest } = event;
         // Text shows an interval only for incremental kinds (`insert ...`).
