@@ -7,13 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import example_manifest, write_manifest
+from shim_helpers import FAKE_CLI, example_manifest, write_manifest
 
 from sqlmesh_pipes import SQLMeshResource
-
-FIXTURES = Path(__file__).parent / "fixtures"
-FAKE_CLI = FIXTURES / "fake_cli.py"
-EXAMPLE_MANIFEST = FIXTURES / "example_manifest.json"
 
 
 @pytest.fixture(autouse=True)

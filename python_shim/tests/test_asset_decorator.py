@@ -13,7 +13,7 @@ from dagster import (
     RetryPolicy,
     materialize,
 )
-from helpers import audit, fqn, manifest, model
+from shim_helpers import audit, fqn, manifest, model
 
 from sqlmesh_pipes import SQLMeshPipesDefinitionError, sqlmesh_assets_factory
 

@@ -5,12 +5,11 @@ import sys
 import textwrap
 
 import pytest
-from conftest import FAKE_CLI
 from dagster import AssetKey, DagsterInstance, Definitions, ReexecutionOptions, execute_job, instance_for_test
 from dagster._core.definitions.reconstruct import ReconstructableJob
 from dagster._core.remote_representation.external_data import RepositorySnap
 from dagster._serdes import serialize_value
-from helpers import example_manifest
+from shim_helpers import FAKE_CLI, example_manifest
 
 from sqlmesh_pipes import (
     SQLMeshPipesDefinitionError,

@@ -3,8 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import EXAMPLE_MANIFEST
-from helpers import audit, example_manifest, manifest, model
+from shim_helpers import EXAMPLE_MANIFEST, audit, example_manifest, manifest, model
 
 from sqlmesh_pipes import SQLMeshPipesManifestError, load_manifest
 from sqlmesh_pipes.manifest import MANIFEST_VERSION, parse_manifest

@@ -5,10 +5,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FAKE_CLI
 from dagster import EnvVar
-from helpers import example_manifest, manifest, model
 from pydantic import ValidationError
+from shim_helpers import FAKE_CLI, example_manifest, manifest, model
 
 from sqlmesh_pipes import (
     SQLMeshPipesDefinitionError,

@@ -4,7 +4,7 @@ import json
 
 import pytest
 from dagster import AssetCheckKey, AssetKey, Definitions, multi_asset
-from helpers import audit, big_manifest, example_manifest, external, fqn, manifest, model
+from shim_helpers import audit, big_manifest, example_manifest, external, fqn, manifest, model
 
 from sqlmesh_pipes import SQLMeshPipesDefinitionError, SQLMeshTranslator, SQLMeshTranslatorSettings
 from sqlmesh_pipes.manifest import parse_manifest

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from dagster import AssetKey, MetadataValue, TableSchema
-from helpers import audit, manifest, model
+from shim_helpers import audit, manifest, model
 
 from sqlmesh_pipes import SQLMeshTranslationContext, SQLMeshTranslator, SQLMeshTranslatorSettings
 from sqlmesh_pipes.manifest import parse_manifest

@@ -158,10 +158,9 @@ def _tap_audit_notifications(context: t.Any, console: t.Any) -> None:
 
 
 def _run(context: t.Any, console: t.Any, args: argparse.Namespace, channel: t.Any) -> int:
+    import sqlmesh
     from sqlglot.errors import SqlglotError
     from sqlmesh.utils.errors import SQLMeshError
-
-    import sqlmesh
 
     environment = args.environment or context.config.default_target_environment
     channel.write(

@@ -6,6 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+FIXTURES = Path(__file__).parent / "fixtures"
+FAKE_CLI = FIXTURES / "fake_cli.py"
+EXAMPLE_MANIFEST = FIXTURES / "example_manifest.json"
+
 
 def column(name: str, type: str | None = "INT", description: str | None = None) -> dict[str, Any]:
     return {"name": name, "type": type, "description": description}
