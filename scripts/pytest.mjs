@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the Python test suites (python_shim unit tests and the real-Dagster e2e tests)
+// Lints and runs the Python test suites (python_shim unit tests and the real-Dagster e2e tests)
 // with the project's .venv, forwarding extra arguments to pytest.
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -7,6 +7,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const python = join(root, '.venv', 'bin', 'python');
+
+// Lint first (a second): the Python side is held to ruff like the TypeScript side to tsc.
+const lint = spawnSync(join(root, '.venv', 'bin', 'ruff'), ['check', 'python_shim', 'test/e2e', 'examples'], { cwd: root, stdio: 'inherit' });
+if (lint.status !== 0) process.exit(lint.status ?? 1);
+
 const result = spawnSync(python, ['-m', 'pytest', '-q', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',

@@ -34,17 +34,17 @@ def main() -> int:
             materialized[event.asset_key] = event.step_materialization_data.materialization
         checks: dict[AssetKey, list[tuple[str, bool, str]]] = {}
         for evaluation in result.get_asset_check_evaluations():
-            checks.setdefault(evaluation.asset_key, []).append(
-                (evaluation.check_name, evaluation.passed, evaluation.severity.value)
-            )
+            checks.setdefault(evaluation.asset_key, []).append((evaluation.check_name, evaluation.passed, evaluation.severity.value))
 
         rows = [("asset", "status", "checks", "batches", "duration")]
         for key in sorted(job.asset_layer.executable_asset_keys, key=lambda k: k.to_user_string()):
             mat = materialized.get(key)
             results = checks.get(key, [])
             failed = [f"{name} {severity}" for name, passed, severity in results if not passed]
-            check_text = "-" if not results else f"{len(results) - len(failed)} passed" + (
-                f", {len(failed)} failed ({', '.join(failed)})" if failed else ""
+            check_text = (
+                "-"
+                if not results
+                else f"{len(results) - len(failed)} passed" + (f", {len(failed)} failed ({', '.join(failed)})" if failed else "")
             )
             if mat is None:
                 rows.append((key.to_user_string(), "not materialized", check_text, "0", "-"))

@@ -39,11 +39,7 @@ def run_log_messages(instance: DagsterInstance, run_id: str) -> list[str]:
 
 def pipes_problems(instance: DagsterInstance, run_id: str) -> list[str]:
     """The run's log messages that report a broken Pipes exchange."""
-    return [
-        message
-        for message in run_log_messages(instance, run_id)
-        if any(marker in message for marker in PIPES_PROBLEM_MARKERS)
-    ]
+    return [message for message in run_log_messages(instance, run_id) if any(marker in message for marker in PIPES_PROBLEM_MARKERS)]
 
 
 def assert_no_pipes_problems(instance: DagsterInstance, run_id: str) -> None:

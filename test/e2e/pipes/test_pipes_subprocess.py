@@ -2,13 +2,11 @@
 PipesSubprocessClient (and open_pipes_session for the transports that client does not use),
 launching test/fixtures/pipes/scenario.mjs, and assert on Dagster's event log and results."""
 
-
 import json
 import math
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -149,11 +147,7 @@ def assert_full_run(result, instance, assert_pipes_clean, sink) -> None:
     assert evaluations["positive"].severity == AssetCheckSeverity.WARN
     assert evaluations["positive"].asset_check_key == AssetCheckKey(AssetKey("first"), "positive")
 
-    levels = {
-        record.user_message: record.level
-        for record in instance.all_logs(result.run_id)
-        if record.user_message.startswith("log at ")
-    }
+    levels = {record.user_message: record.level for record in instance.all_logs(result.run_id) if record.user_message.startswith("log at ")}
     assert levels == {"log at DEBUG": 10, "log at INFO": 20, "log at WARNING": 30, "log at ERROR": 40, "log at CRITICAL": 50}
 
     summary, second = sink["custom"]
@@ -194,9 +188,11 @@ def test_blocking_check_failure_stops_downstream(scenario_command, dagster_insta
 
     @multi_asset(specs=[AssetSpec("first")], check_specs=[AssetCheckSpec("gate", asset="first", blocking=True)])
     def gated(context: AssetExecutionContext):
-        yield from PipesSubprocessClient().run(
-            context=context, command=scenario_command, extras={"scenario": "full", "checks": checks}
-        ).get_results()
+        yield from (
+            PipesSubprocessClient()
+            .run(context=context, command=scenario_command, extras={"scenario": "full", "checks": checks})
+            .get_results()
+        )
 
     @multi_asset(specs=[AssetSpec("downstream", deps=["first"])])
     def downstream():
@@ -248,9 +244,11 @@ def test_run_termination_sends_sigint_and_closed_still_arrives(scenario_command,
 
     @multi_asset(specs=SPECS)
     def waiting(context: AssetExecutionContext):
-        yield from PipesSubprocessClient(termination_timeout_seconds=15).run(
-            context=context, command=scenario_command, extras={"scenario": "wait", "marker": str(marker)}
-        ).get_results()
+        yield from (
+            PipesSubprocessClient(termination_timeout_seconds=15)
+            .run(context=context, command=scenario_command, extras={"scenario": "wait", "marker": str(marker)})
+            .get_results()
+        )
 
     def interrupt_when_ready() -> None:
         deadline = time.monotonic() + 30
@@ -277,9 +275,11 @@ def test_run_termination_sends_sigint_and_closed_still_arrives(scenario_command,
 def test_sigterm_closes_with_interruption(scenario_command, dagster_instance, assert_pipes_clean):
     @multi_asset(specs=SPECS)
     def terminated(context: AssetExecutionContext):
-        yield from PipesSubprocessClient().run(
-            context=context, command=scenario_command, extras={"scenario": "wait", "self_signal": "SIGTERM"}
-        ).get_results()
+        yield from (
+            PipesSubprocessClient()
+            .run(context=context, command=scenario_command, extras={"scenario": "wait", "self_signal": "SIGTERM"})
+            .get_results()
+        )
 
     result = materialize([terminated], instance=dagster_instance, raise_on_error=False)
     assert not result.success
@@ -327,7 +327,9 @@ class StdioMessageReader(PipesMessageReader):
 
 def run_over_stdio(context, scenario_command, key: str, stream: str, sink: dict, extras: dict, cli_args: bool = False):
     reader = StdioMessageReader(key, stream)
-    with open_pipes_session(context=context, context_injector=PipesTempFileContextInjector(), message_reader=reader, extras=extras) as session:
+    with open_pipes_session(
+        context=context, context_injector=PipesTempFileContextInjector(), message_reader=reader, extras=extras
+    ) as session:
         process = subprocess.Popen(
             scenario_command,
             env={**os.environ, **session.get_bootstrap_env_vars()},
@@ -348,7 +350,9 @@ def run_over_stdio(context, scenario_command, key: str, stream: str, sink: dict,
     yield from session.get_results()
 
 
-@pytest.mark.parametrize(("key", "stream"), [("stdio", "stdout"), ("stdio", "stderr"), ("buffered_stdio", "stdout"), ("buffered_stdio", "stderr")])
+@pytest.mark.parametrize(
+    ("key", "stream"), [("stdio", "stdout"), ("stdio", "stderr"), ("buffered_stdio", "stdout"), ("buffered_stdio", "stderr")]
+)
 def test_stdio_writers_feed_dagsters_handler(key, stream, scenario_command, dagster_instance, assert_pipes_clean):
     sink: dict = {}
 
