@@ -1,0 +1,123 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AMOUNTS, END, PYTHON, cleanScratch, plannedProject, scenario, scratchCopy, BASIC } from '../sqlmesh/helpers/projects.js';
+
+// The built CLI (`npm test` builds first) outside Dagster, on real SQLMesh: exit codes, the
+// summary table, and the exact Pipes messages in --messages-file (the mock context).
+const CLI = resolve('dist', 'cli.js');
+
+let planned: string;
+beforeAll(async () => {
+  planned = await plannedProject();
+});
+afterAll(cleanScratch);
+
+async function cli(args: string[]) {
+  return execa(process.execPath, [CLI, ...args], { reject: false, env: { ...process.env, SQLMESH_PIPES_PYTHON: PYTHON } });
+}
+
+async function runProject(project: string, extra: string[] = []) {
+  const messagesFile = join(project, 'messages.jsonl');
+  const result = await cli(['run', '--project', project, '--end', END, '--start', '2024-01-03', '--messages-file', messagesFile, ...extra]);
+  const lines = (await readFile(messagesFile, 'utf8')).split('\n').filter(Boolean);
+  const messages = lines.map((line) => JSON.parse(line) as { method: string; params: Record<string, unknown> });
+  return { result, lines, messages };
+}
+
+const methodsOf = (messages: { method: string; params: Record<string, unknown> }[], method: string) =>
+  messages.filter((m) => m.method === method).map((m) => m.params);
+
+describe.concurrent('sqlmesh-pipes run (built CLI, mock context, real SQLMesh)', () => {
+  it('materializes every evaluated model, prints a summary, exits 0', async () => {
+    const { result, lines, messages } = await runProject(await scenario(planned));
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^model\s+status\s+checks\s+batches\s+duration$/m);
+    expect(result.stdout).toMatch(/^demo\.events\s+ok\s+-\s+4\s+/m);
+    expect(result.stdout).toMatch(/^demo\.amounts\s+ok\s+2 passed\s+1\s+/m);
+    expect(result.stdout).toMatch(/Run succeeded: 4 ok/);
+    // The same bytes Dagster would read: ASCII JSON, one message per line, opened first, closed last.
+    expect(lines.every((line) => /^[\x20-\x7e]+$/.test(line))).toBe(true);
+    expect(messages[0]).toEqual({ __dagster_pipes_version: '0.1', method: 'opened', params: { extras: {} } });
+    expect(messages.at(-1)).toEqual({ __dagster_pipes_version: '0.1', method: 'closed', params: {} });
+    const materialized = methodsOf(messages, 'report_asset_materialization');
+    expect(materialized.map((p) => p.asset_key).sort()).toEqual(['db/demo/amounts', 'db/demo/amounts_summary', 'db/demo/events', 'db/demo/events_daily']);
+    const events = materialized.find((p) => p.asset_key === 'db/demo/events')!;
+    expect(events.metadata).toMatchObject({
+      'sqlmesh/batches': { raw_value: 4, type: 'int' },
+      'sqlmesh/kind': { raw_value: 'INCREMENTAL_BY_TIME_RANGE', type: 'text' },
+      'dagster/table_name': { raw_value: 'db.demo.events', type: 'text' },
+    });
+    expect(methodsOf(messages, 'report_asset_check').map((p) => [p.asset_key, p.check_name, p.passed, p.severity])).toEqual([
+      ['db/demo/amounts', 'not_null', true, 'ERROR'],
+      ['db/demo/amounts', 'accepted_range', true, 'WARN'],
+    ]);
+    const [summary] = methodsOf(messages, 'report_custom_message');
+    expect(summary).toMatchObject({ payload: { kind: 'sqlmesh_pipes/run_summary', status: 'success', exit_code: 0 } });
+  });
+
+  it('a failed model: exits 1, successes reported first, downstream skipped, SQLMesh error text kept', async () => {
+    const { result, messages } = await runProject(await scenario(planned, AMOUNTS.sqlError));
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^demo\.amounts\s+FAILED/m);
+    expect(result.stdout).toMatch(/^demo\.amounts_summary\s+skipped/m);
+    expect(methodsOf(messages, 'report_asset_materialization').map((p) => p.asset_key).sort()).toEqual(['db/demo/events', 'db/demo/events_daily']);
+    const errors = methodsOf(messages, 'log').filter((p) => p.level === 'ERROR').map((p) => String(p.message));
+    expect(errors.at(-1)).toMatch(/^SQLMesh run failed for 1 model\(s\):\ndemo\.amounts: ConversionException: .*abc/s);
+    const methods = messages.map((m) => m.method);
+    expect(methods.lastIndexOf('report_asset_materialization')).toBeLessThan(methods.indexOf('report_custom_message'));
+    expect(messages.at(-1)).toMatchObject({ method: 'closed', params: {} });
+  });
+
+  it('--select-model runs only that model (no upstream) and reports only it', async () => {
+    const { result, messages } = await runProject(await scenario(planned), ['--select-model', 'demo.events_daily']);
+    expect(result.exitCode).toBe(0);
+    expect(methodsOf(messages, 'report_asset_materialization').map((p) => p.asset_key)).toEqual(['db/demo/events_daily']);
+  });
+
+  it('nothing due on an immediate re-run: exit 0, nothing materialized, every model explained', async () => {
+    const project = await scenario(planned);
+    await runProject(project);
+    const { result, messages } = await runProject(project);
+    expect(result.exitCode).toBe(0);
+    expect(methodsOf(messages, 'report_asset_materialization')).toEqual([]);
+    expect(result.stdout).toMatch(/Nothing to do: 4 not due/);
+    expect(methodsOf(messages, 'log').map((p) => p.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^demo\.events: not materialized — no interval was due in this run \(SQLMesh: next run ready at .+\)$/)]),
+    );
+  });
+
+  it.each([
+    [['run'], /^sqlmesh-pipes run: run needs --project DIR/],
+    [['run', '--project', '/nonexistent/project'], /project/],
+    [['run', '--project', BASIC, '--console', 'xml'], /--console must be json or text, got "xml"/],
+    [['run', '--project', BASIC, '--start', '2024-01-01'], /--start and --end go together/],
+    [['run', '--project', BASIC, '--execution-time', 'yesterday-ish'], /--execution-time must be an ISO-8601 date or time/],
+    [['run', '--project', BASIC, '--concurrent-tasks', '0'], /--concurrent-tasks must be a whole number >= 1, got "0"/],
+    [['run', '--project', BASIC, '--out', 'x'], /`run` does not take --out/],
+    [['frobnicate'], /unknown command "frobnicate" — use run, manifest or schedule/],
+    [['run', '--project', BASIC, '--bogus'], /Unknown option '--bogus'/],
+  ])('usage error %j: one line, exit 2', async (args, message) => {
+    const result = await cli(args);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('a bad gateway and a python without sqlmesh: one line, exit 2', async () => {
+    const project = await scratchCopy(BASIC);
+    const gateway = await cli(['run', '--project', project, '--gateway', 'nope']);
+    expect([gateway.exitCode, gateway.stderr.trim().split('\n').length]).toEqual([2, 1]);
+    expect(gateway.stderr).toMatch(/nope/);
+    const python = await cli(['run', '--project', project, '--sqlmesh-python', '/nonexistent/python']);
+    expect(python.exitCode).toBe(2);
+    expect(python.stderr.trim()).toMatch(/^sqlmesh-pipes run: SQLMesh python not found: \/nonexistent\/python — pass --sqlmesh-python PATH/);
+  });
+
+  it('schedule: the adaptive cron of a project as JSON', async () => {
+    const result = await cli(['schedule', '--project', BASIC]);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ cron: '0 0 * * *', interval_seconds: 86_400, crons: ['@daily'], basis: 'model_cron' });
+  });
+});
