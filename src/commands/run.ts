@@ -33,7 +33,7 @@ async function runUnderDagster(flags: RunFlags): Promise<number> {
     const summaryExit = await execute(pipes, settings, index, resolved, null);
     // Our Dagster side fails the step from the run summary; a bare Pipes client needs the exit code.
     const code = settings.extras ? ExitCode.ok : summaryExit;
-    await pipes.close();
+    await closeUnlessInterrupted(pipes);
     return code;
   } catch (error) {
     await pipes.close(error);
@@ -48,12 +48,17 @@ async function runOutsideDagster(flags: RunFlags): Promise<number> {
   const pipes = openMockDagsterPipes({ assetKeys: resolved.assetKeys, messagesFile: settings.messagesFile, echo: null });
   try {
     const code = await execute(pipes, settings, index, resolved, process.stdout);
-    await pipes.close();
+    await closeUnlessInterrupted(pipes);
     return code;
   } catch (error) {
     await pipes.close(error);
     throw error;
   }
+}
+
+/** On SIGINT/SIGTERM the signal handler closes (with the interruption) and exits: leave it to it. */
+async function closeUnlessInterrupted(pipes: PipesContext): Promise<void> {
+  if (pipes.termination.reason === null) await pipes.close();
 }
 
 function manifestFor(settings: RunSettings, signal?: AbortSignal): Promise<ManifestIndex> {

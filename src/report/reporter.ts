@@ -73,13 +73,13 @@ export class Reporter {
     for (const run of this.#state.models.values()) {
       if (isMaterialized(run) || run.failure) this.#reportModel(run);
     }
-    const models = this.#modelsInScope().map((model) => this.#summarize(model));
-    for (const line of models) {
-      if (line.outcome === 'not_due' || line.outcome === 'skipped') this.#sink.log(`${line.model}: not materialized — ${line.reason}`, 'INFO');
-    }
-    const failed = models.filter((line) => line.outcome === 'failed');
     const finished = this.#state.finished;
     const ownError = runError ?? (finished?.status === 'error' ? (finished.message ?? 'SQLMesh run failed') : null);
+    const models = this.#modelsInScope().map((model) => this.#summarize(model, ownError));
+    for (const line of models) {
+      if (line.outcome !== 'materialized' && line.outcome !== 'failed') this.#sink.log(`${line.model}: not materialized — ${line.reason}`, 'INFO');
+    }
+    const failed = models.filter((line) => line.outcome === 'failed');
     const blocks = failed.map((line) => `${line.model}: ${line.reason}`);
     if (ownError !== null) blocks.push(ownError);
     const error = blocks.length === 0 ? null : blocks.join('\n\n');
@@ -133,7 +133,7 @@ export class Reporter {
     this.#checksReported.set(run.model, reported);
   }
 
-  #summarize(name: string): ModelSummary {
+  #summarize(name: string, runError: string | null): ModelSummary {
     const run = this.#state.models.get(name);
     const base = {
       model: name,
@@ -149,6 +149,8 @@ export class Reporter {
     }
     if (run?.skipped) return { ...base, outcome: 'skipped', reason: 'skipped by SQLMesh because an upstream model failed', errorClass: null };
     if (run && isMaterialized(run)) return { ...base, outcome: 'materialized', reason: null, errorClass: null };
+    // A run that failed as a whole says nothing about whether the model was due.
+    if (runError !== null) return { ...base, outcome: 'not_run', reason: `not evaluated: ${runError}`, errorClass: null };
     return { ...base, outcome: 'not_due', reason: this.#notDueReason(), errorClass: null };
   }
 

@@ -9,7 +9,11 @@ import { z } from 'zod';
  */
 export const RUN_SUMMARY_KIND = 'sqlmesh_pipes/run_summary';
 
-export const ModelOutcome = z.enum(['materialized', 'failed', 'skipped', 'not_due']);
+/**
+ * `skipped`: SQLMesh skipped it because an upstream batch failed; `not_due`: nothing of it was due;
+ * `not_run`: the run itself failed or was interrupted before SQLMesh got to it.
+ */
+export const ModelOutcome = z.enum(['materialized', 'failed', 'skipped', 'not_due', 'not_run']);
 export type ModelOutcome = z.infer<typeof ModelOutcome>;
 
 export const RunSummary = z.strictObject({

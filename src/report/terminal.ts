@@ -6,6 +6,7 @@ const MARK: Record<ModelSummary['outcome'], string> = {
   failed: 'FAILED',
   skipped: 'skipped',
   not_due: 'not due',
+  not_run: 'not run',
 };
 
 /** The final summary table printed outside Dagster: model, status, checks, batches, duration. */

@@ -48,6 +48,19 @@ function setup(models: ManifestModel[], options: { checks?: boolean; only?: stri
 const kinds = (sent: Sent[]) => sent.filter((s) => s.kind !== 'log').map((s) => (s.kind === 'custom' ? 'custom' : `${s.kind}:${'checkName' in s ? `${s.assetKey}#${s.checkName}` : s.assetKey}`));
 
 describe('Reporter', () => {
+  it('an interrupted run: what finished is materialized, the rest is not_run (not "not due")', () => {
+    const { sink, reporter } = setup([manifestModel('shop.a'), manifestModel('shop.b')]);
+    reporter.handle({ type: 'evaluation_started', batches: { 'shop.a': 1, 'shop.b': 1 } });
+    reporter.handle(batch('shop.a'));
+    const { summary } = reporter.finish(10, 'interrupted by SIGINT: SQLMesh was stopped');
+    expect(kinds(sink.sent)).toEqual(['materialize:shop/a', 'custom']);
+    expect(summary.models.map((m) => [m.model, m.outcome, m.reason])).toEqual([
+      ['shop.a', 'materialized', null],
+      ['shop.b', 'not_run', 'not evaluated: interrupted by SIGINT: SQLMesh was stopped'],
+    ]);
+    expect(summary).toMatchObject({ status: 'failed', exit_code: 1, error: 'interrupted by SIGINT: SQLMesh was stopped' });
+  });
+
   it('materializes every evaluated model with its metadata and passed checks', () => {
     const orders = manifestModel('shop.orders', { kind: 'INCREMENTAL_BY_TIME_RANGE', audits: [audit('not_null', true, { columns: '[id]' })] });
     const { sink, run } = setup([orders, manifestModel('shop.customers')]);
@@ -188,6 +201,9 @@ describe('Reporter', () => {
     const { run, sink } = setup([manifestModel('shop.a')]);
     const { summary } = run({ type: 'run_finished', status: 'error', message: "Environment 'prod' was not found.", error_class: 'SQLMeshError' });
     expect(summary).toMatchObject({ status: 'failed', exit_code: 1, error: "Environment 'prod' was not found." });
+    expect(summary.models).toEqual([
+      { model: 'shop.a', asset_key: 'shop/a', outcome: 'not_run', reason: "not evaluated: Environment 'prod' was not found.", error_class: null },
+    ]);
     expect(sink.sent.filter((s) => s.kind === 'log').at(-1)).toMatchObject({ level: 'ERROR', message: "SQLMesh run failed: Environment 'prod' was not found." });
   });
 });

@@ -27,14 +27,15 @@ from . import errors
 
 RUN_SUMMARY_KIND = "sqlmesh_pipes/run_summary"
 
-Outcome = Literal["materialized", "failed", "skipped", "not_due"]
-_OUTCOMES = ("materialized", "failed", "skipped", "not_due")
+Outcome = Literal["materialized", "failed", "skipped", "not_due", "not_run"]
+_OUTCOMES = ("materialized", "failed", "skipped", "not_due", "not_run")
 _STATUSES = ("success", "failed", "nothing_to_do")
 
-_OUTCOME_LABEL = {"not_due": "not due", "skipped": "skipped", "failed": "failed"}
+_OUTCOME_LABEL = {"not_due": "not due", "skipped": "skipped", "failed": "failed", "not_run": "not run"}
 _OUTCOME_TEXT = {
     "not_due": "not due at this execution time (SQLMesh cron/intervals)",
     "skipped": "skipped by SQLMesh",
+    "not_run": "not evaluated: the SQLMesh run failed or was interrupted first",
     "failed": "failed",
     "materialized": "materialized",
 }
@@ -191,7 +192,7 @@ def log_outcomes(
         model for key, model in model_by_key.items() if model not in seen and key not in reported_keys
     )
     parts = [f"{len(by_outcome['materialized'])} materialized"]
-    for outcome in ("not_due", "skipped", "failed"):
+    for outcome in ("not_due", "skipped", "not_run", "failed"):
         if by_outcome[outcome]:
             parts.append(f"{_OUTCOME_LABEL[outcome]}: {', '.join(sorted(by_outcome[outcome]))}")
     if silent:
