@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { ExitCode } from '../errors.js';
 import {
   type PipesContext,
@@ -12,6 +13,9 @@ import { generateManifest, indexManifest, loadManifest, type ManifestIndex } fro
 import { SqlmeshRunError, runSqlmesh } from '../sqlmesh/process.js';
 import { resolveScope, type ResolvedScope } from './run-scope.js';
 import { type RunFlags, type RunSettings, readExtras, resolveRunSettings } from './run-settings.js';
+
+/** How long SQLMesh gets to stop after SIGINT/SIGTERM before SIGKILL (Dagster waits 20 s in all). */
+const STOP_GRACE_MS = 8_000;
 
 /**
  * `sqlmesh-pipes run`: ONE `sqlmesh run`, its events reported over Pipes (or the mock context
@@ -122,7 +126,14 @@ async function execute(
   const reported = new Promise<void>((resolve) => (done = resolve));
   const unregister = pipes.termination.onTerminate(async (signal) => {
     invocation.kill(signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
-    await reported;
+    // Python only sees the signal between bytecodes: a long engine query (DuckDB) ignores it.
+    // Dagster gives up after 20 s, so escalate well before that.
+    const stopped = await Promise.race([reported.then(() => true), delay(STOP_GRACE_MS, false, { ref: false })]);
+    if (!stopped) {
+      pipes.log.warning(`SQLMesh did not stop within ${STOP_GRACE_MS / 1000}s of ${signal}: killing it (SIGKILL)`);
+      invocation.kill('SIGKILL');
+      await reported;
+    }
   });
   try {
     for await (const event of invocation.events) reporter.handle(event);

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AMOUNTS, END, PYTHON, cleanScratch, plannedProject, scenario, scratchCopy, BASIC } from '../sqlmesh/helpers/projects.js';
+import { AMOUNTS, BASIC, END, PYTHON, cleanScratch, plannedProject, scenario, scratchCopy, sqlmeshCli } from '../sqlmesh/helpers/projects.js';
 
 // The built CLI (`npm test` builds first) outside Dagster, on real SQLMesh: exit codes, the
 // summary table, and the exact Pipes messages in --messages-file (the mock context).
@@ -119,5 +119,38 @@ describe.concurrent('sqlmesh-pipes run (built CLI, mock context, real SQLMesh)',
     const result = await cli(['schedule', '--project', BASIC]);
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ cron: '0 0 * * *', interval_seconds: 86_400, crons: ['@daily'], basis: 'model_cron' });
+  });
+});
+
+describe('sqlmesh-pipes run: SIGINT (built CLI, real SQLMesh)', () => {
+  it('stops SQLMesh, reports what finished, writes closed with the interruption, exits 130', async () => {
+    const project = await scratchCopy(BASIC);
+    // A model that runs for minutes: the interruption must come while SQLMesh is busy.
+    await writeFile(
+      join(project, 'models', 'slow.sql'),
+      "MODEL (name demo.slow, kind FULL, cron '@daily');\nSELECT SUM(a.range * b.range) AS x FROM range(0, 2000000) a, range(0, 2000000) b\n",
+    );
+    await sqlmeshCli(project, ['plan', '--auto-apply', '--no-prompts', '--skip-backfill', '--execution-time', '2024-01-03']);
+    const messagesFile = join(project, 'messages.jsonl');
+    const child = execa(process.execPath, [CLI, 'run', '--project', project, '--end', END, '--start', '2024-01-03', '--messages-file', messagesFile], {
+      reject: false,
+      env: { ...process.env, SQLMESH_PIPES_PYTHON: PYTHON },
+    });
+    // Wait for a first model to finish; demo.slow then keeps SQLMesh busy for minutes.
+    const materializedSoFar = async () => (await readFile(messagesFile, 'utf8').catch(() => '')).split('report_asset_materialization').length - 1;
+    await expect.poll(materializedSoFar, { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(1);
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    const messages = (await readFile(messagesFile, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    expect(messages.at(-1)).toMatchObject({ method: 'closed', params: { exception: { name: 'PipesInterruptedError', message: 'PipesInterruptedError: interrupted by SIGINT' } } });
+    const summary = messages.find((m) => m.method === 'report_custom_message').params.payload;
+    expect(summary.models.find((m: { model: string }) => m.model === 'demo.slow')).toMatchObject({ outcome: 'not_run' });
+    const materialized = summary.models.filter((m: { outcome: string }) => m.outcome === 'materialized');
+    expect(materialized.length).toBeGreaterThanOrEqual(1);
+    expect(messages.filter((m) => m.method === 'report_asset_materialization')).toHaveLength(materialized.length);
+    // No SQLMesh process is left behind.
+    const ps = await execa('ps', ['-eo', 'args'], { reject: false });
+    expect(ps.stdout.split('\n').filter((line) => line.includes(project) && line.includes('sqlmesh_pipes_console'))).toEqual([]);
   });
 });

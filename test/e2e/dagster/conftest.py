@@ -1,0 +1,81 @@
+"""Fixtures for the Dagster end-to-end matrix: real Dagster, real SQLMesh, the real Node executor.
+
+Each template project (test/fixtures/e2e-projects/<name>) is prepared ONCE per session in a tmp
+dir: `sqlmesh plan --auto-apply --skip-backfill` (prod exists, nothing evaluated: the first
+`sqlmesh run` evaluates every model) and `sqlmesh-pipes manifest`. Tests get a fresh copy
+(copytree) of the prepared directory, DuckDB state and manifest included.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+CLI = ROOT / "dist" / "cli.js"
+SOURCES = ROOT / "src"
+FIXTURE_PROJECTS = ROOT / "test" / "fixtures" / "e2e-projects"
+MANIFEST = "sqlmesh-pipes-manifest.json"
+
+SQLMESH_ENV = {
+    **os.environ,
+    "SQLMESH__DISABLE_ANONYMIZED_ANALYTICS": "1",
+    "NO_COLOR": "1",
+    "PYTHONIOENCODING": "utf-8",
+}
+
+
+def _newest_mtime(folder: Path, pattern: str) -> float:
+    return max((path.stat().st_mtime for path in folder.rglob(pattern)), default=0.0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built_executor() -> Path:
+    """dist/cli.js compiled from the current src (`npm test` builds first; this covers a bare pytest run)."""
+    if not CLI.is_file() or _newest_mtime(ROOT / "dist", "*.js") < _newest_mtime(SOURCES, "*.ts"):
+        build = subprocess.run(["npm", "run", "--silent", "build"], cwd=ROOT, capture_output=True, text=True, check=False)
+        if not CLI.is_file() or build.returncode != 0:
+            pytest.fail(f"`npm run build` failed:\n{build.stdout}\n{build.stderr}")
+    return CLI
+
+
+def _run(argv: list[str], cwd: Path, what: str) -> None:
+    result = subprocess.run(argv, cwd=cwd, env=SQLMESH_ENV, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        pytest.fail(f"{what} failed (exit {result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+
+
+def prepare_template(name: str, dest: Path) -> Path:
+    """Copy fixture project `name` to `dest`, apply prod without backfill and write the manifest."""
+    shutil.copytree(FIXTURE_PROJECTS / name, dest)
+    sqlmesh = [str(PYTHON), "-c", "import sys; from sqlmesh.cli.main import cli; sys.exit(cli())"]
+    _run([*sqlmesh, "plan", "--auto-apply", "--no-prompts", "--skip-backfill"], dest, f"`sqlmesh plan` of {name}")
+    _run(["node", str(CLI), "manifest", "--project", str(dest), "--out", str(dest / MANIFEST)], dest, f"manifest of {name}")
+    shutil.rmtree(dest / "logs", ignore_errors=True)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def shop_template(tmp_path_factory: pytest.TempPathFactory, built_executor: Path) -> Path:
+    return prepare_template("shop", tmp_path_factory.mktemp("templates") / "shop")
+
+
+@pytest.fixture(scope="session")
+def slow_template(tmp_path_factory: pytest.TempPathFactory, built_executor: Path) -> Path:
+    return prepare_template("slow", tmp_path_factory.mktemp("templates") / "slow")
+
+
+@pytest.fixture
+def shop_project(shop_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the prepared shop project (prod applied, nothing evaluated yet)."""
+    return Path(shutil.copytree(shop_template, tmp_path / "shop"))
+
+
+@pytest.fixture
+def slow_project(slow_template: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(slow_template, tmp_path / "slow"))
