@@ -30,19 +30,14 @@ export async function runCommand(flags: RunFlags): Promise<number> {
 async function runUnderDagster(flags: RunFlags): Promise<number> {
   // Opened first, so that every later error reaches Dagster in `closed`.
   const pipes = openDagsterPipes({ argv: flags.argv });
-  try {
+  return closingOnEveryPath(pipes, async () => {
     const settings = resolveRunSettings(flags, readExtras(pipes.data.extras));
     const index = await manifestFor(settings, pipes.signal);
     const resolved = resolveScope(index, settings, pipes.data.asset_keys);
     const summaryExit = await execute(pipes, settings, index, resolved, null);
     // Our Dagster side fails the step from the run summary; a bare Pipes client needs the exit code.
-    const code = settings.extras ? ExitCode.ok : summaryExit;
-    await closeUnlessInterrupted(pipes);
-    return code;
-  } catch (error) {
-    await pipes.close(error);
-    throw error;
-  }
+    return settings.extras ? ExitCode.ok : summaryExit;
+  });
 }
 
 async function runOutsideDagster(flags: RunFlags): Promise<number> {
@@ -50,19 +45,22 @@ async function runOutsideDagster(flags: RunFlags): Promise<number> {
   const index = await manifestFor(settings);
   const resolved = resolveScope(index, settings, null);
   const pipes = openMockDagsterPipes({ assetKeys: resolved.assetKeys, messagesFile: settings.messagesFile, echo: null });
+  return closingOnEveryPath(pipes, () => execute(pipes, settings, index, resolved, process.stdout));
+}
+
+/**
+ * Run `work`, then close: with the error when it throws (rethrown); not at all after SIGINT/SIGTERM,
+ * where the signal handler closes with the interruption and exits.
+ */
+async function closingOnEveryPath(pipes: PipesContext, work: () => Promise<number>): Promise<number> {
   try {
-    const code = await execute(pipes, settings, index, resolved, process.stdout);
-    await closeUnlessInterrupted(pipes);
+    const code = await work();
+    if (pipes.termination.reason === null) await pipes.close();
     return code;
   } catch (error) {
     await pipes.close(error);
     throw error;
   }
-}
-
-/** On SIGINT/SIGTERM the signal handler closes (with the interruption) and exits: leave it to it. */
-async function closeUnlessInterrupted(pipes: PipesContext): Promise<void> {
-  if (pipes.termination.reason === null) await pipes.close();
 }
 
 function manifestFor(settings: RunSettings, signal?: AbortSignal): Promise<ManifestIndex> {
