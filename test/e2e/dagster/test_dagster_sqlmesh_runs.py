@@ -8,7 +8,7 @@ blocking, accepted_range non-blocking) -> shop.items_summary (number_of_rows); s
 
 from __future__ import annotations
 
-from dagster import AssetCheckSeverity, AssetSelection, DagsterInstance, materialize
+from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstance, materialize
 from dagster_e2e_helpers import (
     check_evaluations,
     evaluated_models,
@@ -20,8 +20,7 @@ from dagster_e2e_helpers import (
     user_messages,
     write_items,
 )
-
-from sqlmesh_pipes import SQLMeshResource, sqlmesh_assets_factory
+from sqlmesh_pipes import SQLMeshResource, SQLMeshTranslator, sqlmesh_assets_factory
 
 ALL_MODELS = {"shop.items", "shop.items_summary", "shop.events", "shop.events_daily"}
 ALL_CHECKS = {
@@ -152,9 +151,7 @@ def test_non_blocking_audit_failure(shop_project, dagster_instance, assert_pipes
 def test_subset_runs_only_the_selected_model(shop_project, dagster_instance, assert_pipes_clean):
     defs = shop_definitions(shop_project)
     job = defs.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(
-        instance=dagster_instance, asset_selection=[key("shop.events_daily")], raise_on_error=False
-    )
+    result = job.execute_in_process(instance=dagster_instance, asset_selection=[key("shop.events_daily")], raise_on_error=False)
     assert_pipes_clean(dagster_instance, result.run_id)
     assert result.success, step_failure_text(result)
     assert set(materialized(result)) == {key("shop.events_daily")}
@@ -195,9 +192,7 @@ def test_checks_only_selection_does_not_evaluate_the_model(shop_project, dagster
     assert result.get_asset_check_evaluations() == []
     records = [r for r in dagster_instance.all_logs(result.run_id) if r.user_message]
     warnings = [r.user_message for r in records if r.level == 30]
-    assert any(
-        m.startswith("shop.items: checks selected without the asset — not evaluated") for m in warnings
-    ), warnings
+    assert any(m.startswith("shop.items: checks selected without the asset — not evaluated") for m in warnings), warnings
     messages = [r.user_message for r in records]
     assert "no SQLMesh model asset is selected in this step: SQLMesh is not run" in messages, messages
     for check in ("not_null", "accepted_range"):
@@ -219,3 +214,42 @@ def test_asset_without_its_checks_reports_no_check_results(shop_project, dagster
     warnings = [r.user_message for r in dagster_instance.all_logs(result.run_id) if r.level >= 30]
     assert not any("unselected" in m for m in warnings), warnings
     assert evaluated_models(shop_project) == {"shop.items"}
+
+
+def test_checks_of_one_model_with_the_asset_of_another(shop_project, dagster_instance, assert_pipes_clean):
+    """Mixed selection: the selected asset runs; the checks-only model is explained, not run."""
+    resource = SQLMeshResource(project_dir=str(shop_project))
+    assets = sqlmesh_assets_factory(sqlmesh_resource=resource)
+    selection = AssetSelection.checks_for_assets(key("shop.items")) | AssetSelection.assets(key("shop.events"))
+    result = materialize([assets], instance=dagster_instance, resources={"sqlmesh": resource}, selection=selection, raise_on_error=False)
+    assert_pipes_clean(dagster_instance, result.run_id)
+    assert result.success, step_failure_text(result)
+    assert set(materialized(result)) == {key("shop.events")}
+    assert set(check_evaluations(result)) == {("shop.events", "not_null")}
+    warnings = [r.user_message for r in dagster_instance.all_logs(result.run_id) if r.level == 30]
+    assert any(m.startswith("shop.items: checks selected without the asset — not evaluated") for m in warnings), warnings
+    assert evaluated_models(shop_project) == {"shop.events"}
+
+
+class PrefixedTranslator(SQLMeshTranslator):
+    """Keys whose parts contain `-` and `.` (escaped strings over Pipes, mapped back to models)."""
+
+    def get_asset_key(self, model):
+        return AssetKey(["wh-1", model.name, "v.2"])
+
+
+def test_custom_translator_keys_and_concurrent_tasks(shop_project, dagster_instance, assert_pipes_clean):
+    resource = SQLMeshResource(project_dir=str(shop_project), translator=PrefixedTranslator(), concurrency_limit=4)
+    assets = sqlmesh_assets_factory(sqlmesh_resource=resource)
+    picked = ["shop.events", "shop.events_daily", "shop.items"]
+    selection = AssetSelection.assets(*(AssetKey(["wh-1", m, "v.2"]) for m in picked))
+    result = materialize([assets], instance=dagster_instance, resources={"sqlmesh": resource}, selection=selection, raise_on_error=False)
+    assert_pipes_clean(dagster_instance, result.run_id)
+    assert result.success, step_failure_text(result)
+    assert set(materialized(result)) == {AssetKey(["wh-1", m, "v.2"]) for m in picked}
+    assert {(e.asset_key.path[1], e.check_name) for e in result.get_asset_check_evaluations()} == {
+        ("shop.items", "not_null"),
+        ("shop.items", "accepted_range"),
+        ("shop.events", "not_null"),
+    }
+    assert evaluated_models(shop_project) == set(picked)
