@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 from dagster import AssetCheckEvaluation, AssetKey, ExecuteInProcessResult
+
 from sqlmesh_pipes import sqlmesh_definitions_factory
 
 DATABASE = "db.duckdb"

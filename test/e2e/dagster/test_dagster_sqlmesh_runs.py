@@ -20,6 +20,7 @@ from dagster_e2e_helpers import (
     user_messages,
     write_items,
 )
+
 from sqlmesh_pipes import SQLMeshResource, SQLMeshTranslator, sqlmesh_assets_factory
 
 ALL_MODELS = {"shop.items", "shop.items_summary", "shop.events", "shop.events_daily"}
