@@ -184,3 +184,13 @@ def test_1000_model_manifest_builds_one_subsettable_asset():
     assert len(specs.asset_specs) == 1000 and len(specs.check_specs) == 2000
     assert len(big.keys) == 1000 and big.can_subset
     assert repository.asset_graph.get_all_asset_keys() >= big.keys
+
+
+def test_asset_key_parts_dagster_cannot_name_are_refused_clearly():
+    class Spaced(SQLMeshTranslator):
+        def get_asset_key(self, model):
+            return AssetKey(["my shop", *super().get_asset_key(model).path])
+
+    expected = r"Asset key 'my shop/.*' of SQLMesh model .* override SQLMeshTranslator.get_asset_key"
+    with pytest.raises(SQLMeshPipesDefinitionError, match=expected):
+        _specs(translator=Spaced())

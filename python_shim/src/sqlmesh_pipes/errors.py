@@ -62,6 +62,11 @@ EXTERNAL_KEY_IS_MODEL = (
     "SQLMeshTranslator.get_external_asset_key maps to {key}, the key of SQLMesh model "
     "{other!r}: external tables must map to assets outside the SQLMesh project."
 )
+INVALID_ASSET_KEY = (
+    "Asset key {key!r} of SQLMesh model {model!r} cannot be used: in a subsettable multi-asset each "
+    "key part may hold only letters, digits, '_', '-' and '.' (Dagster derives op names from it); "
+    "override SQLMeshTranslator.get_asset_key to return valid parts (e.g. replace spaces with '_')."
+)
 BAD_TRANSLATOR_RESULT = (
     "SQLMeshTranslator.{method} returned {value!r} for SQLMesh model {model!r}: expected {expected}."
 )

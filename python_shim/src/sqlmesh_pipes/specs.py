@@ -47,6 +47,9 @@ class SQLMeshSpecs:
     """External FQN → the asset key it was mapped to."""
 
 
+_VALID_NAME = re.compile(r"^[A-Za-z0-9_]+$")  # Dagster's own rule for op input/output names
+
+
 def _asset_key(translator: SQLMeshTranslator, model: ManifestModel) -> AssetKey:
     key = translator.get_asset_key(model)
     if not isinstance(key, AssetKey):
@@ -54,6 +57,12 @@ def _asset_key(translator: SQLMeshTranslator, model: ManifestModel) -> AssetKey:
             errors.BAD_TRANSLATOR_RESULT.format(
                 method="get_asset_key", value=key, model=model.name, expected="an AssetKey"
             )
+        )
+    # A subsettable multi-asset derives op input/output names from the key: Dagster would fail
+    # later with an internal name ("__subset_input__...") that does not say which model or why.
+    if not _VALID_NAME.match(key.to_python_identifier()):
+        raise errors.SQLMeshPipesDefinitionError(
+            errors.INVALID_ASSET_KEY.format(key=key.to_user_string(), model=model.name)
         )
     return key
 
