@@ -194,3 +194,17 @@ def test_asset_key_parts_dagster_cannot_name_are_refused_clearly():
     expected = r"Asset key 'my shop/.*' of SQLMesh model .* override SQLMeshTranslator.get_asset_key"
     with pytest.raises(SQLMeshPipesDefinitionError, match=expected):
         _specs(translator=Spaced())
+
+
+def test_embedded_models_are_not_assets_and_deps_go_through_them():
+    raw = manifest(
+        [
+            model("shop.raw"),
+            model("shop.inline", kind="EMBEDDED", depends_on=[fqn("shop.raw")]),
+            model("shop.final", depends_on=[fqn("shop.inline")]),
+        ]
+    )
+    specs = build_sqlmesh_specs(parse_manifest(raw), SQLMeshTranslator())
+    by_key = {spec.key.to_user_string(): spec for spec in specs.asset_specs}
+    assert sorted(by_key) == ["db/shop/final", "db/shop/raw"]
+    assert [dep.asset_key.to_user_string() for dep in by_key["db/shop/final"].deps] == ["db/shop/raw"]

@@ -51,7 +51,7 @@ export function resolveScope(index: ManifestIndex, settings: RunSettings, contex
   }
 
   for (const name of settings.selectModels) requireModel(index, name, '--select-model');
-  const names = settings.selectModels.length > 0 ? [...new Set(settings.selectModels)] : index.manifest.models.map((model) => model.name);
+  const names = settings.selectModels.length > 0 ? [...new Set(settings.selectModels)] : runnableModels(index).map((model) => model.name);
   const assetKeys = new Map<string, string>();
   const checks: SelectedCheck[] = [];
   for (const name of names) {
@@ -65,8 +65,13 @@ export function resolveScope(index: ManifestIndex, settings: RunSettings, contex
   return { scope: { assetKeys, checks, models }, select: selectionOf(index, new Set(names)), assetKeys: [...assetKeys.values()], checkOnlyModels: [] };
 }
 
-/** Every model selected means a plain `sqlmesh run`; otherwise exactly these models. */
+/** Every runnable model selected means a plain `sqlmesh run`; otherwise exactly these models. */
 function selectionOf(index: ManifestIndex, selected: ReadonlySet<string>): string[] | null {
-  const all = index.manifest.models.every((model) => selected.has(model.name));
+  const all = runnableModels(index).every((model) => selected.has(model.name));
   return all ? null : [...selected].sort();
+}
+
+/** Models SQLMesh evaluates: EMBEDDED ones are inlined into their consumers and have no table. */
+function runnableModels(index: ManifestIndex) {
+  return index.manifest.models.filter((model) => model.kind !== 'EMBEDDED');
 }

@@ -8,7 +8,7 @@ that maps each asset key and check back to its model and audit at run time.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from dagster import AssetCheckKey, AssetCheckSpec, AssetKey, AssetSpec
@@ -111,6 +111,25 @@ def _owners(translator: SQLMeshTranslator, model: ManifestModel) -> list[str]:
     return owners
 
 
+EMBEDDED_KIND = "EMBEDDED"
+
+
+def _through_embedded(depends_on: Iterable[str], embedded: Mapping[str, ManifestModel]) -> list[str]:
+    """``depends_on`` with each EMBEDDED model replaced by its own dependencies, transitively."""
+    resolved: dict[str, None] = {}
+    pending, seen = list(depends_on), set()
+    while pending:
+        dep = pending.pop(0)
+        if dep in seen:
+            continue
+        seen.add(dep)
+        if dep in embedded:
+            pending.extend(embedded[dep].depends_on)
+        else:
+            resolved[dep] = None
+    return list(resolved)
+
+
 def build_sqlmesh_specs(
     manifest: Manifest, translator: SQLMeshTranslator, *, group_name: str | None = None
 ) -> SQLMeshSpecs:
@@ -123,9 +142,14 @@ def build_sqlmesh_specs(
     context = SQLMeshTranslationContext(manifest=manifest, group_name=group_name)
     settings = translator.settings
 
+    # EMBEDDED models are inlined into their consumers' queries: no table, never evaluated, so no
+    # asset; a dependency on one is a dependency on what it reads.
+    embedded = {model.fqn: model for model in manifest.models if model.kind == EMBEDDED_KIND}
+    models = [model for model in manifest.models if model.fqn not in embedded]
+
     key_by_fqn: dict[str, AssetKey] = {}
     model_by_key: dict[AssetKey, str] = {}
-    for model in manifest.models:
+    for model in models:
         key = _asset_key(translator, model)
         if key in model_by_key:
             raise errors.SQLMeshPipesDefinitionError(
@@ -141,10 +165,10 @@ def build_sqlmesh_specs(
     check_specs: list[AssetCheckSpec] = []
     check_by_key: dict[AssetCheckKey, SelectedCheckRef] = {}
 
-    for model in manifest.models:
+    for model in models:
         key = key_by_fqn[model.fqn]
         deps: dict[AssetKey, None] = {}
-        for dep in model.depends_on:
+        for dep in _through_embedded(model.depends_on, embedded):
             if dep == model.fqn:
                 continue  # self-referencing incremental models
             dep_key = key_by_fqn.get(dep)

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { resolveScope } from '../../src/commands/run-scope.js';
+import { type RunFlags, resolveRunSettings } from '../../src/commands/run-settings.js';
+import { EXTRAS_VERSION, type RunExtras } from '../../src/extras.js';
+import { indexManifest, type Manifest } from '../../src/sqlmesh/manifest.js';
+import { manifestModel } from '../helpers/manifest.js';
+
+const audit = (name: string) => ({ name, args: {}, blocking: true });
+const manifest: Manifest = {
+  manifest_version: 1,
+  sqlmesh_version: '0.236.4',
+  generated_at: '2026-01-01T00:00:00Z',
+  project_dir: '/p',
+  gateway: null,
+  default_catalog: 'db',
+  dialect: 'duckdb',
+  models: [
+    manifestModel('shop.a', { audits: [audit('not_null'), audit('not_null')] }),
+    manifestModel('shop.b'),
+    manifestModel('shop.inline', { kind: 'EMBEDDED' }),
+  ],
+  external_models: [],
+};
+const index = indexManifest(manifest);
+const flags = (overrides: Partial<RunFlags> = {}): RunFlags => ({ argv: [], project: '/p', selectModels: [], ...overrides });
+const extras = (overrides: Partial<RunExtras>): RunExtras => ({ version: EXTRAS_VERSION, models: {}, checks: [], ...overrides });
+
+describe('resolveScope outside Dagster', () => {
+  it('every runnable model (not EMBEDDED) with every audit as a check; a plain run', () => {
+    const { scope, select, assetKeys } = resolveScope(index, resolveRunSettings(flags(), null), null);
+    expect(select).toBeNull();
+    expect(assetKeys).toEqual(['db/shop/a', 'db/shop/b']);
+    expect(scope.checks.map((c) => c.check_name)).toEqual(['not_null', 'not_null_2']);
+  });
+
+  it('--select-model: exactly those models', () => {
+    const { select, assetKeys } = resolveScope(index, resolveRunSettings(flags({ selectModels: ['shop.b'] }), null), null);
+    expect([select, assetKeys]).toEqual([['shop.b'], ['db/shop/b']]);
+  });
+
+  it('an unknown model is a usage error naming it and the fix', () => {
+    expect(() => resolveScope(index, resolveRunSettings(flags({ selectModels: ['shop.x'] }), null), null)).toThrow(
+      '--select-model names model "shop.x", which is not in the manifest — regenerate the manifest (sqlmesh-pipes manifest) or fix the selection',
+    );
+  });
+});
+
+describe('resolveScope under Dagster', () => {
+  const settings = (e: RunExtras) => resolveRunSettings(flags({ project: undefined }), { ...e, project_dir: '/p' });
+
+  it('maps the context keys to models through the extras; only keys in the context are reported', () => {
+    const e = extras({ models: { 'k/a': 'shop.a', 'k/b': 'shop.b' } });
+    const { scope, select } = resolveScope(index, settings(e), ['k/a']);
+    expect([...scope.assetKeys]).toEqual([['shop.a', 'k/a']]);
+    expect(select).toEqual(['shop.a']);
+  });
+
+  it('checks only: the model is not run, and listed as check-only', () => {
+    const e = extras({ checks: [{ asset_key: 'k/a', check_name: 'not_null', model: 'shop.a', audit: 'not_null', audit_index: 0 }] });
+    const resolved = resolveScope(index, settings(e), []);
+    expect([resolved.select, resolved.checkOnlyModels]).toEqual([[], ['shop.a']]);
+  });
+
+  it('a model the manifest does not know is a usage error', () => {
+    expect(() => resolveScope(index, settings(extras({ models: { 'k/x': 'shop.x' } })), ['k/x'])).toThrow(/asset k\/x names model "shop.x"/);
+  });
+});
+
+describe('resolveRunSettings', () => {
+  it('extras win over flags; defaults apply', () => {
+    const s = resolveRunSettings(flags({ environment: 'dev', gateway: 'g1' }), extras({ environment: 'prod', concurrent_tasks: 3 }));
+    expect(s).toMatchObject({ environment: 'prod', gateway: 'g1', concurrentTasks: 3, console: 'json', ignoreCron: false });
+  });
+
+  it('refuses --select-model under Dagster', () => {
+    expect(() => resolveRunSettings(flags({ selectModels: ['shop.a'] }), extras({}))).toThrow(/--select-model is not used under Dagster/);
+  });
+});
