@@ -6,10 +6,7 @@ export const ExitCode = {
   failed: 1,
   /** Usage or configuration error (bad flag, missing project, no sqlmesh in the given python). */
   usage: 2,
-  /** Interrupted by SIGINT (128 + 2). */
-  sigint: 130,
-  /** Terminated by SIGTERM (128 + 15). */
-  sigterm: 143,
+  // SIGINT/SIGTERM exit with 128 + the signal number (130, 143): src/pipes/signals.ts.
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -151,3 +151,14 @@ def test_settings_are_frozen():
     assert SQLMeshTranslator(settings).settings is settings
     with pytest.raises(AttributeError):
         settings.enable_asset_checks = True  # type: ignore[misc]
+
+
+def test_default_check_names_never_collide():
+    from sqlmesh_pipes.manifest import parse_manifest
+    from sqlmesh_pipes.translator import default_check_name
+
+    parsed = parse_manifest(
+        manifest([model("shop.a", audits=[audit("a"), audit("a"), audit("a_2"), audit("a")])])
+    )
+    names = [default_check_name(parsed.models[0], i) for i in range(4)]
+    assert names == ["a", "a_2", "a_2_2", "a_3"]

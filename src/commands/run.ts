@@ -133,8 +133,10 @@ async function execute(
       await reported;
     }
   });
+  let consumed = false;
   try {
     for await (const event of invocation.events) reporter.handle(event);
+    consumed = true;
     // A crash (not SQLMesh's own failure semantics) still fails the run AFTER the successes.
     const crash = await invocation.result.then(
       () => null,
@@ -148,6 +150,8 @@ async function execute(
     terminal?.write(`\n${summaryTable(models, summary)}\n`);
     return summary.exit_code;
   } finally {
+    // Reporting failed mid-run: do not leave SQLMesh running unobserved.
+    if (!consumed) invocation.kill('SIGTERM');
     unregister();
     done();
   }

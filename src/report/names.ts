@@ -11,10 +11,15 @@ export function defaultAssetKey(model: ManifestModel): string {
   return assetKeyToString([...(model.catalog ? [model.catalog] : []), model.schema, model.table]);
 }
 
-/** The audit's name, `_2`, `_3`… for later uses of the same audit, like `default_check_name`. */
+/** The audit's name, `_2`, `_3`… for later uses (bumped past collisions), like `default_check_name`. */
 export function defaultCheckName(model: ManifestModel, auditIndex: number): string {
-  const safe = (name: string) => name.replace(INVALID_NAME_CHARS, '_') || '_';
-  const base = safe(model.audits[auditIndex]!.name);
-  const occurrence = model.audits.slice(0, auditIndex).filter((audit) => safe(audit.name) === base).length + 1;
-  return occurrence === 1 ? base : `${base}_${occurrence}`;
+  const used = new Set<string>();
+  let name = '';
+  for (const audit of model.audits.slice(0, auditIndex + 1)) {
+    const base = audit.name.replace(INVALID_NAME_CHARS, '_') || '_';
+    name = base;
+    for (let n = 2; used.has(name); n += 1) name = `${base}_${n}`;
+    used.add(name);
+  }
+  return name;
 }

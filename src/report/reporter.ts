@@ -74,7 +74,7 @@ export class Reporter {
       if (isMaterialized(run) || run.failure) this.#reportModel(run);
     }
     const finished = this.#state.finished;
-    const ownError = runError ?? (finished?.status === 'error' ? (finished.message ?? 'SQLMesh run failed') : null);
+    const ownError = runError ?? (finished?.status === 'error' ? (finished.message ?? 'SQLMesh run failed') : null) ?? this.#failuresOutOfScope();
     const models = this.#modelsInScope().map((model) => this.#summarize(model, ownError));
     for (const line of models) {
       if (line.outcome !== 'materialized' && line.outcome !== 'failed') this.#sink.log(`${line.model}: not materialized — ${line.reason}`, 'INFO');
@@ -104,9 +104,12 @@ export class Reporter {
     return { summary, models };
   }
 
-  /** The run state so far (read-only use: progress display). */
-  get state(): RunState {
-    return this.#state;
+  /** SQLMesh failed models this step does not report (a stale manifest): the run still failed. */
+  #failuresOutOfScope(): string | null {
+    const outside = [...this.#state.models.values()].filter((run) => run.failure && !this.#scope.assetKeys.has(run.model));
+    if (outside.length === 0) return null;
+    const what = outside.map((run) => `${run.model}: ${run.failure!.error_class ? `${run.failure!.error_class}: ` : ''}${run.failure!.message}`);
+    return `SQLMesh failed model(s) outside this step (not in the manifest's selection — regenerate the manifest if they are new):\n${what.join('\n')}`;
   }
 
   #modelsInScope(): string[] {

@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { Manifest, type ManifestExternalModel, type ManifestModel } from './manifest-schema.js';
+import { isErrorLine } from './parse-json.js';
 import { checkSqlmeshPython, resolveSqlmeshPython, sqlmeshEnv } from './python.js';
 
 export { Manifest, ManifestExternalModel, ManifestModel, MANIFEST_VERSION, manifestJsonSchema } from './manifest-schema.js';
@@ -53,8 +54,11 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
     // Probe the python only now: on the happy path the probe would cost a second sqlmesh import.
     // It throws the one-line UsageError for a missing python or one without sqlmesh.
     await checkSqlmeshPython(python);
-    const why = lastLine(child.stderr) || child.shortMessage;
-    throw new Error(`sqlmesh-pipes manifest failed for ${project}: ${why}`, { cause: child });
+    // A traceback ends in context lines (`^ (line: 1)`); the exception line says what is wrong.
+    const why = lastErrorLine(child.stderr) || lastLine(child.stderr) || child.shortMessage;
+    throw new UsageError(`SQLMesh could not load the project ${project}: ${why} — fix the project (config, models) and retry`, {
+      cause: child,
+    });
   }
   const source = out ?? `manifest of ${project}`;
   return out ? loadManifest(out) : parseManifest(child.stdout, source);
@@ -136,6 +140,11 @@ function modelNameAt(raw: unknown, index: number): string | null {
   const models = (raw as { models?: unknown } | null)?.models;
   const model = Array.isArray(models) ? (models[index] as { name?: unknown } | undefined) : undefined;
   return typeof model?.name === 'string' ? model.name : null;
+}
+
+function lastErrorLine(text: string): string {
+  const lines = text.trim().split('\n').map((line) => line.trim());
+  return lines.filter((line) => isErrorLine(line)).at(-1) ?? '';
 }
 
 function lastLine(text: string): string {

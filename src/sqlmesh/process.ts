@@ -117,8 +117,8 @@ export const spawnWithExeca: SpawnSqlmesh = (command) => {
     // We stream every line ourselves; never buffer a long run's output in memory.
     buffer: false,
     reject: false,
-    // SQLMesh gets 5 s to exit after a kill before SIGKILL.
-    forceKillAfterDelay: 5000,
+    // Escalation to SIGKILL is the caller's (one timeout: commands/run.ts STOP_GRACE_MS).
+    forceKillAfterDelay: false,
   });
   const exit: Promise<ChildExit> = subprocess.then(
     (r) => ({
@@ -240,8 +240,10 @@ function startRun(
     events: queue,
     result,
     kill(signal = 'SIGTERM') {
-      canceled = true;
-      return child.kill(signal);
+      // A process that already exited was not stopped by us: its own outcome stands.
+      const sent = child.kill(signal);
+      if (sent) canceled = true;
+      return sent;
     },
   };
 }

@@ -207,3 +207,40 @@ describe('Reporter', () => {
     expect(sink.sent.filter((s) => s.kind === 'log').at(-1)).toMatchObject({ level: 'ERROR', message: "SQLMesh run failed: Environment 'prod' was not found." });
   });
 });
+
+describe('Reporter: audit severity follows what SQLMesh did', () => {
+  it('an audit the manifest calls blocking that SQLMesh only warned about is WARN', () => {
+    const model = manifestModel('shop.orders', { audits: [audit('not_null', true)] });
+    const { sink, run } = setup([model]);
+    const { summary } = run(
+      { type: 'audit_warning', model: 'shop.orders', message: '', failure: { audit: 'not_null', args: null, failed_rows: 2, query: null } },
+      batch('shop.orders', { audits_passed: 0, audits_failed: 1 }),
+    );
+    expect(sink.sent.flatMap((s) => (s.kind === 'check' ? [[s.checkName, s.result.passed, s.result.severity]] : []))).toEqual([['not_null', false, 'WARN']]);
+    expect(summary.status).toBe('success');
+  });
+
+  it('a failed batch: blocking failures ERROR, the non-blocking ones of the same batch WARN', () => {
+    const model = manifestModel('shop.orders', { audits: [audit('not_null', true), audit('number_of_rows', false), audit('unique_values', true)] });
+    const { sink, run } = setup([model]);
+    run(
+      { type: 'audit_warning', model: 'shop.orders', message: '', failure: { audit: 'number_of_rows', args: {}, failed_rows: 1, query: null } },
+      failed('shop.orders', { error_class: 'NodeAuditsErrors', audit_failures: [{ audit: 'not_null', args: {}, failed_rows: 1, query: null }] }),
+    );
+    expect(sink.sent.flatMap((s) => (s.kind === 'check' ? [[s.checkName, s.result.passed, s.result.severity]] : []))).toEqual([
+      ['not_null', false, 'ERROR'],
+      ['number_of_rows_1', false, 'WARN'],
+      ['unique_values_2', true, 'ERROR'],
+    ]);
+  });
+});
+
+describe('Reporter: a failure outside the scope still fails the run', () => {
+  it('names the model SQLMesh failed that this step does not report (stale manifest)', () => {
+    const { sink, run } = setup([manifestModel('shop.a')]);
+    const { summary } = run(batch('shop.a'), failed('shop.new_model'), { type: 'run_finished', status: 'failed', message: null, error_class: null });
+    expect(kinds(sink.sent)).toEqual(['materialize:shop/a', 'custom']);
+    expect(summary).toMatchObject({ status: 'failed', exit_code: 1 });
+    expect(summary.error).toMatch(/^SQLMesh failed model\(s\) outside this step .*\nshop\.new_model: ParserException: syntax error/s);
+  });
+});

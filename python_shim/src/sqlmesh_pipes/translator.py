@@ -248,12 +248,19 @@ def default_kinds(model: ManifestModel) -> set[str]:
 def default_check_name(model: ManifestModel, audit_index: int) -> str:
     """The audit's name; a second use of the same audit on the model gets ``_2``, a third ``_3``...
 
-    Earlier uses keep their names when a later one is added, so check history survives.
+    Earlier uses keep their names when a later one is added, so check history survives; a suffix
+    that would collide with another audit's name (``a``, ``a``, ``a_2``) is bumped until unique.
     """
-    audits = model.audits
-    base = _name_safe(audits[audit_index].name)
-    occurrence = sum(1 for a in audits[:audit_index] if _name_safe(a.name) == base) + 1
-    return base if occurrence == 1 else f"{base}_{occurrence}"
+    used: set[str] = set()
+    name = ""
+    for audit in model.audits[: audit_index + 1]:
+        base = _name_safe(audit.name)
+        name, n = base, 1
+        while name in used:
+            n += 1
+            name = f"{base}_{n}"
+        used.add(name)
+    return name
 
 
 def default_check_description(model: ManifestModel, audit_index: int) -> str:

@@ -114,11 +114,13 @@ class JsonConsole(NoopConsole):
         # FQN ("db"."schema"."table") -> model name as written, and batches per model.
         self._names: dict[str, str] = {}
         self._batch_counts: dict[str, int] = {}
-        # Non-blocking audit errors seen through the notification tap, per worker thread,
-        # waiting for the log_warning that SQLMesh emits right after (same thread).
+        # Audit errors of the batch this worker thread evaluates, seen through the notification
+        # tap; cleared at each batch start. Non-blocking ones wait for SQLMesh's log_warning
+        # (same thread, right after); in a batch that failed on a blocking audit SQLMesh raises
+        # first and never warns, so those are kept per model for log_failed_models.
         self._pending_audits = threading.local()
+        self._unwarned: dict[str, list[t.Any]] = {}
         self.nothing_to_do_reported = False
-        self.evaluation_failed = False
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -150,13 +152,16 @@ class JsonConsole(NoopConsole):
 
     def on_audit_failure(self, error: t.Any) -> None:
         """Called by the notification tap (run.py) for every failing audit, before SQLMesh acts on it."""
+        self._pending().append(error)
+
+    def _pending(self) -> list[t.Any]:
         pending = getattr(self._pending_audits, "errors", None)
         if pending is None:
             pending = self._pending_audits.errors = []
-        pending.append(error)
+        return pending
 
     def _take_pending_audit(self, audit: str, count: int) -> t.Any:
-        pending: list[t.Any] = getattr(self._pending_audits, "errors", None) or []
+        pending = self._pending()
         for index, error in enumerate(pending):
             if getattr(error, "audit_name", None) == audit and getattr(error, "count", None) == count:
                 return pending.pop(index)
@@ -180,6 +185,8 @@ class JsonConsole(NoopConsole):
     @_safe
     def start_snapshot_evaluation_progress(self, *args: t.Any, **kwargs: t.Any) -> None:
         snapshot = _arg(args, kwargs, 0, "snapshot")
+        # Worker threads are reused: audit errors of an earlier batch must not match this one's.
+        self._pending_audits.errors = []
         if _arg(args, kwargs, 1, "audit_only", False):
             return
         self.emit({"type": "batch_started", "model": self._remember(snapshot)})
@@ -189,8 +196,13 @@ class JsonConsole(NoopConsole):
         snapshot = _arg(args, kwargs, 0, "snapshot")
         duration_ms = _arg(args, kwargs, 3, "duration_ms")
         # SQLMesh calls this for FAILED batches too, with duration_ms None: not a success.
-        # Their failure arrives with the real exception in log_failed_models.
+        # Their failure arrives with the real exception in log_failed_models, which also
+        # reports the non-blocking audits that failed in the batch (SQLMesh never warns of them).
         if duration_ms is None:
+            leftover, self._pending_audits.errors = self._pending(), []
+            if leftover:
+                with self._lock:
+                    self._unwarned.setdefault(self._remember(snapshot), []).extend(leftover)
             return
         interval = _arg(args, kwargs, 1, "interval")
         batch_idx = _arg(args, kwargs, 2, "batch_idx", 0)
@@ -216,7 +228,6 @@ class JsonConsole(NoopConsole):
     @_safe
     def stop_evaluation_progress(self, *args: t.Any, **kwargs: t.Any) -> None:
         success = bool(_arg(args, kwargs, 0, "success", True))
-        self.evaluation_failed = self.evaluation_failed or not success
         self.emit({"type": "evaluation_finished", "success": success})
 
     @_safe
@@ -229,7 +240,15 @@ class JsonConsole(NoopConsole):
     @_safe
     def log_failed_models(self, *args: t.Any, **kwargs: t.Any) -> None:
         for error in _arg(args, kwargs, 0, "errors") or ():
-            self.emit(self._model_failed(error))
+            failed = self._model_failed(error)
+            cause = error.__cause__ or error
+            raised = [id(e) for e in getattr(cause, "errors", None) or ()]
+            with self._lock:
+                leftover = self._unwarned.pop(failed["model"], [])
+            for audit_error in leftover:
+                if id(audit_error) not in raised:
+                    self.emit(self._audit_warning(failed["model"], audit_failure(audit_error)))
+            self.emit(failed)
 
     def _model_failed(self, error: t.Any) -> Event:
         node = getattr(error, "node", None)
@@ -247,6 +266,12 @@ class JsonConsole(NoopConsole):
             "message": str(cause),
             "audit_failures": failures,
         }
+
+    def _audit_warning(self, model: str, failure: Event, message: str | None = None) -> Event:
+        """A non-blocking audit failure: SQLMesh let the batch go on despite it."""
+        if message is None:
+            message = f"{model}: '{failure['audit']}' audit error: {failure['failed_rows']} rows failed."
+        return {"type": "audit_warning", "model": model, "failure": failure, "message": message}
 
     # -- messages ------------------------------------------------------------------------
 
@@ -272,9 +297,7 @@ class JsonConsole(NoopConsole):
                 if error is not None and getattr(error, "model", None)
                 else match.group("model")
             )
-            self.emit(
-                {"type": "audit_warning", "model": str(model), "failure": failure, "message": short.strip()}
-            )
+            self.emit(self._audit_warning(str(model), failure, short.strip()))
             return
         self.log("WARNING", str(long or short).strip())
 
