@@ -70,6 +70,16 @@ describe.concurrent('sqlmesh-pipes run (built CLI, mock context, real SQLMesh)',
     expect(messages.at(-1)).toMatchObject({ method: 'closed', params: {} });
   });
 
+  it('a batch failing a blocking AND a non-blocking audit: both checks failed (ERROR, WARN)', async () => {
+    // SQLMesh raises for the blocking audit before it would warn about the non-blocking one.
+    const { result, messages } = await runProject(await scenario(planned, 'id,amount\n1,10\n,-20\n'));
+    expect(result.exitCode).toBe(1);
+    expect(methodsOf(messages, 'report_asset_check').map((p) => [p.check_name, p.passed, p.severity])).toEqual([
+      ['not_null', false, 'ERROR'],
+      ['accepted_range', false, 'WARN'],
+    ]);
+  });
+
   it('--select-model runs only that model (no upstream) and reports only it', async () => {
     const { result, messages } = await runProject(await scenario(planned), ['--select-model', 'demo.events_daily']);
     expect(result.exitCode).toBe(0);
@@ -145,7 +155,10 @@ describe('sqlmesh-pipes run: SIGINT (built CLI, real SQLMesh)', () => {
     const messages = (await readFile(messagesFile, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line));
     expect(messages.at(-1)).toMatchObject({ method: 'closed', params: { exception: { name: 'PipesInterruptedError', message: 'PipesInterruptedError: interrupted by SIGINT' } } });
     const summary = messages.find((m) => m.method === 'report_custom_message').params.payload;
-    expect(summary.models.find((m: { model: string }) => m.model === 'demo.slow')).toMatchObject({ outcome: 'not_run' });
+    // Not started yet (not_run), or DuckDB interrupted its query and SQLMesh failed the batch.
+    const slow = summary.models.find((m: { model: string }) => m.model === 'demo.slow');
+    expect(['not_run', 'failed']).toContain(slow.outcome);
+    if (slow.outcome === 'failed') expect(slow.reason).toMatch(/interrupt/i);
     const materialized = summary.models.filter((m: { outcome: string }) => m.outcome === 'materialized');
     expect(materialized.length).toBeGreaterThanOrEqual(1);
     expect(messages.filter((m) => m.method === 'report_asset_materialization')).toHaveLength(materialized.length);

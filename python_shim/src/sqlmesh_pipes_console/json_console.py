@@ -201,8 +201,9 @@ class JsonConsole(NoopConsole):
         if duration_ms is None:
             leftover, self._pending_audits.errors = self._pending(), []
             if leftover:
+                name = self._remember(snapshot)  # takes the lock itself: not inside it
                 with self._lock:
-                    self._unwarned.setdefault(self._remember(snapshot), []).extend(leftover)
+                    self._unwarned.setdefault(name, []).extend(leftover)
             return
         interval = _arg(args, kwargs, 1, "interval")
         batch_idx = _arg(args, kwargs, 2, "batch_idx", 0)
