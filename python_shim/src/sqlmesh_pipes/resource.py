@@ -28,8 +28,12 @@ from dagster import (
     MetadataValue,
     PipesSubprocessClient,
 )
-from dagster._core.errors import DagsterPipesExecutionError  # not exported by `dagster` in 1.13
 from pydantic import Field, PrivateAttr, field_validator
+
+try:  # not exported by `dagster` in 1.13; guarded so that a move cannot break code-location loads
+    from dagster._core.errors import DagsterPipesExecutionError
+except ImportError:  # pragma: no cover - a future Dagster
+    from dagster import DagsterError as DagsterPipesExecutionError
 
 from . import errors, executor
 from .extras import build_run_extras, pipes_asset_key, pipes_extras
@@ -384,8 +388,14 @@ def _allow_skipped_outputs(context: AssetExecutionContext) -> None:
     Dagster has no public setter for this; test_asset_decorator covers it on upgrades.
     """
     step_context = context.get_step_execution_context()
-    if getattr(step_context, "_requires_typed_event_stream", False):
-        step_context._requires_typed_event_stream = False  # noqa: SLF001 - see docstring
+    if not hasattr(step_context, "_requires_typed_event_stream"):
+        context.log.warning(
+            "sqlmesh_pipes: this Dagster version has no step flag `_requires_typed_event_stream`; "
+            "models SQLMesh did not materialize may fail the step with 'did not yield or return "
+            "expected outputs' — pin the dagster version sqlmesh_pipes was tested with (1.13.27)."
+        )
+    elif step_context._requires_typed_event_stream:  # noqa: SLF001 - see docstring
+        step_context._requires_typed_event_stream = False  # noqa: SLF001
 
 
 def _exit_code(error: DagsterPipesExecutionError) -> int | None:
