@@ -9,6 +9,7 @@ log line or engine event, while the step can still look green.
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from dagster import DagsterInstance
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+DIST = REPO_ROOT / "dist"
 
 # Substrings of the warnings / engine events Dagster emits when the Pipes exchange went wrong.
 PIPES_PROBLEM_MARKERS = (
@@ -48,11 +50,40 @@ def assert_no_pipes_problems(instance: DagsterInstance, run_id: str) -> None:
     assert not problems, "Dagster reported Pipes problems:\n" + "\n---\n".join(problems)
 
 
+def closed_exception_of(instance: DagsterInstance, run_id: str):
+    """The error `closed` carried (Dagster's "closed with exception" engine event)."""
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is not None and event.message == "[pipes] external process pipes closed with exception":
+            return event.engine_event_data.error
+    raise AssertionError("`closed` carried no exception")
+
+
+def _newest_mtime(folder: Path, pattern: str) -> float:
+    return max((path.stat().st_mtime for path in folder.rglob(pattern)), default=0.0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built_dist() -> Path:
+    """dist/ compiled from the current src/ (`npm test` builds first; this covers a bare pytest run)."""
+    if not (DIST / "cli.js").is_file() or _newest_mtime(DIST, "*.js") < _newest_mtime(REPO_ROOT / "src", "*.ts"):
+        build = subprocess.run(["npm", "run", "--silent", "build"], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+        if build.returncode != 0:
+            pytest.fail(f"`npm run build` failed:\n{build.stdout}\n{build.stderr}")
+    return DIST
+
+
 @pytest.fixture
 def dagster_instance() -> Iterator[DagsterInstance]:
     """A fresh in-memory Dagster instance (fast; nothing on disk)."""
     with DagsterInstance.ephemeral() as instance:
         yield instance
+
+
+@pytest.fixture
+def closed_exception() -> Callable[[DagsterInstance, str], object]:
+    """`closed_exception(instance, run_id)`: see `closed_exception_of`."""
+    return closed_exception_of
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 PYTHON = ROOT / ".venv" / "bin" / "python"
 CLI = ROOT / "dist" / "cli.js"
-SOURCES = ROOT / "src"
 FIXTURE_PROJECTS = ROOT / "test" / "fixtures" / "e2e-projects"
 MANIFEST = "sqlmesh-pipes-manifest.json"
 
@@ -28,20 +27,6 @@ SQLMESH_ENV = {
     "NO_COLOR": "1",
     "PYTHONIOENCODING": "utf-8",
 }
-
-
-def _newest_mtime(folder: Path, pattern: str) -> float:
-    return max((path.stat().st_mtime for path in folder.rglob(pattern)), default=0.0)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def built_executor() -> Path:
-    """dist/cli.js compiled from the current src (`npm test` builds first; this covers a bare pytest run)."""
-    if not CLI.is_file() or _newest_mtime(ROOT / "dist", "*.js") < _newest_mtime(SOURCES, "*.ts"):
-        build = subprocess.run(["npm", "run", "--silent", "build"], cwd=ROOT, capture_output=True, text=True, check=False)
-        if not CLI.is_file() or build.returncode != 0:
-            pytest.fail(f"`npm run build` failed:\n{build.stdout}\n{build.stderr}")
-    return CLI
 
 
 def _run(argv: list[str], cwd: Path, what: str) -> None:
@@ -61,12 +46,12 @@ def prepare_template(name: str, dest: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def shop_template(tmp_path_factory: pytest.TempPathFactory, built_executor: Path) -> Path:
+def shop_template(tmp_path_factory: pytest.TempPathFactory, built_dist: Path) -> Path:
     return prepare_template("shop", tmp_path_factory.mktemp("templates") / "shop")
 
 
 @pytest.fixture(scope="session")
-def slow_template(tmp_path_factory: pytest.TempPathFactory, built_executor: Path) -> Path:
+def slow_template(tmp_path_factory: pytest.TempPathFactory, built_dist: Path) -> Path:
     return prepare_template("slow", tmp_path_factory.mktemp("templates") / "slow")
 
 

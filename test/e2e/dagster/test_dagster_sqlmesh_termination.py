@@ -22,7 +22,7 @@ SETTLE_S = 1.0  # into the DuckDB query (which alone takes about a minute)
 
 
 @pytest.mark.parametrize("model", ["slow.spin", "slow.nap"])
-def test_termination_stops_sqlmesh_and_closes(model, slow_project, dagster_instance, assert_pipes_clean):
+def test_termination_stops_sqlmesh_and_closes(model, slow_project, dagster_instance, assert_pipes_clean, closed_exception):
     project = str(slow_project)
     defs = shop_definitions(slow_project)
     seen: dict[str, object] = {}
@@ -83,12 +83,3 @@ def test_termination_stops_sqlmesh_and_closes(model, slow_project, dagster_insta
         assert any(m.startswith("slow.nap: not materialized") for m in messages), messages
     error = closed_exception(dagster_instance, result.run_id)
     assert (error.cls_name, error.message) == ("PipesInterruptedError", "PipesInterruptedError: interrupted by SIGINT")
-
-
-def closed_exception(instance, run_id):
-    """The error carried by `closed` (Dagster's "closed with exception" engine event)."""
-    for record in instance.all_logs(run_id):
-        event = record.dagster_event
-        if event is not None and event.message == "[pipes] external process pipes closed with exception":
-            return event.engine_event_data.error
-    raise AssertionError("`closed` carried no exception")

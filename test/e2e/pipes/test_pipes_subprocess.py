@@ -209,16 +209,7 @@ def test_blocking_check_failure_stops_downstream(scenario_command, dagster_insta
     assert "downstream" not in {e.step_key for e in result.get_step_success_events()}
 
 
-def closed_exception(instance, run_id):
-    """The error of the `[pipes] external process pipes closed with exception` engine event."""
-    for record in instance.all_logs(run_id):
-        event = record.dagster_event
-        if event is not None and event.message == "[pipes] external process pipes closed with exception":
-            return event.engine_event_data.error
-    raise AssertionError("no closed-with-exception engine event")
-
-
-def test_thrown_error_is_sent_in_closed(scenario_command, dagster_instance, assert_pipes_clean):
+def test_thrown_error_is_sent_in_closed(scenario_command, dagster_instance, assert_pipes_clean, closed_exception):
     @multi_asset(specs=SPECS)
     def failing(context: AssetExecutionContext):
         yield from PipesSubprocessClient().run(context=context, command=scenario_command, extras={"scenario": "throw"}).get_results()
@@ -237,7 +228,9 @@ def test_thrown_error_is_sent_in_closed(scenario_command, dagster_instance, asse
     assert "External execution process failed with code 1" in failure.to_string()
 
 
-def test_run_termination_sends_sigint_and_closed_still_arrives(scenario_command, dagster_instance, assert_pipes_clean, tmp_path):
+def test_run_termination_sends_sigint_and_closed_still_arrives(
+    scenario_command, dagster_instance, assert_pipes_clean, tmp_path, closed_exception
+):
     """Real termination path: the step is interrupted, PipesSubprocessClient sends SIGINT to Node,
     which stops its registered child, runs its cleanup (a live log), and writes `closed`."""
     marker = tmp_path / "ready"
@@ -272,7 +265,7 @@ def test_run_termination_sends_sigint_and_closed_still_arrives(scenario_command,
     assert (error.cls_name, error.message) == ("PipesInterruptedError", "PipesInterruptedError: interrupted by SIGINT")
 
 
-def test_sigterm_closes_with_interruption(scenario_command, dagster_instance, assert_pipes_clean):
+def test_sigterm_closes_with_interruption(scenario_command, dagster_instance, assert_pipes_clean, closed_exception):
     @multi_asset(specs=SPECS)
     def terminated(context: AssetExecutionContext):
         yield from (
