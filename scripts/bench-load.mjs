@@ -6,16 +6,10 @@
 //
 //   node scripts/bench-load.mjs [--models 1000] [--rounds 5]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchProject, fmt, median, python } from './bench-lib.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const python = join(root, '.venv', 'bin', 'python');
 const { values } = parseArgs({ options: { models: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '5' } } });
-const work = mkdtempSync(join(tmpdir(), 'sqlmesh-pipes-load-'));
 
 const LOAD = `
 import sys, time
@@ -30,22 +24,18 @@ t2 = time.perf_counter()
 print(f"{t1 - t0:.4f} {t2 - t0:.4f} {len(repo.asset_graph.get_all_asset_keys())}")
 `;
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// Loading definitions needs only the manifest: no plan.
+const project = benchProject('bench-load', values.models, { plan: false });
 try {
-  const project = join(work, 'project');
-  const manifest = join(work, 'manifest.json');
-  execFileSync(process.execPath, [join(root, 'scripts', 'generate-project.mjs'), '--models', values.models, '--out', project], { stdio: 'ignore' });
-  execFileSync(process.execPath, [join(root, 'dist', 'cli.js'), 'manifest', '--project', project, '--out', manifest], { stdio: 'inherit' });
   const dagsterOnly = [];
   const total = [];
   let assets = 0;
   for (let round = 0; round < Number(values.rounds); round += 1) {
-    const [a, b, n] = execFileSync(python, ['-c', LOAD, project, manifest], { encoding: 'utf8' }).trim().split(' ');
+    const [a, b, n] = execFileSync(python, ['-c', LOAD, project.template, project.manifest], { encoding: 'utf8' }).trim().split(' ');
     dagsterOnly.push(Number(a));
     total.push(Number(b));
     assets = Number(n);
   }
-  const fmt = (xs) => xs.map((x) => x.toFixed(2)).join(', ');
   process.stdout.write(
     `${values.models}-model manifest (${assets} asset keys incl. external sources), ${values.rounds} fresh processes\n` +
       `import dagster alone:             median ${median(dagsterOnly).toFixed(3)}s  [${fmt(dagsterOnly)}]\n` +
@@ -53,5 +43,5 @@ try {
       `sqlmesh_pipes share:              median ${(median(total) - median(dagsterOnly)).toFixed(3)}s (target: load < 1 s)\n`,
   );
 } finally {
-  rmSync(work, { recursive: true, force: true });
+  project.cleanup();
 }
