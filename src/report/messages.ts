@@ -1,13 +1,8 @@
 import type { EventOf, SqlmeshEvent } from '../sqlmesh/events.js';
 import type { ManifestModel } from '../sqlmesh/manifest-schema.js';
 import type { AuditOutcome } from './audits.js';
-import type { ModelRun } from './run-state.js';
+import { evaluationMs, type ModelRun } from './run-state.js';
 import { type MetadataMap, md } from './metadata.js';
-
-/** A materialization to report for one model. */
-export interface MaterializationIntent {
-  readonly metadata: MetadataMap;
-}
 
 /** A check result to report for one audit use. */
 export interface CheckIntent {
@@ -19,9 +14,9 @@ export interface CheckIntent {
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
 /** Metadata of a model SQLMesh evaluated successfully: what ran, how long, how much. */
-export function materialization(run: ModelRun, model: ManifestModel | undefined): MaterializationIntent {
+export function materializationMetadata(run: ModelRun, model: ManifestModel | undefined): MetadataMap {
   const intervals = run.batches.flatMap((batch) => (batch.interval ? [batch.interval] : []));
-  const durationMs = run.batches.reduce((sum, batch) => sum + batch.duration_ms, 0);
+  const durationMs = evaluationMs(run);
   const metadata: MetadataMap = {
     'sqlmesh/batches': md.int(run.batches.length),
     'sqlmesh/duration_s': md.float(seconds(durationMs)),
@@ -41,7 +36,7 @@ export function materialization(run: ModelRun, model: ManifestModel | undefined)
   if (rows !== null) metadata['dagster/row_count'] = md.int(rows);
   const bytes = sumStat(run, 'total_bytes_processed');
   if (bytes !== null) metadata['sqlmesh/bytes_processed'] = md.int(bytes);
-  return { metadata };
+  return metadata;
 }
 
 /** The physical table name users query: catalog.schema.table without quotes. */
@@ -86,7 +81,7 @@ export function liveLog(event: SqlmeshEvent): { message: string; level: 'DEBUG' 
     case 'audit_warning':
       return { level: 'WARNING', message: `${event.model}: non-blocking audit ${event.failure.audit} failed${rowsText(event.failure.failed_rows)}` };
     case 'model_failed':
-      return { level: 'ERROR', message: `${event.model} failed: ${event.error_class ? `${event.error_class}: ` : ''}${event.message}` };
+      return { level: 'ERROR', message: `${event.model} failed: ${failureText(event)}` };
     case 'models_skipped':
       return { level: 'WARNING', message: `skipped because an upstream model failed: ${event.models.join(', ')}` };
     case 'nothing_to_do':
@@ -100,6 +95,11 @@ export function liveLog(event: SqlmeshEvent): { message: string; level: 'DEBUG' 
     default:
       return event satisfies never;
   }
+}
+
+/** SQLMesh's failure as it would print it: `ConversionException: Could not convert ...`. */
+export function failureText(failure: Pick<EventOf<'model_failed'>, 'error_class' | 'message'>): string {
+  return failure.error_class ? `${failure.error_class}: ${failure.message}` : failure.message;
 }
 
 function runStartedText(event: EventOf<'run_started'>): string {

@@ -2,10 +2,10 @@ import type { SelectedCheck } from '../extras.js';
 import type { SqlmeshEvent } from '../sqlmesh/events.js';
 import type { ManifestModel } from '../sqlmesh/manifest-schema.js';
 import { auditOutcomes } from './audits.js';
-import { type CheckIntent, checkResult, liveLog, materialization } from './messages.js';
+import { type CheckIntent, checkResult, failureText, liveLog, materializationMetadata } from './messages.js';
 import type { MetadataMap } from './metadata.js';
 import { RUN_SUMMARY_KIND, type ModelOutcome, type RunSummary } from './run-summary.js';
-import { applyEvent, createRunState, isComplete, isMaterialized, type ModelRun, type RunState } from './run-state.js';
+import { applyEvent, createRunState, evaluationMs, isComplete, isMaterialized, type ModelRun, type RunState } from './run-state.js';
 
 /** Where the reporter sends what it decides: Pipes (or the mock context) behind a small interface. */
 export interface ReportSink {
@@ -75,7 +75,7 @@ export class Reporter {
     }
     const finished = this.#state.finished;
     const ownError = runError ?? (finished?.status === 'error' ? (finished.message ?? 'SQLMesh run failed') : null) ?? this.#failuresOutOfScope();
-    const models = this.#modelsInScope().map((model) => this.#summarize(model, ownError));
+    const models = [...this.#scope.assetKeys.keys()].map((model) => this.#summarize(model, ownError));
     for (const line of models) {
       if (line.outcome !== 'materialized' && line.outcome !== 'failed') this.#sink.log(`${line.model}: not materialized — ${line.reason}`, 'INFO');
     }
@@ -106,14 +106,11 @@ export class Reporter {
 
   /** SQLMesh failed models this step does not report (a stale manifest): the run still failed. */
   #failuresOutOfScope(): string | null {
-    const outside = [...this.#state.models.values()].filter((run) => run.failure && !this.#scope.assetKeys.has(run.model));
-    if (outside.length === 0) return null;
-    const what = outside.map((run) => `${run.model}: ${run.failure!.error_class ? `${run.failure!.error_class}: ` : ''}${run.failure!.message}`);
+    const what = [...this.#state.models.values()].flatMap((run) =>
+      run.failure && !this.#scope.assetKeys.has(run.model) ? [`${run.model}: ${failureText(run.failure)}`] : [],
+    );
+    if (what.length === 0) return null;
     return `SQLMesh failed model(s) outside this step (not in the manifest's selection — regenerate the manifest if they are new):\n${what.join('\n')}`;
-  }
-
-  #modelsInScope(): string[] {
-    return [...this.#scope.assetKeys.keys()];
   }
 
   #reportModel(run: ModelRun): void {
@@ -121,7 +118,7 @@ export class Reporter {
     this.#reported.add(run.model);
     const model = this.#scope.models.get(run.model);
     const assetKey = this.#scope.assetKeys.get(run.model);
-    if (assetKey !== undefined && isMaterialized(run)) this.#sink.materialize(assetKey, materialization(run, model).metadata);
+    if (assetKey !== undefined && isMaterialized(run)) this.#sink.materialize(assetKey, materializationMetadata(run, model));
     if (!model) return;
     const outcomes = auditOutcomes(run, model);
     const reported: { name: string; passed: boolean; severity: 'ERROR' | 'WARN' }[] = [];
@@ -142,13 +139,12 @@ export class Reporter {
       model: name,
       assetKey: this.#scope.assetKeys.get(name) ?? null,
       batches: run?.batches.length ?? 0,
-      durationMs: run?.batches.reduce((sum, batch) => sum + batch.duration_ms, 0) ?? 0,
+      durationMs: run ? evaluationMs(run) : 0,
       checks: this.#checksReported.get(name) ?? [],
     };
     if (run?.failure) {
       const failure = run.failure;
-      const reason = failure.error_class ? `${failure.error_class}: ${failure.message}` : failure.message;
-      return { ...base, outcome: 'failed', reason, errorClass: failure.error_class };
+      return { ...base, outcome: 'failed', reason: failureText(failure), errorClass: failure.error_class };
     }
     if (run?.skipped) return { ...base, outcome: 'skipped', reason: 'skipped by SQLMesh because an upstream model failed', errorClass: null };
     if (run && isMaterialized(run)) return { ...base, outcome: 'materialized', reason: null, errorClass: null };

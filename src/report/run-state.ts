@@ -88,3 +88,8 @@ export function isComplete(run: ModelRun): boolean {
 export function isMaterialized(run: ModelRun): boolean {
   return run.failure === null && !run.skipped && run.batches.length > 0;
 }
+
+/** Time SQLMesh spent on the model's successful batches. */
+export function evaluationMs(run: ModelRun): number {
+  return run.batches.reduce((sum, batch) => sum + batch.duration_ms, 0);
+}

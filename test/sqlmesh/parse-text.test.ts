@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { SqlmeshEvent } from '../../src/sqlmesh/events.js';
 import { TextRunParser, parseInterval, stripFqn } from '../../src/sqlmesh/parse-text.js';
-import { outline } from './helpers/events.js';
+import { ALL_BATCHES, outline } from './helpers/events.js';
 
 // Real outputs of the pinned SQLMesh (0.236.4), captured by test/fixtures/sqlmesh-text/capture.sh.
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'sqlmesh-text');
@@ -29,15 +29,6 @@ function parseLines(lines: string[], exit: number | null = 0, parser = new TextR
   return [...lines.flatMap((line) => parser.push(line)), ...parser.end(exit)];
 }
 
-const ALL_BATCHES = [
-  'batch_evaluated demo.amounts 1/1',
-  'batch_evaluated demo.events 1/4',
-  'batch_evaluated demo.events 2/4',
-  'batch_evaluated demo.events 3/4',
-  'batch_evaluated demo.events 4/4',
-  'batch_evaluated demo.amounts_summary 1/1',
-  'batch_evaluated demo.events_daily 1/1',
-];
 const WITHOUT_AMOUNTS = ALL_BATCHES.filter((l) => !l.includes('demo.amounts'));
 
 describe.each(VARIANTS)('captured `sqlmesh run` output (%s console)', (variant) => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { SHIM_PYTHONPATH, sqlmeshEnv } from '../../src/sqlmesh/python.js';
 import { runSqlmesh, type RunSqlmeshOptions } from '../../src/sqlmesh/process.js';
-import { collect, comparable, outline, withoutTimings } from './helpers/events.js';
+import { ALL_BATCHES, collect, comparable, outline, withoutTimings } from './helpers/events.js';
 import { AMOUNTS, BASIC, END, PYTHON, cleanScratch, plannedProject, scenario, scratchCopy } from './helpers/projects.js';
 
 // Real SQLMesh (the repo's .venv) on scratch copies of test/fixtures/projects/basic, planned once
@@ -41,15 +41,6 @@ async function runBoth(makeProject: () => Promise<string>, options: Partial<RunS
   return json;
 }
 
-const ALL_BATCHES = [
-  'batch_evaluated demo.amounts 1/1',
-  'batch_evaluated demo.events 1/4',
-  'batch_evaluated demo.events 2/4',
-  'batch_evaluated demo.events 3/4',
-  'batch_evaluated demo.events 4/4',
-  'batch_evaluated demo.amounts_summary 1/1',
-  'batch_evaluated demo.events_daily 1/1',
-];
 
 describe.concurrent('runSqlmesh: JSON console, and the text fallback agreeing with it (real SQLMesh)', () => {
   it('runs every due batch, in order, and reports success', async () => {

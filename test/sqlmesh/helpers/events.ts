@@ -75,3 +75,14 @@ export function comparable(events: readonly SqlmeshEvent[]): unknown[] {
     }
   });
 }
+
+/** The `outline` of a full run of test/fixtures/projects/basic up to END (4 daily batches of demo.events). */
+export const ALL_BATCHES = [
+  'batch_evaluated demo.amounts 1/1',
+  'batch_evaluated demo.events 1/4',
+  'batch_evaluated demo.events 2/4',
+  'batch_evaluated demo.events 3/4',
+  'batch_evaluated demo.events 4/4',
+  'batch_evaluated demo.amounts_summary 1/1',
+  'batch_evaluated demo.events_daily 1/1',
+];
