@@ -5,7 +5,7 @@ import type { NormalizedRunOptions } from './options.js';
 export const EVENTS_FD = 3;
 
 /** `sqlmesh` CLI entry, exactly what the installed `sqlmesh` script runs (no __main__ in sqlmesh.cli). */
-const CLI_BOOTSTRAP = 'import sys; from sqlmesh.cli.main import cli; sys.argv[0] = "sqlmesh"; sys.exit(cli())';
+export const CLI_BOOTSTRAP = 'import sys; from sqlmesh.cli.main import cli; sys.argv[0] = "sqlmesh"; sys.exit(cli())';
 
 /** What to spawn for one run. */
 export interface SqlmeshCommand {

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { resolveSqlmeshPython, sqlmeshEnv } from '../../../src/sqlmesh/python.js';
+import { CLI_BOOTSTRAP } from '../../../src/sqlmesh/command.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -15,11 +16,10 @@ export const BASIC = join(root, 'test', 'fixtures', 'projects', 'basic');
 export const PLAN_EXECUTION_TIME = '2024-01-03';
 export const END = '2024-01-06';
 
-const CLI = 'import sys; from sqlmesh.cli.main import cli; sys.argv[0] = "sqlmesh"; sys.exit(cli())';
 
 /** Run the real `sqlmesh` CLI in `cwd`. */
 export async function sqlmeshCli(cwd: string, args: string[]) {
-  return execa(PYTHON, ['-c', CLI, ...args], { cwd, env: sqlmeshEnv(), extendEnv: false });
+  return execa(PYTHON, ['-c', CLI_BOOTSTRAP, ...args], { cwd, env: sqlmeshEnv(), extendEnv: false });
 }
 
 const scratchDirs: string[] = [];
