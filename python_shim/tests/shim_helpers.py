@@ -46,6 +46,7 @@ def model(
         "depends_on": depends_on or [],
         "audits": [],
         "data_hash": f"hash-{name}",
+        "fingerprint": f"fp-{name}",
         "partitioned_by": [],
         "clustered_by": [],
         "grains": [],
@@ -69,6 +70,22 @@ def external(name: str, *, catalog: str | None = "db", **overrides: Any) -> dict
         "table": table,
         "description": None,
         "columns": [column("id")],
+        "audits": [],
+    }
+    unknown = set(overrides) - set(entry)
+    assert not unknown, f"not ManifestExternalModel keys: {unknown}"
+    entry.update(overrides)
+    return entry
+
+
+def standalone_audit(name: str, depends_on: list[str], **overrides: Any) -> dict[str, Any]:
+    """A manifest standalone audit; every key of ManifestStandaloneAudit present."""
+    entry: dict[str, Any] = {
+        "name": name,
+        "depends_on": depends_on,
+        "cron": "@daily",
+        "description": None,
+        "fingerprint": f"fp-{name}",
     }
     entry.update(overrides)
     return entry
@@ -78,7 +95,7 @@ def manifest(
     models: list[dict[str, Any]], externals: list[dict[str, Any]] | None = None, **overrides: Any
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "manifest_version": 1,
+        "manifest_version": 2,
         "sqlmesh_version": "0.236.4",
         "generated_at": "2026-01-01T00:00:00Z",
         "project_dir": "/project",
@@ -87,6 +104,7 @@ def manifest(
         "dialect": "duckdb",
         "models": models,
         "external_models": externals or [],
+        "standalone_audits": [],
     }
     entry.update(overrides)
     return entry

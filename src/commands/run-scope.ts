@@ -12,19 +12,24 @@ export interface ResolvedScope {
   readonly select: readonly string[] | null;
   /** Asset keys for the mock context outside Dagster. */
   readonly assetKeys: readonly string[];
+  /** Keys of checked assets that are not this step's own (external models): see PipesContext.allowCheckAssetKeys. */
+  readonly checkAssetKeys: readonly string[];
   /** Models with selected checks but no selected asset: SQLMesh does not run them (see below). */
   readonly checkOnlyModels: readonly string[];
+  /** Standalone audits with selected checks that this (partial) run cannot evaluate (see below). */
+  readonly unrunnableAudits: readonly string[];
 }
 
-function requireModel(index: ManifestIndex, name: string, origin: string): void {
-  if (!index.modelByName(name)) {
-    throw new UsageError(`${origin} names model ${JSON.stringify(name)}, which is not in the manifest — regenerate the manifest (sqlmesh-pipes manifest) or fix the selection`);
+function requireNode(index: ManifestIndex, name: string, origin: string): void {
+  if (!index.nodes.has(name)) {
+    throw new UsageError(`${origin} names ${JSON.stringify(name)}, which is not in the manifest — regenerate the manifest (sqlmesh-pipes manifest) or fix the selection`);
   }
 }
 
 /**
  * Under Dagster: the selected asset keys (Pipes context) mapped to models by our extras, and the
- * selected checks. Outside Dagster: --select-model or every model, with every audit as a check.
+ * selected checks. Outside Dagster: --select-model or every model, with every audit (of the
+ * models, of the external models they read, and the standalone audits) as a check.
  */
 export function resolveScope(index: ManifestIndex, settings: RunSettings, contextAssetKeys: readonly string[] | null): ResolvedScope {
   const models = new Map(index.manifest.models.map((model) => [model.name, model]));
@@ -33,36 +38,69 @@ export function resolveScope(index: ManifestIndex, settings: RunSettings, contex
     const inContext = new Set(contextAssetKeys ?? []);
     const assetKeys = new Map<string, string>();
     for (const [assetKey, model] of Object.entries(extras.models)) {
-      requireModel(index, model, `asset ${assetKey}`);
+      requireNode(index, model, `asset ${assetKey}`);
       // Dagster refuses reports for keys outside the step's selection.
       if (contextAssetKeys === null || inContext.has(assetKey)) assetKeys.set(model, assetKey);
     }
-    for (const check of extras.checks) requireModel(index, check.model, `check ${check.check_name}`);
-    // SQLMesh audits an interval only while evaluating it. Evaluating a model whose asset is not
-    // selected would change its table without Dagster recording a materialization, so a
-    // checks-only selection does not run the model; its checks are reported as not evaluated.
-    const checkOnlyModels = [...new Set(extras.checks.map((check) => check.model))].filter((model) => !assetKeys.has(model)).sort();
-    return {
-      scope: { assetKeys, checks: extras.checks, models },
-      select: selectionOf(index, new Set(assetKeys.keys())),
-      assetKeys: [...assetKeys.values()],
-      checkOnlyModels,
-    };
+    for (const check of extras.checks) requireNode(index, check.model, `check ${check.check_name}`);
+    return scoped(index, models, assetKeys, extras.checks);
   }
 
-  for (const name of settings.selectModels) requireModel(index, name, '--select-model');
+  for (const name of settings.selectModels) {
+    if (!index.modelByName(name)) requireNode(index, name, '--select-model');
+  }
   const names = settings.selectModels.length > 0 ? [...new Set(settings.selectModels)] : runnableModels(index).map((model) => model.name);
   const assetKeys = new Map<string, string>();
   const checks: SelectedCheck[] = [];
   for (const name of names) {
-    const model = index.modelByName(name)!;
+    const model = index.modelByName(name);
+    if (!model) continue;
     const assetKey = defaultAssetKey(model);
     assetKeys.set(name, assetKey);
     model.audits.forEach((audit, auditIndex) =>
       checks.push({ asset_key: assetKey, check_name: defaultCheckName(model, auditIndex), model: name, audit: audit.name, audit_index: auditIndex }),
     );
   }
-  return { scope: { assetKeys, checks, models }, select: selectionOf(index, new Set(names)), assetKeys: [...assetKeys.values()], checkOnlyModels: [] };
+  // Outside Dagster the checks of the other nodes are named after the node, like its asset would be.
+  for (const name of names) {
+    const node = index.nodes.get(name);
+    if (!node || node.kind === 'model') continue;
+    node.audits.forEach((audit, auditIndex) =>
+      checks.push({ asset_key: name.replaceAll('.', '/'), check_name: audit.name, model: name, audit: audit.name, audit_index: auditIndex }),
+    );
+  }
+  if (settings.selectModels.length === 0) {
+    for (const node of index.nodes.values()) {
+      if (node.kind === 'model') continue;
+      node.audits.forEach((audit, auditIndex) =>
+        checks.push({ asset_key: node.name.replaceAll('.', '/'), check_name: audit.name, model: node.name, audit: audit.name, audit_index: auditIndex }),
+      );
+    }
+  }
+  return scoped(index, models, assetKeys, checks);
+}
+
+function scoped(index: ManifestIndex, models: RunScope['models'], assetKeys: Map<string, string>, checks: readonly SelectedCheck[]): ResolvedScope {
+  const kindOf = (name: string) => index.nodes.get(name)?.kind;
+  const checkNodes = [...new Set(checks.map((check) => check.model))];
+  // SQLMesh audits an interval only while evaluating it. Evaluating a model whose asset is not
+  // selected would change its table without Dagster recording a materialization, so a
+  // checks-only selection does not run the model; its checks are reported as not evaluated.
+  const checkOnlyModels = checkNodes.filter((node) => kindOf(node) === 'model' && !assetKeys.has(node)).sort();
+  // Evaluating an external model runs only its audits (no table changes): selecting its checks runs it.
+  const externals = checkNodes.filter((node) => kindOf(node) === 'external');
+  const select = selectionOf(index, new Set([...assetKeys.keys(), ...externals]));
+  // `sqlmesh run --select-model` cannot select a standalone audit: SQLMesh runs them only in a
+  // run of the whole project.
+  const unrunnableAudits = select === null ? [] : checkNodes.filter((node) => kindOf(node) === 'audit').sort();
+  return {
+    scope: { assetKeys, checks, models, nodes: index.nodes },
+    select,
+    assetKeys: [...assetKeys.values()],
+    checkAssetKeys: [...new Set(checks.map((check) => check.asset_key))].filter((key) => ![...assetKeys.values()].includes(key)),
+    checkOnlyModels,
+    unrunnableAudits,
+  };
 }
 
 /** Every runnable model selected means a plain `sqlmesh run`; otherwise exactly these models. */

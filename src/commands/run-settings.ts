@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { EXTRAS_KEY, RunExtras } from '../extras.js';
 import { UsageError } from '../errors.js';
 import type { PipesExtras } from '../pipes/index.js';
+import { validateRunTime, validateWindow } from './run-times.js';
 
 /** Flags of `sqlmesh-pipes run`, as parsed from argv. */
 export interface RunFlags {
@@ -56,12 +57,6 @@ export function readExtras(extras: PipesExtras): RunExtras | null {
   return parsed.data;
 }
 
-function validateIso(name: string, value: string | null): string | null {
-  if (value === null) return null;
-  if (Number.isNaN(Date.parse(value))) throw new UsageError(`--${name} must be an ISO-8601 date or time, got ${JSON.stringify(value)}`);
-  return value;
-}
-
 /** Merge flags and extras, apply defaults, validate; throws a UsageError naming the bad option. */
 export function resolveRunSettings(flags: RunFlags, extras: RunExtras | null): RunSettings {
   const pick = <T>(fromExtras: T | undefined, fromFlag: T | undefined): T | undefined => (fromExtras !== undefined ? fromExtras : fromFlag);
@@ -71,9 +66,9 @@ export function resolveRunSettings(flags: RunFlags, extras: RunExtras | null): R
   if (consoleMode !== 'json' && consoleMode !== 'text') {
     throw new UsageError(`--console must be json or text, got ${JSON.stringify(consoleMode)}`);
   }
-  const start = validateIso('start', pick(extras?.start, flags.start) ?? null);
-  const end = validateIso('end', pick(extras?.end, flags.end) ?? null);
-  if ((start === null) !== (end === null)) throw new UsageError('--start and --end go together — give both or neither');
+  const start = validateRunTime('start', pick(extras?.start, flags.start) ?? null);
+  const end = validateRunTime('end', pick(extras?.end, flags.end) ?? null);
+  validateWindow(start, end);
   if (extras && flags.selectModels.length > 0) {
     throw new UsageError('--select-model is not used under Dagster: the selection comes from the Pipes context — remove the flag');
   }
@@ -84,7 +79,7 @@ export function resolveRunSettings(flags: RunFlags, extras: RunExtras | null): R
     gateway: pick(extras?.gateway, flags.gateway) ?? null,
     selectModels: flags.selectModels,
     ignoreCron: pick(extras?.ignore_cron, flags.ignoreCron) ?? false,
-    executionTime: validateIso('execution-time', pick(extras?.execution_time, flags.executionTime) ?? null),
+    executionTime: validateRunTime('execution-time', pick(extras?.execution_time, flags.executionTime) ?? null),
     start,
     end,
     sqlmeshPython: pick(extras?.sqlmesh_python, flags.sqlmeshPython) ?? null,

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import {
   type PipesContext,
   isDagsterPipesProcess,
@@ -9,10 +9,14 @@ import {
 import type { MetadataMap } from '../report/metadata.js';
 import { Reporter, type ReportSink } from '../report/reporter.js';
 import { summaryTable } from '../report/terminal.js';
+import { capText } from '../sqlmesh/cap-lines.js';
 import { generateManifest, indexManifest, loadManifest, type ManifestIndex } from '../sqlmesh/manifest.js';
-import { SqlmeshRunError, runSqlmesh } from '../sqlmesh/process.js';
+import { SqlmeshRunError, type SqlmeshRunResult, runSqlmesh } from '../sqlmesh/process.js';
 import { resolveScope, type ResolvedScope } from './run-scope.js';
 import { type RunFlags, type RunSettings, readExtras, resolveRunSettings } from './run-settings.js';
+
+/** Longest log message sent to Dagster; a longer one (a huge print, a query in an error) is cut. */
+const MAX_LOG_MESSAGE_CHARS = 32 * 1024;
 
 /** How long SQLMesh gets to stop after SIGINT/SIGTERM before SIGKILL (Dagster waits 20 s in all). */
 const STOP_GRACE_MS = 8_000;
@@ -29,7 +33,10 @@ export async function runCommand(flags: RunFlags): Promise<number> {
 
 async function runUnderDagster(flags: RunFlags): Promise<number> {
   // Opened first, so that every later error reaches Dagster in `closed`.
-  const pipes = openDagsterPipes({ argv: flags.argv });
+  const pipes = asUsageError(
+    () => openDagsterPipes({ argv: flags.argv }),
+    (why) => `cannot start the Dagster Pipes session: ${why} — launch sqlmesh-pipes from Dagster (SQLMeshResource or PipesSubprocessClient), or unset DAGSTER_PIPES_CONTEXT to run it outside Dagster`,
+  );
   return closingOnEveryPath(pipes, async () => {
     const settings = resolveRunSettings(flags, readExtras(pipes.data.extras));
     const index = await manifestFor(settings, pipes.signal);
@@ -44,8 +51,29 @@ async function runOutsideDagster(flags: RunFlags): Promise<number> {
   const settings = resolveRunSettings(flags, null);
   const index = await manifestFor(settings);
   const resolved = resolveScope(index, settings, null);
-  const pipes = openMockDagsterPipes({ assetKeys: resolved.assetKeys, messagesFile: settings.messagesFile, echo: null });
+  const pipes = asUsageError(
+    () => openMockDagsterPipes({ assetKeys: resolved.assetKeys, messagesFile: settings.messagesFile, echo: null }),
+    (why) => `cannot write the messages file ${settings.messagesFile}: ${why} — pass --messages-file a file path in an existing directory`,
+  );
   return closingOnEveryPath(pipes, () => execute(pipes, settings, index, resolved, process.stdout));
+}
+
+/** Run `open`; a failure becomes a one-line UsageError (exit 2) worded by `explain`. */
+function asUsageError<T>(open: () => T, explain: (why: string) => string): T {
+  try {
+    return open();
+  } catch (error) {
+    throw new UsageError(explain(describeOpenError(error)), { cause: error });
+  }
+}
+
+/** A system error as people say it (`no such file or directory`), else the error's first line. */
+function describeOpenError(error: unknown): string {
+  if (error instanceof Error && 'code' in error && 'syscall' in error) {
+    const known: Record<string, string> = { ENOENT: 'its directory does not exist', EISDIR: 'it is a directory', EACCES: 'permission denied' };
+    return known[String(error.code)] ?? error.message;
+  }
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 }
 
 /**
@@ -73,7 +101,8 @@ function manifestFor(settings: RunSettings, signal?: AbortSignal): Promise<Manif
 /** Pipes as the reporter's sink: one place that knows the Pipes method signatures. */
 function pipesSink(pipes: PipesContext, terminal: NodeJS.WritableStream | null): ReportSink {
   return {
-    log: (message, level) => {
+    log: (text, level) => {
+      const message = capText(text, MAX_LOG_MESSAGE_CHARS);
       pipes.log.log(level, message);
       terminal?.write(`${level === 'INFO' ? '' : `${level}: `}${message}\n`);
     },
@@ -82,6 +111,16 @@ function pipesSink(pipes: PipesContext, terminal: NodeJS.WritableStream | null):
       pipes.reportAssetCheck({ assetKey, checkName, passed: result.passed, severity: result.severity, metadata: result.metadata }),
     custom: (payload) => pipes.reportCustomMessage(payload as never),
   };
+}
+
+/**
+ * A run SQLMesh itself calls failed (non-zero exit, `run_finished` failed) for which no event the
+ * executor could read says why: still a failure, with SQLMesh's last error lines. Null otherwise.
+ */
+function unexplainedFailure(result: SqlmeshRunResult, reporter: Reporter): string | null {
+  if (result.isCanceled || reporter.hasFailure || (result.status !== 'failed' && !result.failed)) return null;
+  const lines = result.errorLines.filter((line) => line !== 'Run failed.').slice(-5);
+  return `SQLMesh reported a failed run (exit code ${String(result.exitCode)}) but no model failure the executor could read${lines.length > 0 ? `:\n${lines.join('\n')}` : ' — see its output above'}`;
 }
 
 /** Run SQLMesh once and report; returns the exit code the run deserves (0 ok / 1 failed). */
@@ -93,10 +132,16 @@ async function execute(
   terminal: NodeJS.WritableStream | null,
 ): Promise<number> {
   const started = performance.now();
+  pipes.allowCheckAssetKeys(resolved.checkAssetKeys);
   const reporter = new Reporter(pipesSink(pipes, terminal), resolved.scope);
   for (const model of resolved.checkOnlyModels) {
     pipes.log.warning(
       `${model}: checks selected without the asset — not evaluated: SQLMesh runs audits only while it evaluates the model; select the asset to run its audits`,
+    );
+  }
+  for (const audit of resolved.unrunnableAudits) {
+    pipes.log.warning(
+      `standalone audit ${audit}: not evaluated — SQLMesh runs standalone audits only in a run of the whole project, not with --select-model; materialize every SQLMesh asset to run it`,
     );
   }
   if (resolved.select !== null && resolved.select.length === 0) {
@@ -118,6 +163,7 @@ async function execute(
     console: settings.console,
     concurrentTasks: settings.concurrentTasks,
     fqnToName: index.fqnToName,
+    knownNodes: new Set(index.nodes.keys()),
   });
   // Termination: stop SQLMesh, let this function report what finished, and only then close.
   let done!: () => void;
@@ -138,14 +184,16 @@ async function execute(
     for await (const event of invocation.events) reporter.handle(event);
     consumed = true;
     // A crash (not SQLMesh's own failure semantics) still fails the run AFTER the successes.
-    const crash = await invocation.result.then(
-      () => null,
+    const ended = await invocation.result.then(
+      (result) => ({ result, crash: null }),
       (error: unknown) => {
-        if (error instanceof SqlmeshRunError) return error.message;
+        if (error instanceof SqlmeshRunError) return { result: error.result, crash: error.message };
         throw error;
       },
     );
-    const runError = pipes.termination.reason ? `interrupted by ${pipes.termination.reason}: SQLMesh was stopped` : crash;
+    const runError = pipes.termination.reason
+      ? `interrupted by ${pipes.termination.reason}: SQLMesh was stopped`
+      : (ended.crash ?? unexplainedFailure(ended.result, reporter));
     const { summary, models } = reporter.finish(performance.now() - started, runError);
     terminal?.write(`\n${summaryTable(models, summary)}\n`);
     return summary.exit_code;

@@ -68,6 +68,7 @@ export class PipesContext {
   private closing: Promise<void> | null = null;
   private readonly materialized = new Set<string>();
   private readonly checked = new Set<string>();
+  private readonly checkOnlyKeys = new Set<string>();
   private readonly closeHooks: (() => void)[] = [];
 
   constructor(
@@ -238,10 +239,19 @@ export class PipesContext {
     this.materialized.add(assetKey);
   }
 
+  /**
+   * Let checks be reported for these asset keys too. Dagster's context lists only the assets the
+   * step materializes, while a multi-asset may also check its dependencies (e.g. a source table).
+   */
+  allowCheckAssetKeys(assetKeys: Iterable<string>): void {
+    for (const key of assetKeys) this.checkOnlyKeys.add(key);
+  }
+
   /** Report an asset check result; once per asset key and check name. */
   reportAssetCheck(options: ReportAssetCheckOptions): void {
     const method = 'report_asset_check';
-    const assetKey = this.resolveAssetKey(method, options.assetKey);
+    const assetKey =
+      options.assetKey !== undefined && this.checkOnlyKeys.has(options.assetKey) ? options.assetKey : this.resolveAssetKey(method, options.assetKey);
     const id = JSON.stringify([assetKey, options.checkName]);
     if (this.checked.has(id)) {
       throw new PipesError(`Calling \`${method}\` for check \`${options.checkName}\` of \`${assetKey}\` twice: it has already been reported in this run.`);

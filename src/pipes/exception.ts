@@ -14,8 +14,9 @@ export function toPipesException(error: unknown, seen: Set<unknown> = new Set(),
   const next = (value: unknown): PipesException | null =>
     value === undefined || value === null || seen.has(value) || depth >= MAX_DEPTH ? null : toPipesException(value, seen, depth + 1);
   return {
-    // Like Python's format_exception_only: "Name: message", so the headline names the class.
-    message: error.message ? `${name}: ${error.message}` : name,
+    // The bare message, as the TypeScript, Rust and Java Pipes implementations send it: the class
+    // travels in `name` (Dagster shows it as the error's class).
+    message: error.message || name,
     stack: stackFrames(error),
     name,
     cause: next(error.cause),

@@ -74,7 +74,7 @@ export function formatMessage(message: PipesMessage): string {
       return '[pipes] opened';
     case 'closed': {
       const exception = 'exception' in message.params ? message.params.exception : null;
-      return exception ? `[pipes] closed with error: ${exception.message}${exception.stack.map((frame) => `\n${frame.trimEnd()}`).join('')}` : '[pipes] closed';
+      return exception ? `[pipes] closed with error: ${exception.name ? `${exception.name}: ` : ''}${exception.message}${exception.stack.map((frame) => `\n${frame.trimEnd()}`).join('')}` : '[pipes] closed';
     }
     case 'log':
       return `[${message.params.level}] ${message.params.message}`;

@@ -1,7 +1,7 @@
 import type { EventOf, SqlmeshEvent } from '../sqlmesh/events.js';
-import type { ManifestModel } from '../sqlmesh/manifest-schema.js';
+import type { ManifestAudit, ManifestModel } from '../sqlmesh/manifest-schema.js';
 import type { AuditOutcome } from './audits.js';
-import { evaluationMs, type ModelRun } from './run-state.js';
+import { evaluationMs, isPartial, type ModelRun } from './run-state.js';
 import { type MetadataMap, md } from './metadata.js';
 
 /** A check result to report for one audit use. */
@@ -13,7 +13,10 @@ export interface CheckIntent {
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
-/** Metadata of a model SQLMesh evaluated successfully: what ran, how long, how much. */
+/**
+ * Metadata of a model SQLMesh committed batches of: what ran, how long, how much — and, when some
+ * batches failed or were skipped, `sqlmesh/partial` with the intervals that did not commit.
+ */
 export function materializationMetadata(run: ModelRun, model: ManifestModel | undefined): MetadataMap {
   const intervals = run.batches.flatMap((batch) => (batch.interval ? [batch.interval] : []));
   const durationMs = evaluationMs(run);
@@ -21,6 +24,12 @@ export function materializationMetadata(run: ModelRun, model: ManifestModel | un
     'sqlmesh/batches': md.int(run.batches.length),
     'sqlmesh/duration_s': md.float(seconds(durationMs)),
   };
+  if (isPartial(run)) {
+    metadata['sqlmesh/partial'] = md.bool(true);
+    metadata['sqlmesh/batches_failed'] = md.int(run.failures.length);
+    const failed = run.failures.flatMap((failure) => (failure.interval ? [failure.interval] : []));
+    if (failed.length > 0) metadata['sqlmesh/failed_intervals'] = md.json(failed);
+  }
   if (intervals.length > 0) {
     metadata['sqlmesh/intervals'] = md.json(intervals);
     metadata['sqlmesh/interval_start'] = md.text(intervals.map(([start]) => start).sort()[0]!);
@@ -49,9 +58,11 @@ function sumStat(run: ModelRun, key: 'total_rows_processed' | 'total_bytes_proce
   return values.length === 0 ? null : values.reduce((a, b) => a + b, 0);
 }
 
-/** A check result exactly as SQLMesh evaluated the audit: ERROR if blocking, WARN if not. */
-export function checkResult(outcome: AuditOutcome, model: ManifestModel): CheckIntent {
-  const audit = model.audits[outcome.auditIndex];
+/**
+ * A check result exactly as SQLMesh evaluated the audit, batch by batch: ERROR when a batch failed
+ * on it as a blocking audit, WARN when it only warned (or the audit is non-blocking).
+ */
+export function checkResult(outcome: AuditOutcome, audit: ManifestAudit | undefined): CheckIntent {
   const metadata: MetadataMap = {
     'sqlmesh/audit': md.text(outcome.audit),
     'sqlmesh/blocking': md.bool(outcome.blocking),
@@ -59,9 +70,12 @@ export function checkResult(outcome: AuditOutcome, model: ManifestModel): CheckI
   };
   if (audit && Object.keys(audit.args).length > 0) metadata['sqlmesh/args'] = md.json(audit.args);
   if (!outcome.passed) {
-    const rows = outcome.failures.map((failure) => failure.failed_rows).filter((n): n is number => n !== null);
+    metadata['sqlmesh/batches_failed'] = md.int(outcome.failures.length);
+    const rows = outcome.failures.map((entry) => entry.failure.failed_rows).filter((n): n is number => n !== null && n !== undefined);
     if (rows.length > 0) metadata['sqlmesh/failing_rows'] = md.int(rows.reduce((a, b) => a + b, 0));
-    const query = outcome.failures.find((failure) => failure.query !== null)?.query;
+    const failedIntervals = outcome.failures.flatMap((entry) => (entry.interval ? [entry.interval] : []));
+    if (failedIntervals.length > 0) metadata['sqlmesh/failed_intervals'] = md.json(failedIntervals);
+    const query = outcome.failures.find((entry) => entry.failure.query)?.failure.query;
     if (query) metadata['sqlmesh/audit_query'] = md.md(`\`\`\`sql\n${query}\n\`\`\``);
   }
   return { passed: outcome.passed, severity: outcome.blocking ? 'ERROR' : 'WARN', metadata };
@@ -78,10 +92,14 @@ export function liveLog(event: SqlmeshEvent): { message: string; level: 'DEBUG' 
     }
     case 'batch_evaluated':
       return { level: 'INFO', message: batchText(event) };
-    case 'audit_warning':
-      return { level: 'WARNING', message: `${event.model}: non-blocking audit ${event.failure.audit} failed${rowsText(event.failure.failed_rows)}` };
-    case 'model_failed':
-      return { level: 'ERROR', message: `${event.model} failed: ${failureText(event)}` };
+    case 'audit_warning': {
+      const where = event.batch_index === null || event.batch_index === undefined ? '' : ` in batch ${event.batch_index + 1}`;
+      return { level: 'WARNING', message: `${event.model}: audit ${event.failure.audit} failed${where} (SQLMesh warned: non-blocking)${rowsText(event.failure.failed_rows)}` };
+    }
+    case 'model_failed': {
+      const where = event.batch_index === null ? '' : ` (batch ${event.batch_index + 1}${event.interval ? ` [${event.interval[0]}, ${event.interval[1]})` : ''})`;
+      return { level: 'ERROR', message: `${event.model} failed${where}: ${failureText(event)}` };
+    }
     case 'models_skipped':
       return { level: 'WARNING', message: `skipped because an upstream model failed: ${event.models.join(', ')}` };
     case 'nothing_to_do':
@@ -89,6 +107,7 @@ export function liveLog(event: SqlmeshEvent): { message: string; level: 'DEBUG' 
     case 'log':
       return { level: event.level === 'CRITICAL' ? 'ERROR' : event.level, message: event.message };
     case 'batch_started':
+    case 'environment_snapshots':
     case 'evaluation_finished':
     case 'run_finished':
       return null;

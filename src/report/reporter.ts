@@ -1,11 +1,12 @@
 import type { SelectedCheck } from '../extras.js';
 import type { SqlmeshEvent } from '../sqlmesh/events.js';
+import type { ManifestNode } from '../sqlmesh/manifest.js';
 import type { ManifestModel } from '../sqlmesh/manifest-schema.js';
 import { auditOutcomes } from './audits.js';
 import { type CheckIntent, checkResult, failureText, liveLog, materializationMetadata } from './messages.js';
 import type { MetadataMap } from './metadata.js';
-import { RUN_SUMMARY_KIND, type ModelOutcome, type RunSummary } from './run-summary.js';
-import { applyEvent, createRunState, evaluationMs, isComplete, isMaterialized, type ModelRun, type RunState } from './run-state.js';
+import { RUN_SUMMARY_KIND, type ManifestDrift, type ModelOutcome, type RunSummary } from './run-summary.js';
+import { applyEvent, createRunState, evaluationMs, isComplete, isMaterialized, isPartial, type ModelRun, type RunState } from './run-state.js';
 
 /** Where the reporter sends what it decides: Pipes (or the mock context) behind a small interface. */
 export interface ReportSink {
@@ -23,7 +24,11 @@ export interface RunScope {
   readonly checks: readonly SelectedCheck[];
   /** Manifest entries by model name. */
   readonly models: ReadonlyMap<string, ManifestModel>;
+  /** Every node of the manifest by name (models, external models, standalone audits). */
+  readonly nodes: ReadonlyMap<string, ManifestNode>;
 }
+
+type CheckLine = { name: string; passed: boolean; severity: 'ERROR' | 'WARN' };
 
 /** One model's final line in the summary. */
 export interface ModelSummary {
@@ -34,27 +39,33 @@ export interface ModelSummary {
   readonly errorClass: string | null;
   readonly batches: number;
   readonly durationMs: number;
-  readonly checks: readonly { name: string; passed: boolean; severity: 'ERROR' | 'WARN' }[];
+  readonly checks: readonly CheckLine[];
 }
+
+const REGENERATE = 'regenerate the manifest (sqlmesh-pipes manifest --project DIR --out FILE) and reload the code location';
 
 /**
  * Turns the event stream of one `sqlmesh run` into reports, truthfully: a model is materialized
- * only when SQLMesh evaluated it successfully, each audit SQLMesh evaluated becomes a check result,
- * and every success is reported before the failure summary.
+ * exactly when SQLMesh committed some of its batches in this run (partially, with the failed
+ * batches named, when others failed), each audit SQLMesh evaluated becomes a check result, and
+ * every success is reported before the failure summary.
  */
 export class Reporter {
   readonly #sink: ReportSink;
   readonly #scope: RunScope;
   readonly #state: RunState = createRunState();
   readonly #reported = new Set<string>();
-  readonly #checksReported = new Map<string, { name: string; passed: boolean; severity: 'ERROR' | 'WARN' }[]>();
+  readonly #checksReported = new Map<string, CheckLine[]>();
+  /** Nodes (not assets) whose checks are in scope: external models and standalone audits. */
+  readonly #checkNodes: ReadonlySet<string>;
 
   constructor(sink: ReportSink, scope: RunScope) {
     this.#sink = sink;
     this.#scope = scope;
+    this.#checkNodes = new Set(scope.checks.map((check) => check.model).filter((node) => !scope.assetKeys.has(node)));
   }
 
-  /** Handle one event live: log it, and report a model as soon as all its batches succeeded. */
+  /** Handle one event live: log it, and report a node as soon as all its batches have an outcome. */
   handle(event: SqlmeshEvent): void {
     const model = applyEvent(this.#state, event);
     const log = liveLog(event);
@@ -65,26 +76,36 @@ export class Reporter {
     }
   }
 
+  /** Whether an event already says why the run failed: a model failure or SQLMesh's own error. */
+  get hasFailure(): boolean {
+    return this.#state.finished?.status === 'error' || [...this.#state.models.values()].some((run) => run.failures.length > 0);
+  }
+
   /**
    * End of run: report what remains, explain every model in scope, and return the summary.
    * `runError` is a failure of the run itself (SQLMesh error, crash) that no model event carries.
    */
   finish(durationMs: number, runError: string | null = null): { summary: RunSummary; models: ModelSummary[] } {
     for (const run of this.#state.models.values()) {
-      if (isMaterialized(run) || run.failure) this.#reportModel(run);
+      if (isMaterialized(run) || run.failures.length > 0 || run.skipped) this.#reportModel(run);
     }
+    const drift = this.#drift();
+    if (drift) this.#sink.log(driftText(drift), 'WARNING');
     const finished = this.#state.finished;
-    const ownError = runError ?? (finished?.status === 'error' ? (finished.message ?? 'SQLMesh run failed') : null) ?? this.#failuresOutOfScope();
+    const ownError = runError ?? (finished?.status === 'error' ? (finished.message ?? 'SQLMesh run failed') : null);
     const models = [...this.#scope.assetKeys.keys()].map((model) => this.#summarize(model, ownError));
     for (const line of models) {
-      if (line.outcome !== 'materialized' && line.outcome !== 'failed') this.#sink.log(`${line.model}: not materialized — ${line.reason}`, 'INFO');
+      if (line.outcome === 'partial') this.#sink.log(`${line.model}: partially materialized — ${line.reason}`, 'ERROR');
+      else if (line.outcome !== 'materialized' && line.outcome !== 'failed') this.#sink.log(`${line.model}: not materialized — ${line.reason}`, 'INFO');
     }
-    const failed = models.filter((line) => line.outcome === 'failed');
-    const blocks = failed.map((line) => `${line.model}: ${line.reason}`);
-    if (ownError !== null) blocks.push(ownError);
+    const failed = models.filter((line) => line.outcome === 'failed' || line.outcome === 'partial');
+    const blocks = [...failed.map((line) => `${line.model}: ${line.reason}`), ...this.#otherFailures()];
+    if (blocks.length > 0) this.#sink.log(`SQLMesh run failed for ${blocks.length} node(s):\n${blocks.join('\n\n')}`, 'ERROR');
+    if (ownError !== null) {
+      blocks.push(ownError);
+      this.#sink.log(`SQLMesh run failed: ${ownError}`, 'ERROR');
+    }
     const error = blocks.length === 0 ? null : blocks.join('\n\n');
-    if (failed.length > 0) this.#sink.log(`SQLMesh run failed for ${failed.length} model(s):\n${blocks.slice(0, failed.length).join('\n\n')}`, 'ERROR');
-    if (ownError !== null) this.#sink.log(`SQLMesh run failed: ${ownError}`, 'ERROR');
     const status = error !== null ? 'failed' : this.#state.nothingToDo && !models.some((m) => m.outcome === 'materialized') ? 'nothing_to_do' : 'success';
     const summary: RunSummary = {
       kind: RUN_SUMMARY_KIND,
@@ -98,19 +119,45 @@ export class Reporter {
         error_class: line.errorClass,
       })),
       error,
+      manifest_drift: drift,
       duration_ms: Math.round(durationMs),
     };
     this.#sink.custom(summary);
     return { summary, models };
   }
 
-  /** SQLMesh failed models this step does not report (a stale manifest): the run still failed. */
-  #failuresOutOfScope(): string | null {
-    const what = [...this.#state.models.values()].flatMap((run) =>
-      run.failure && !this.#scope.assetKeys.has(run.model) ? [`${run.model}: ${failureText(run.failure)}`] : [],
-    );
-    if (what.length === 0) return null;
-    return `SQLMesh failed model(s) outside this step (not in the manifest's selection — regenerate the manifest if they are new):\n${what.join('\n')}`;
+  /**
+   * Failures of nodes that are not assets of this step: an external model or standalone audit
+   * (its audits could not run), or a model the manifest does not know. Each fails the run: SQLMesh
+   * failed, whatever this step selected.
+   */
+  #otherFailures(): string[] {
+    return [...this.#state.models.values()].flatMap((run) => {
+      if (run.failures.length === 0 || this.#scope.assetKeys.has(run.model)) return [];
+      const text = run.failures.map((failure) => failureText(failure)).join('\n');
+      if (this.#checkNodes.has(run.model)) return [`${run.model}: ${text}`];
+      if (this.#scope.nodes.has(run.model)) return [`${run.model} (not selected in this step): ${text}`];
+      return [`${run.model} (not in the manifest — ${REGENERATE}): ${text}`];
+    });
+  }
+
+  /** Models SQLMesh ran that the manifest does not know, and models in scope it defines otherwise. */
+  #drift(): ManifestDrift | null {
+    const unknown = [...this.#state.models.values()]
+      .filter((run) => (run.batches.length > 0 || run.failures.length > 0) && !this.#scope.nodes.has(run.model))
+      .map((run) => run.model)
+      .sort();
+    const byFqn = this.#state.environment?.fingerprints ?? {};
+    const inScope = new Set([...this.#scope.assetKeys.keys(), ...this.#checkNodes]);
+    const changed = [...inScope]
+      .filter((name) => {
+        const node = this.#scope.nodes.get(name);
+        if (!node?.fingerprint) return false;
+        const actual = this.#state.models.get(name)?.fingerprint ?? byFqn[node.fqn ?? name];
+        return actual !== undefined && actual !== null && actual !== node.fingerprint;
+      })
+      .sort();
+    return unknown.length === 0 && changed.length === 0 ? null : { unknown_models: unknown, changed_models: changed };
   }
 
   #reportModel(run: ModelRun): void {
@@ -119,14 +166,15 @@ export class Reporter {
     const model = this.#scope.models.get(run.model);
     const assetKey = this.#scope.assetKeys.get(run.model);
     if (assetKey !== undefined && isMaterialized(run)) this.#sink.materialize(assetKey, materializationMetadata(run, model));
-    if (!model) return;
-    const outcomes = auditOutcomes(run, model);
-    const reported: { name: string; passed: boolean; severity: 'ERROR' | 'WARN' }[] = [];
+    const audits = this.#scope.nodes.get(run.model)?.audits ?? model?.audits;
+    if (!audits) return;
+    const outcomes = auditOutcomes(run, audits);
+    const reported: CheckLine[] = [];
     for (const check of this.#scope.checks) {
       if (check.model !== run.model) continue;
       const outcome = outcomes.find((o) => o.auditIndex === check.audit_index);
       if (!outcome) continue;
-      const result = checkResult(outcome, model);
+      const result = checkResult(outcome, audits[outcome.auditIndex]);
       this.#sink.check(check.asset_key, check.check_name, result);
       reported.push({ name: check.check_name, passed: result.passed, severity: result.severity });
     }
@@ -142,9 +190,16 @@ export class Reporter {
       durationMs: run ? evaluationMs(run) : 0,
       checks: this.#checksReported.get(name) ?? [],
     };
-    if (run?.failure) {
-      const failure = run.failure;
-      return { ...base, outcome: 'failed', reason: failureText(failure), errorClass: failure.error_class };
+    if (run && isPartial(run)) {
+      const failures = run.failures.map((failure) => `${batchLabel(failure.batch_index, failure.interval)} failed: ${failureText(failure)}`);
+      const committed = `${run.batches.length} batch(es) committed`;
+      const reason = failures.length > 0 ? `${committed}; ${failures.join('; ')}` : `${committed}; the rest skipped by SQLMesh because an upstream batch failed`;
+      return { ...base, outcome: 'partial', reason, errorClass: run.failures[0]?.error_class ?? null };
+    }
+    if (run && run.failures.length > 0) {
+      const [first] = run.failures;
+      const text = run.failures.length === 1 ? failureText(first!) : run.failures.map((failure) => `${batchLabel(failure.batch_index, failure.interval)}: ${failureText(failure)}`).join('\n');
+      return { ...base, outcome: 'failed', reason: text, errorClass: first!.error_class };
     }
     if (run?.skipped) return { ...base, outcome: 'skipped', reason: 'skipped by SQLMesh because an upstream model failed', errorClass: null };
     if (run && isMaterialized(run)) return { ...base, outcome: 'materialized', reason: null, errorClass: null };
@@ -158,4 +213,22 @@ export class Reporter {
     if (this.#state.nothingToDo) return `no interval was due in this run${next ? ` (SQLMesh: next run ready at ${next})` : ''}`;
     return 'no interval was due in this run (cron not elapsed or already up to date)';
   }
+}
+
+/** `batch 2 [2024-01-02T00:00:00Z, 2024-01-03T00:00:00Z)`, or `a batch` when SQLMesh did not say. */
+function batchLabel(index: number | null, interval: readonly [string, string] | null): string {
+  const which = index === null ? 'a batch' : `batch ${index + 1}`;
+  return interval ? `${which} [${interval[0]}, ${interval[1]})` : which;
+}
+
+/** The stale-manifest warning: what differs and the fix. */
+export function driftText(drift: ManifestDrift): string {
+  const parts: string[] = [];
+  if (drift.unknown_models.length > 0) {
+    parts.push(`SQLMesh evaluated ${drift.unknown_models.length} model(s) the manifest does not know (not recorded in Dagster): ${drift.unknown_models.join(', ')}`);
+  }
+  if (drift.changed_models.length > 0) {
+    parts.push(`${drift.changed_models.length} model(s) in this step are defined differently in SQLMesh's environment than in the manifest: ${drift.changed_models.join(', ')}`);
+  }
+  return `The manifest is stale. ${parts.join('; ')} — ${REGENERATE}; if the project changed since the last plan, apply it (sqlmesh plan).`;
 }

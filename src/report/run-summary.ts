@@ -10,10 +10,12 @@ import { z } from 'zod';
 export const RUN_SUMMARY_KIND = 'sqlmesh_pipes/run_summary';
 
 /**
- * `skipped`: SQLMesh skipped it because an upstream batch failed; `not_due`: nothing of it was due;
- * `not_run`: the run itself failed or was interrupted before SQLMesh got to it.
+ * `partial`: SQLMesh committed some of its batches and failed (or skipped) others — it is
+ * materialized with the committed intervals, and the run failed; `skipped`: SQLMesh skipped it
+ * because an upstream batch failed; `not_due`: nothing of it was due; `not_run`: the run itself
+ * failed or was interrupted before SQLMesh got to it.
  */
-export const ModelOutcome = z.enum(['materialized', 'failed', 'skipped', 'not_due', 'not_run']);
+export const ModelOutcome = z.enum(['materialized', 'partial', 'failed', 'skipped', 'not_due', 'not_run']);
 export type ModelOutcome = z.infer<typeof ModelOutcome>;
 
 export const RunSummary = z.strictObject({
@@ -33,6 +35,16 @@ export const RunSummary = z.strictObject({
   ),
   /** SQLMesh's own failure text, one block per failed model; empty on success. */
   error: z.string().nullable(),
+  /** The manifest does not match what SQLMesh ran (null when it does, or when it cannot tell). */
+  manifest_drift: z
+    .strictObject({
+      /** Nodes SQLMesh evaluated that the manifest does not have. */
+      unknown_models: z.array(z.string()),
+      /** Nodes in scope whose SQLMesh snapshot identifier differs from the manifest's fingerprint. */
+      changed_models: z.array(z.string()),
+    })
+    .nullable(),
   duration_ms: z.number(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
+export type ManifestDrift = NonNullable<RunSummary['manifest_drift']>;

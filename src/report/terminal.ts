@@ -3,6 +3,7 @@ import type { RunSummary } from './run-summary.js';
 
 const MARK: Record<ModelSummary['outcome'], string> = {
   materialized: 'ok',
+  partial: 'PARTIAL',
   failed: 'FAILED',
   skipped: 'skipped',
   not_due: 'not due',

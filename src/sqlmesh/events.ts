@@ -24,6 +24,8 @@ export type ExecutionStats = z.infer<typeof ExecutionStats>;
 /** One audit that SQLMesh reported as failing (blocking error or non-blocking warning). */
 export const AuditFailure = z.looseObject({
   audit: z.string(),
+  /** Index into the node's audits in the manifest; null when the console could not tell (text console). */
+  audit_index: z.number().int().nonnegative().nullable().optional(),
   args: z.record(z.string(), z.string()).nullable(),
   failed_rows: z.number().int().nullable(),
   query: z.string().nullable(),
@@ -42,21 +44,38 @@ export const RunStarted = z.looseObject({
   concurrent_tasks: z.number().int().nullable().optional(),
 });
 
-/** Evaluation begins: how many batches each model will run. */
+/**
+ * What a DAG node SQLMesh evaluates is: a model, an external model (only its audits run), or a
+ * standalone audit. Absent from the text console, where every node is taken for a model.
+ */
+export const NodeKind = z.enum(['model', 'external', 'audit']);
+export type NodeKind = z.infer<typeof NodeKind>;
+
+/** Snapshot identifiers of every node of the environment SQLMesh runs, by FQN (audits by name). */
+export const EnvironmentSnapshots = z.looseObject({
+  type: z.literal('environment_snapshots'),
+  environment: z.string(),
+  fingerprints: z.record(z.string(), z.string()),
+});
+
+/** Evaluation begins: how many batches each node will run (and each node's snapshot identifier). */
 export const EvaluationStarted = z.looseObject({
   type: z.literal('evaluation_started'),
   batches: z.record(z.string(), z.number().int()),
+  fingerprints: z.record(z.string(), z.string()).optional(),
 });
 
 export const BatchStarted = z.looseObject({
   type: z.literal('batch_started'),
   model: z.string(),
+  node: NodeKind.optional(),
 });
 
 /** A batch finished successfully (SQLMesh also calls back for failed batches: those are NOT this event). */
 export const BatchEvaluated = z.looseObject({
   type: z.literal('batch_evaluated'),
   model: z.string(),
+  node: NodeKind.optional(),
   interval: Interval.nullable(),
   batch_index: z.number().int(),
   batch_count: z.number().int().nullable(),
@@ -74,6 +93,8 @@ export const AuditWarning = z.looseObject({
   model: z.string(),
   failure: AuditFailure,
   message: z.string(),
+  /** The batch it failed in (null when the console could not tell). */
+  batch_index: z.number().int().nullable().optional(),
 });
 
 /** Evaluation ended (`success` false if any batch failed). */
@@ -92,6 +113,7 @@ export const ModelsSkipped = z.looseObject({
 export const ModelFailed = z.looseObject({
   type: z.literal('model_failed'),
   model: z.string(),
+  node: NodeKind.nullable().optional(),
   interval: Interval.nullable(),
   batch_index: z.number().int().nullable(),
   error_class: z.string().nullable(),
@@ -129,6 +151,7 @@ export const LogLine = z.looseObject({
 
 export const SqlmeshEvent = z.discriminatedUnion('type', [
   RunStarted,
+  EnvironmentSnapshots,
   EvaluationStarted,
   BatchStarted,
   BatchEvaluated,

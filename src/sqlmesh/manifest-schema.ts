@@ -7,7 +7,7 @@ import { z } from 'zod';
  * Strict: an unknown key is an error, so the producer and both readers stay in step.
  * Bump MANIFEST_VERSION on any incompatible change.
  */
-export const MANIFEST_VERSION = 1;
+export const MANIFEST_VERSION = 2;
 
 export const ManifestColumn = z.strictObject({
   name: z.string(),
@@ -21,6 +21,7 @@ export const ManifestAudit = z.strictObject({
   args: z.record(z.string(), z.string()),
   blocking: z.boolean(),
 });
+export type ManifestAudit = z.infer<typeof ManifestAudit>;
 
 export const ManifestModel = z.strictObject({
   /** SQLMesh model name as written in the project, e.g. `sushi.orders`. */
@@ -44,6 +45,8 @@ export const ManifestModel = z.strictObject({
   depends_on: z.array(z.string()),
   audits: z.array(ManifestAudit),
   data_hash: z.string(),
+  /** SQLMesh's snapshot identifier of this definition (query, metadata, parents); null if unknown. */
+  fingerprint: z.string().nullable(),
   partitioned_by: z.array(z.string()),
   clustered_by: z.array(z.string()),
   grains: z.array(z.string()),
@@ -61,8 +64,21 @@ export const ManifestExternalModel = z.strictObject({
   table: z.string(),
   description: z.string().nullable(),
   columns: z.array(ManifestColumn),
+  /** Audits SQLMesh runs on the external table (checks on the external asset). */
+  audits: z.array(ManifestAudit),
 });
 export type ManifestExternalModel = z.infer<typeof ManifestExternalModel>;
+
+/** A standalone audit: its own node in SQLMesh's DAG (cron, dependencies), never blocking. */
+export const ManifestStandaloneAudit = z.strictObject({
+  name: z.string(),
+  /** FQNs of the models and external models it queries. */
+  depends_on: z.array(z.string()),
+  cron: z.string(),
+  description: z.string().nullable(),
+  fingerprint: z.string().nullable(),
+});
+export type ManifestStandaloneAudit = z.infer<typeof ManifestStandaloneAudit>;
 
 export const Manifest = z.strictObject({
   manifest_version: z.literal(MANIFEST_VERSION),
@@ -74,6 +90,7 @@ export const Manifest = z.strictObject({
   dialect: z.string(),
   models: z.array(ManifestModel),
   external_models: z.array(ManifestExternalModel),
+  standalone_audits: z.array(ManifestStandaloneAudit),
 });
 export type Manifest = z.infer<typeof Manifest>;
 

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { Manifest, type ManifestExternalModel, type ManifestModel } from './manifest-schema.js';
+import type { NodeKind } from './events.js';
+import { Manifest, type ManifestAudit, type ManifestExternalModel, type ManifestModel } from './manifest-schema.js';
 import { isErrorLine } from './parse-json.js';
 import { checkSqlmeshPython, resolveSqlmeshPython, sqlmeshEnv } from './python.js';
 
@@ -90,8 +91,22 @@ export function parseManifest(text: string, source: string): Manifest {
 }
 
 /** Lookups the executor needs, built once per manifest. */
+/** A node of SQLMesh's DAG the manifest knows: a model, an external model or a standalone audit. */
+export interface ManifestNode {
+  readonly name: string;
+  readonly kind: NodeKind;
+  /** Quoted FQN of a model or external model; null for a standalone audit (named by its name). */
+  readonly fqn: string | null;
+  /** Its audits in manifest order (a standalone audit is its own only, never blocking, audit). */
+  readonly audits: readonly ManifestAudit[];
+  /** SQLMesh's snapshot identifier when the manifest was built (null when unknown). */
+  readonly fingerprint: string | null;
+}
+
 export interface ManifestIndex {
   readonly manifest: Manifest;
+  /** Every node by name: models, external models, standalone audits. */
+  readonly nodes: ReadonlyMap<string, ManifestNode>;
   /** Project model by SQLMesh name (`sushi.orders`), or undefined. */
   modelByName(name: string): ManifestModel | undefined;
   /** Project model by quoted FQN (`"db"."sushi"."orders"`), or undefined. */
@@ -113,8 +128,15 @@ export function indexManifest(manifest: Manifest): ManifestIndex {
     externals.set(model.name, model);
     externals.set(model.fqn, model);
   }
+  const nodes = new Map<string, ManifestNode>();
+  for (const model of manifest.models) nodes.set(model.name, { name: model.name, kind: 'model', fqn: model.fqn, audits: model.audits, fingerprint: model.fingerprint });
+  for (const model of manifest.external_models) nodes.set(model.name, { name: model.name, kind: 'external', fqn: model.fqn, audits: model.audits, fingerprint: null });
+  for (const audit of manifest.standalone_audits) {
+    nodes.set(audit.name, { name: audit.name, kind: 'audit', fqn: null, audits: [{ name: audit.name, args: {}, blocking: false }], fingerprint: audit.fingerprint });
+  }
   return {
     manifest,
+    nodes,
     modelByName: (name) => byName.get(name),
     modelByFqn: (fqn) => byFqn.get(fqn),
     externalModel: (nameOrFqn) => externals.get(nameOrFqn),

@@ -32,6 +32,8 @@ export interface RunSqlmeshOptions {
   readonly python?: string | null;
   /** Text console: quoted FQN → model name (e.g. from the manifest). */
   readonly fqnToName?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  /** Text console: every node name of the project (to tell SQLMesh's batch lines from look-alikes). */
+  readonly knownNodes?: ReadonlySet<string> | null;
   /** Extra environment variables for SQLMesh. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -51,6 +53,7 @@ export interface NormalizedRunOptions {
   readonly console: ConsoleMode;
   readonly python: string;
   readonly fqnToName: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  readonly knownNodes: ReadonlySet<string> | null;
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -70,6 +73,7 @@ export function normalizeRunOptions(options: RunSqlmeshOptions): NormalizedRunOp
     console = 'json',
     python = null,
     fqnToName = {},
+    knownNodes = null,
     env = {},
   } = options;
   const normalized: NormalizedRunOptions = {
@@ -86,6 +90,7 @@ export function normalizeRunOptions(options: RunSqlmeshOptions): NormalizedRunOp
     console: validateConsole(console),
     python: resolveSqlmeshPython(python),
     fqnToName,
+    knownNodes,
     env,
   };
   validateTextMode(normalized);

@@ -12,14 +12,20 @@ import { isErrorLine, logEvent } from './parse-json.js';
 export interface TextParserOptions {
   /** Quoted FQN (`"db"."demo"."orders"`) → model name, e.g. from the manifest. */
   readonly fqnToName?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  /** Every node name the project has (models, external models, standalone audits), when known. */
+  readonly knownNodes?: ReadonlySet<string>;
 }
 
 type Source = 'stdout' | 'stderr';
 type Mode = 'normal' | 'skipped' | 'failed' | 'warning' | 'nothing';
 
+// A model name as SQLMesh displays it: dotted parts, each bare or "quoted" (spaces and "" inside).
+const NAME = String.raw`(?:"(?:[^"]|"")*"|[^\s".\[]+)(?:\.(?:"(?:[^"]|"")*"|[^\s".\[]+))*`;
 const BATCH_START = /^\[\s*\d+\/\d+\]/;
-const BATCH = /^\[\s*(\d+)\/(\d+)\]\s+(\S+)\s+\[(.*)\]\s+(\d+(?:\.\d+)?)s$/;
-const BATCH_NO_DURATION = /^\[\s*(\d+)\/(\d+)\]\s+(\S+)\s+\[(.*)\]$/;
+const BATCH = new RegExp(String.raw`^\[\s*(\d+)\/(\d+)\]\s+(${NAME})\s+\[(.*)\]\s+(\d+(?:\.\d+)?)s$`);
+const BATCH_NO_DURATION = new RegExp(String.raw`^\[\s*(\d+)\/(\d+)\]\s+(${NAME})\s+\[(.*)\]$`);
+// The progress bar SQLMesh prints once evaluation ends: `Executing model batches ━━━ 100.0% • 3/3 • 0:00:00`.
+const PROGRESS_COUNT = /^Executing model batches\b.*?(\d+)\/(\d+)/;
 const DURATION_ONLY = /^(\d+(?:\.\d+)?)s$/;
 const EXECUTED = /^(?:✔\s*)?Model batches executed$/;
 const PROGRESS = /^(Executing model batches|Auditing models)\b/;
@@ -51,6 +57,16 @@ interface FailedBlock {
 /** A stateful parser for one run's output: `push` each line, then `end` with the exit code. */
 export class TextRunParser {
   readonly #names: ReadonlyMap<string, string>;
+  readonly #knownNodes: ReadonlySet<string> | null;
+  /** Manifest names by their unquoted parts without catalog (how batch lines show them). */
+  readonly #namesByParts = new Map<string, string>();
+  /**
+   * Typed events are held until the end, when SQLMesh's own closing blocks (failed, skipped, the
+   * batch count) are known and can vouch for the batch lines; only log lines go out live.
+   */
+  readonly #held: SqlmeshEvent[] = [];
+  #failedModels = new Set<string>();
+  #executedBatches: number | null = null;
   #mode: Mode = 'normal';
   #pendingBatch: { text: string; parts: number } | null = null;
   #warning: string[] = [];
@@ -69,9 +85,11 @@ export class TextRunParser {
   constructor(options: TextParserOptions = {}) {
     const map = options.fqnToName;
     this.#names = map instanceof Map ? map : new Map(Object.entries(map ?? {}));
+    this.#knownNodes = options.knownNodes ?? null;
+    for (const [fqn, name] of this.#names) this.#namesByParts.set(nameParts(fqn).slice(-2).join('\u0000'), name);
   }
 
-  /** Feed one output line; returns the events it completes (often none, or a held-back one). */
+  /** Feed one output line; returns the log events it completes (typed events wait for `end`). */
   push(line: string, source: Source = 'stdout'): SqlmeshEvent[] {
     const out: SqlmeshEvent[] = [];
     if (source === 'stderr') {
@@ -79,14 +97,69 @@ export class TextRunParser {
     } else {
       this.#stdout(line.trimEnd(), out);
     }
-    return out;
+    return this.#release(out);
   }
 
-  /** The output ended with `exitCode`: flush what is held back and emit `run_finished`. */
+  /**
+   * The output ended with `exitCode`: flush what is held back, keep only the batch lines SQLMesh's
+   * own end state vouches for, and emit `run_finished`.
+   */
   end(exitCode: number | null | undefined): SqlmeshEvent[] {
     const out: SqlmeshEvent[] = [];
     this.#flush(out);
-    out.push(this.#runFinished(exitCode));
+    const live = this.#release(out);
+    return [...live, ...this.#vouched(), this.#runFinished(exitCode)];
+  }
+
+  /** Logs go out now; typed events are held for `end`. */
+  #release(events: SqlmeshEvent[]): SqlmeshEvent[] {
+    const live: SqlmeshEvent[] = [];
+    for (const event of events) {
+      if (event.type === 'log') live.push(event);
+      else this.#held.push(event);
+    }
+    return live;
+  }
+
+  /**
+   * A Python model may print lines that look exactly like SQLMesh's batch lines. The held batch
+   * events are checked against what only SQLMesh states at the end — the models it lists as
+   * failed or skipped, and how many batches it executed — and in doubt dropped, with the reason.
+   */
+  #vouched(): SqlmeshEvent[] {
+    const batches = this.#held.filter((event): event is EventOf<'batch_evaluated'> => event.type === 'batch_evaluated');
+    const skipped = new Set(this.#held.flatMap((event) => (event.type === 'models_skipped' ? event.models : [])));
+    const doubts = new Map<string, string>();
+    const seen = new Map<string, Set<number>>();
+    for (const batch of batches) {
+      const indexes = seen.get(batch.model) ?? new Set<number>();
+      if (indexes.has(batch.batch_index)) doubts.set(batch.model, `batch ${batch.batch_index + 1}/${batch.batch_count ?? '?'} was printed twice`);
+      indexes.add(batch.batch_index);
+      seen.set(batch.model, indexes);
+      if (skipped.has(batch.model) && !this.#failedModels.has(batch.model)) doubts.set(batch.model, 'SQLMesh lists it among the skipped models');
+      if (this.#failedModels.has(batch.model) && (batch.batch_count ?? 1) <= 1) doubts.set(batch.model, 'SQLMesh lists its only batch as failed');
+    }
+    // SQLMesh's progress count covers failed batches too, which print no line.
+    const expected = this.#executedBatches === null ? null : this.#executedBatches - this.#failedModels.size;
+    const count = () => [...seen.entries()].filter(([model]) => !doubts.has(model)).reduce((sum, [, indexes]) => sum + indexes.size, 0);
+    if (expected !== null && count() > expected && this.#knownNodes) {
+      // More lines than batches: lines naming no node of the project cannot be SQLMesh's.
+      for (const model of seen.keys()) if (!this.#knownNodes.has(model)) doubts.set(model, 'no model of the project has this name');
+    }
+    const lines = count();
+    const tooMany = expected !== null && lines > expected;
+    const out: SqlmeshEvent[] = [];
+    for (const event of this.#held) {
+      if (event.type === 'batch_evaluated' && (tooMany || doubts.has(event.model))) continue;
+      out.push(event);
+    }
+    const warn = (message: string) =>
+      logEvent(`${message}: not recorded as evaluated — a model's own output can look like SQLMesh's batch lines; the JSON console (--console json) reports exactly`, 'stdout', 'WARNING');
+    if (tooMany) {
+      out.unshift(warn(`the output has ${lines} batch lines, but SQLMesh executed ${expected} batch(es) successfully; its lines cannot be told apart (${[...seen.keys()].sort().join(', ')})`));
+    } else {
+      for (const [model, why] of [...doubts].sort()) out.unshift(warn(`${model}: ${why}`));
+    }
     return out;
   }
 
@@ -167,6 +240,7 @@ export class TextRunParser {
       return;
     }
     if (BATCH_START.test(trimmed)) {
+      out.push(logEvent(trimmed, 'stdout', 'INFO'));
       const batch = BATCH.exec(trimmed);
       if (batch) out.push(this.#batch(trimmed, batch));
       else this.#pendingBatch = { text: trimmed, parts: 1 };
@@ -205,6 +279,8 @@ export class TextRunParser {
     if (error) this.errors.push(error[1] ?? '');
     else if (isErrorLine(trimmed)) this.errors.push(trimmed);
     if (PROGRESS.test(trimmed)) {
+      const count = PROGRESS_COUNT.exec(trimmed);
+      if (count) this.#executedBatches = Number(count[1]);
       out.push(logEvent(trimmed, 'stdout', 'DEBUG'));
       return;
     }
@@ -339,7 +415,10 @@ export class TextRunParser {
   #flushFailed(out: SqlmeshEvent[]): void {
     const block = this.#failed;
     this.#failed = null;
-    if (block) out.push(this.#modelFailed(block));
+    if (!block) return;
+    const failed = this.#modelFailed(block);
+    this.#failedModels.add(failed.model);
+    out.push(failed);
   }
 
   #finishEvaluation(success: boolean, out: SqlmeshEvent[]): void {
@@ -353,14 +432,17 @@ export class TextRunParser {
     return { type: 'nothing_to_do', message, next_ready_at: nextReadyAt };
   }
 
-  #modelName(fqn: string): string {
-    return this.#names.get(fqn) ?? stripFqn(fqn);
+  /** The manifest name of an FQN (failed/skipped blocks) or display name (batch lines). */
+  #modelName(printed: string): string {
+    const known = this.#names.get(printed) ?? this.#namesByParts.get(nameParts(printed).slice(-2).join('\u0000'));
+    return known ?? stripFqn(printed);
   }
 
   #batch(line: string, matched?: RegExpExecArray): EventOf<'batch_evaluated'> {
     const match = matched ?? BATCH.exec(line);
     if (!match) throw new Error(`not a batch line: ${line}`);
-    const [, index, count, model, inner, seconds] = match as unknown as [string, string, string, string, string, string];
+    const [, index, count, printed, inner, seconds] = match as unknown as [string, string, string, string, string, string];
+    const model = this.#modelName(printed);
     let annotation = inner;
     let passed = 0;
     let failed = 0;
@@ -380,6 +462,7 @@ export class TextRunParser {
     return {
       type: 'batch_evaluated',
       model,
+      node: annotation.startsWith('run standalone audit') ? 'audit' : annotation.startsWith('run external audits') ? 'external' : 'model',
       interval: parseInterval(annotation),
       batch_index: Number(index) - 1,
       batch_count: Number(count),
@@ -434,11 +517,23 @@ export class TextRunParser {
   }
 }
 
-/** `"db"."demo"."orders"` → `demo.orders`: quotes off, catalog dropped (fallback without a map). */
+/** The parts of a dotted name, quotes off: `"db"."my schema".t` → `['db', 'my schema', 't']`. */
+export function nameParts(name: string): string[] {
+  return [...name.matchAll(/"((?:[^"]|"")*)"|([^."]+)/g)].map((m) => (m[1] !== undefined ? m[1].replaceAll('""', '"') : (m[2] ?? '')));
+}
+
+/**
+ * `"db"."demo"."orders"` → `demo.orders`, `"db"."my schema"."t"` → `"my schema".t`: catalog
+ * dropped, quotes kept only where a part needs them (how SQLMesh writes the name). The fallback
+ * without a manifest map.
+ */
 export function stripFqn(fqn: string): string {
-  const parts = [...fqn.matchAll(/"((?:[^"]|"")*)"|([^."]+)/g)].map((m) => (m[1] !== undefined ? m[1].replaceAll('""', '"') : (m[2] ?? '')));
+  const parts = nameParts(fqn);
   if (parts.length === 0) return fqn;
-  return parts.slice(-2).join('.');
+  return parts
+    .slice(-2)
+    .map((part) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(part) ? part : `"${part.replaceAll('"', '""')}"`))
+    .join('.');
 }
 
 function dedent(line: string, width: number): string {

@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { execa } from 'execa';
 import { UsageError } from '../errors.js';
 import { EVENTS_FD, formatCommand, sqlmeshCommand, type SqlmeshCommand } from './command.js';
 import type { EventOf, SqlmeshEvent } from './events.js';
-import { splitLines } from './lines.js';
+import { MAX_EVENT_LINE_BYTES, splitLines } from './lines.js';
 import { normalizeRunOptions, type NormalizedRunOptions, type RunSqlmeshOptions } from './options.js';
-import { isErrorLine, outputLineEvent, parseJsonLine } from './parse-json.js';
+import { isErrorLine, logEvent, outputLineEvent, parseJsonLine } from './parse-json.js';
 import { TextRunParser } from './parse-text.js';
 import { AsyncQueue } from './queue.js';
 import { checkSqlmeshPython } from './python.js';
@@ -41,6 +42,11 @@ export interface RunSqlmeshDeps {
    * @default checkSqlmeshPython
    */
   readonly checkPython?: (python: string) => Promise<string>;
+  /**
+   * How long to keep reading SQLMesh's pipes after it exited (a process it left in the background
+   * may hold them open). @default 2000
+   */
+  readonly drainAfterExitMs?: number;
 }
 
 /** The outcome of a run; the same shape on every exit path. */
@@ -104,7 +110,7 @@ export async function runSqlmesh(options: RunSqlmeshOptions, deps: RunSqlmeshDep
   const normalized = normalizeRunOptions(options);
   const command = sqlmeshCommand(normalized);
   const spawn = deps.spawn ?? spawnWithExeca;
-  return startRun(normalized, command, spawn(command), deps.checkPython ?? checkSqlmeshPython);
+  return startRun(normalized, command, spawn(command), deps.checkPython ?? checkSqlmeshPython, deps.drainAfterExitMs ?? 2_000);
 }
 
 /** The production spawn: execa with an extra pipe on fd 3 for the JSON console. */
@@ -120,7 +126,13 @@ export const spawnWithExeca: SpawnSqlmesh = (command) => {
     // Escalation to SIGKILL is the caller's (one timeout: commands/run.ts STOP_GRACE_MS).
     forceKillAfterDelay: false,
   });
-  const exit: Promise<ChildExit> = subprocess.then(
+  // Exit status from the 'exit' event: execa's own promise also waits for every pipe to close,
+  // and a process SQLMesh started in the background may hold them open for hours.
+  const exited = new Promise<ChildExit>((resolveExit) =>
+    subprocess.once('exit', (code, signal) => resolveExit({ exitCode: code ?? undefined, signal: signal ?? undefined })),
+  );
+  // Settles on its own only when the process could not start ('exit' never comes then).
+  const settled: Promise<ChildExit> = subprocess.then(
     (r) => ({
       exitCode: r.exitCode,
       signal: r.signal,
@@ -128,6 +140,7 @@ export const spawnWithExeca: SpawnSqlmesh = (command) => {
     }),
     (error: unknown) => ({ exitCode: undefined, signal: undefined, spawnError: error as Error }),
   );
+  const exit = Promise.race([exited, settled]);
   const events = subprocess.stdio[EVENTS_FD] as Readable | undefined;
   return {
     stdout: subprocess.stdout,
@@ -143,6 +156,7 @@ function startRun(
   command: SqlmeshCommand,
   child: SqlmeshChild,
   checkPython: (python: string) => Promise<string>,
+  drainAfterExitMs: number,
 ): SqlmeshInvocation {
   const started = Date.now();
   const rendered = formatCommand(command);
@@ -161,7 +175,7 @@ function startRun(
     else queue.push(event);
     if (event.type === 'run_started') sqlmeshVersion ??= event.sqlmesh_version;
   };
-  const text = options.console === 'text' ? new TextRunParser({ fqnToName: options.fqnToName }) : null;
+  const text = options.console === 'text' ? new TextRunParser({ fqnToName: options.fqnToName, ...(options.knownNodes ? { knownNodes: options.knownNodes } : {}) }) : null;
 
   if (text) {
     // The CLI prints no run header: the runner knows what it asked for.
@@ -185,15 +199,27 @@ function startRun(
     if (isErrorLine(line)) errorLines.push(line.trim());
     emit(outputLineEvent(line, source));
   };
-  const drained = [
+  const pumps = [
     pump(child.stdout, queue, onOutput('stdout')),
     pump(child.stderr, queue, onOutput('stderr')),
-    ...(text || !child.events ? [] : [pump(child.events, queue, (line) => emit(parseJsonLine(line)))]),
+    ...(text || !child.events ? [] : [pump(child.events, queue, (line) => emit(parseJsonLine(line)), MAX_EVENT_LINE_BYTES)]),
   ];
 
   const result = (async (): Promise<SqlmeshRunResult> => {
     const exit = await child.exit;
-    await Promise.all(drained);
+    // What SQLMesh wrote before it exited is read at once; a pipe still open after that is held by
+    // a process it left running in the background, which must not keep the run waiting.
+    const drained = await Promise.race([Promise.all(pumps.map((p) => p.done)).then(() => true), delay(drainAfterExitMs, false, { ref: false })]);
+    if (!drained) {
+      for (const p of pumps) p.stop();
+      queue.push(
+        logEvent(
+          `SQLMesh exited, but a process it started still holds its output open: stopped reading after ${drainAfterExitMs / 1000}s (that process was left running)`,
+          'console',
+          'WARNING',
+        ),
+      );
+    }
     // Not started, or Python without sqlmesh: the probe names the problem and the fix.
     if (!canceled && (exit.spawnError || (exit.exitCode !== 0 && missingSqlmesh))) await checkPython(options.python);
     if (text) {
@@ -204,7 +230,11 @@ function startRun(
       const message = canceled ? 'canceled' : (errorLines[errorLines.length - 1] ?? describeExit(exit));
       emit({ type: 'run_finished', status: 'error', message, error_class: null });
     }
-    const finished = runFinished as EventOf<'run_finished'> | null;
+    let finished = runFinished as EventOf<'run_finished'> | null;
+    if (finished && !canceled && exit.exitCode !== 0 && (finished.status === 'success' || finished.status === 'nothing_to_do')) {
+      // A process that exits non-zero did not succeed, whatever it printed before.
+      finished = { ...finished, status: 'error', message: `SQLMesh ${describeExit(exit)} after reporting ${finished.status.replaceAll('_', ' ')}` };
+    }
     if (finished) queue.push(finished);
     const finishedMessage = finished?.status === 'error' ? finished.message : null;
     if (finishedMessage && !errorLines.some((line) => line.includes(finishedMessage))) errorLines.push(finishedMessage);
@@ -222,6 +252,8 @@ function startRun(
     };
     if (exit.spawnError) throw new SqlmeshRunError(outcome, 'could not be started', { cause: exit.spawnError });
     if (canceled) return outcome;
+    const configuration = configurationError(finished);
+    if (configuration) throw new UsageError(configuration, { cause: new SqlmeshRunError(outcome, 'reported a configuration error') });
     if (exit.exitCode === 2) {
       const message = finished?.message ?? errorLines[errorLines.length - 1] ?? 'configuration error';
       throw new UsageError(message, { cause: new SqlmeshRunError(outcome, 'reported a configuration error (exit 2)') });
@@ -249,28 +281,51 @@ function startRun(
 }
 
 const MISSING_SQLMESH = /No module named '?sqlmesh\b/;
+const ENVIRONMENT_NOT_FOUND = /^(?:Error: )?Environment '(.+)' was not found\.?$/;
+
+/** SQLMesh errors that are the user's configuration (exit 2), worded with the fix; else null. */
+function configurationError(finished: EventOf<'run_finished'> | null): string | null {
+  const environment = finished?.status === 'error' ? ENVIRONMENT_NOT_FOUND.exec(finished.message?.trim() ?? '') : null;
+  if (!environment) return null;
+  const name = environment[1]!;
+  return `SQLMesh environment '${name}' was not found — apply a plan to it first (sqlmesh plan ${name}), or pass the name of an existing environment (--environment)`;
+}
 
 function describeExit(exit: ChildExit): string {
   return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`;
 }
 
-/** Split `stream` into lines and hand each to `onLine`, pausing while the queue is full. */
-function pump(stream: Readable, queue: AsyncQueue<SqlmeshEvent>, onLine: (line: string) => void): Promise<void> {
-  return new Promise((resolvePump) => {
-    const lines = splitLines(stream);
-    const done = () => resolvePump();
-    lines.on('data', (line: string) => {
-      onLine(line);
-      if (queue.full) {
-        lines.pause();
-        queue.onDrain(() => lines.resume());
-      }
-    });
-    lines.once('end', done);
-    lines.once('close', done);
-    // A broken pipe ends the stream for us; the exit status tells the story.
-    lines.once('error', done);
-    stream.once('error', done);
-  });
+/** A stream being read line by line: `done` when it ended, `stop()` to give up on it. */
+interface Pump {
+  readonly done: Promise<void>;
+  stop(): void;
 }
 
+/** Split `stream` into lines of at most `maxBytes` and hand each to `onLine`, pausing while the queue is full. */
+function pump(stream: Readable, queue: AsyncQueue<SqlmeshEvent>, onLine: (line: string) => void, maxBytes?: number): Pump {
+  const lines = splitLines(stream, maxBytes);
+  let stopped = false;
+  let finish!: () => void;
+  const done = new Promise<void>((resolvePump) => (finish = resolvePump));
+  lines.on('data', (line: string) => {
+    if (stopped) return;
+    onLine(line);
+    if (queue.full) {
+      lines.pause();
+      queue.onDrain(() => lines.resume());
+    }
+  });
+  lines.once('end', finish);
+  lines.once('close', finish);
+  // A broken pipe ends the stream for us; the exit status tells the story.
+  lines.once('error', finish);
+  stream.once('error', finish);
+  return {
+    done,
+    stop() {
+      stopped = true;
+      stream.destroy();
+      finish();
+    },
+  };
+}

@@ -153,7 +153,7 @@ describe('sqlmesh-pipes run: SIGINT (built CLI, real SQLMesh)', () => {
     const result = await child;
     expect(result.exitCode).toBe(130);
     const messages = (await readFile(messagesFile, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line));
-    expect(messages.at(-1)).toMatchObject({ method: 'closed', params: { exception: { name: 'PipesInterruptedError', message: 'PipesInterruptedError: interrupted by SIGINT' } } });
+    expect(messages.at(-1)).toMatchObject({ method: 'closed', params: { exception: { name: 'PipesInterruptedError', message: 'interrupted by SIGINT' } } });
     const summary = messages.find((m) => m.method === 'report_custom_message').params.payload;
     // Not started yet (not_run), or DuckDB interrupted its query and SQLMesh failed the batch.
     const slow = summary.models.find((m: { model: string }) => m.model === 'demo.slow');

@@ -3,24 +3,14 @@ import { resolveScope } from '../../src/commands/run-scope.js';
 import { type RunFlags, resolveRunSettings } from '../../src/commands/run-settings.js';
 import { EXTRAS_VERSION, type RunExtras } from '../../src/extras.js';
 import { indexManifest, type Manifest } from '../../src/sqlmesh/manifest.js';
-import { manifestModel } from '../helpers/manifest.js';
+import { manifestModel, manifestOf } from '../helpers/manifest.js';
 
 const audit = (name: string) => ({ name, args: {}, blocking: true });
-const manifest: Manifest = {
-  manifest_version: 1,
-  sqlmesh_version: '0.236.4',
-  generated_at: '2026-01-01T00:00:00Z',
-  project_dir: '/p',
-  gateway: null,
-  default_catalog: 'db',
-  dialect: 'duckdb',
-  models: [
-    manifestModel('shop.a', { audits: [audit('not_null'), audit('not_null')] }),
-    manifestModel('shop.b'),
-    manifestModel('shop.inline', { kind: 'EMBEDDED' }),
-  ],
-  external_models: [],
-};
+const manifest: Manifest = manifestOf([
+  manifestModel('shop.a', { audits: [audit('not_null'), audit('not_null')] }),
+  manifestModel('shop.b'),
+  manifestModel('shop.inline', { kind: 'EMBEDDED' }),
+]);
 const index = indexManifest(manifest);
 const flags = (overrides: Partial<RunFlags> = {}): RunFlags => ({ argv: [], project: '/p', selectModels: [], ...overrides });
 const extras = (overrides: Partial<RunExtras>): RunExtras => ({ version: EXTRAS_VERSION, models: {}, checks: [], ...overrides });
@@ -40,7 +30,7 @@ describe('resolveScope outside Dagster', () => {
 
   it('an unknown model is a usage error naming it and the fix', () => {
     expect(() => resolveScope(index, resolveRunSettings(flags({ selectModels: ['shop.x'] }), null), null)).toThrow(
-      '--select-model names model "shop.x", which is not in the manifest — regenerate the manifest (sqlmesh-pipes manifest) or fix the selection',
+      '--select-model names "shop.x", which is not in the manifest — regenerate the manifest (sqlmesh-pipes manifest) or fix the selection',
     );
   });
 });
@@ -62,7 +52,7 @@ describe('resolveScope under Dagster', () => {
   });
 
   it('a model the manifest does not know is a usage error', () => {
-    expect(() => resolveScope(index, settings(extras({ models: { 'k/x': 'shop.x' } })), ['k/x'])).toThrow(/asset k\/x names model "shop.x"/);
+    expect(() => resolveScope(index, settings(extras({ models: { 'k/x': 'shop.x' } })), ['k/x'])).toThrow(/asset k\/x names "shop.x"/);
   });
 });
 

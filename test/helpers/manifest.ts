@@ -1,4 +1,4 @@
-import type { ManifestModel } from '../../src/sqlmesh/manifest-schema.js';
+import { MANIFEST_VERSION, type Manifest, type ManifestModel } from '../../src/sqlmesh/manifest-schema.js';
 
 /** A manifest model with sensible defaults; override what the test is about. */
 export function manifestModel(name: string, overrides: Partial<ManifestModel> = {}): ManifestModel {
@@ -20,11 +20,29 @@ export function manifestModel(name: string, overrides: Partial<ManifestModel> = 
     depends_on: [],
     audits: [],
     data_hash: `hash-${name}`,
+    fingerprint: `fp-${name}`,
     partitioned_by: [],
     clustered_by: [],
     grains: [],
     dialect: 'duckdb',
     query: `SELECT 1 AS x`,
+    ...overrides,
+  };
+}
+
+/** A whole manifest around `models`; override what the test is about. */
+export function manifestOf(models: ManifestModel[], overrides: Partial<Manifest> = {}): Manifest {
+  return {
+    manifest_version: MANIFEST_VERSION,
+    sqlmesh_version: '0.236.4',
+    generated_at: '2026-01-01T00:00:00Z',
+    project_dir: '/p',
+    gateway: null,
+    default_catalog: 'db',
+    dialect: 'duckdb',
+    models,
+    external_models: [],
+    standalone_audits: [],
     ...overrides,
   };
 }

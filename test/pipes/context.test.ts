@@ -23,7 +23,7 @@ describe('lifecycle', () => {
     error.stack = 'RangeError: bad\n    at f (/x.js:1:2)';
     await pipes.close(error);
     expect(channel.lines[1]).toBe(
-      line('closed', '{"exception": {"message": "RangeError: bad", "stack": ["  at f (/x.js:1:2)\\n"], "name": "RangeError", "cause": null, "context": null}}'),
+      line('closed', '{"exception": {"message": "bad", "stack": ["  at f (/x.js:1:2)\\n"], "name": "RangeError", "cause": null, "context": null}}'),
     );
   });
 

@@ -8,17 +8,17 @@ describe('toPipesException', () => {
     const error = new TypeError('exploded', { cause: root });
     error.stack = 'TypeError: exploded\n  with a second line\n    at f (/a.js:1:2)\n    at async main (/a.js:9:1)';
     expect(toPipesException(error)).toEqual({
-      message: 'TypeError: exploded',
+      message: 'exploded',
       stack: ['  at f (/a.js:1:2)\n', '  at async main (/a.js:9:1)\n'],
       name: 'TypeError',
-      cause: { message: 'Error: disk full', stack: ['  at g (/b.js:2:3)\n'], name: 'Error', cause: null, context: null },
+      cause: { message: 'disk full', stack: ['  at g (/b.js:2:3)\n'], name: 'Error', cause: null, context: null },
       context: null,
     });
   });
 
   it('maps a SuppressedError-style `suppressed` to context', () => {
     const error = Object.assign(new Error('cleanup failed'), { suppressed: new Error('original') });
-    expect(toPipesException(error).context?.message).toBe('Error: original');
+    expect(toPipesException(error).context?.message).toBe('original');
   });
 
   it('handles thrown non-errors and custom names', () => {

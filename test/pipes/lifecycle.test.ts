@@ -56,14 +56,14 @@ describe('closed on every exit path (mock context, messages file)', () => {
     const file = messagesFile();
     expect(run('exit', file).status).toBe(3);
     const closed = JSON.parse(lines(file).at(-1)!);
-    expect(closed.params.exception).toMatchObject({ name: 'PipesError', message: 'PipesError: process exited with code 3 before Dagster Pipes was closed' });
+    expect(closed.params.exception).toMatchObject({ name: 'PipesError', message: 'process exited with code 3 before Dagster Pipes was closed' });
   });
 
   it('uncaught error: closed carries it, exit 1', () => {
     const file = messagesFile();
     expect(run('uncaught', file).status).toBe(1);
     const closed = JSON.parse(lines(file).at(-1)!);
-    expect(closed.params.exception).toMatchObject({ name: 'Error', message: 'Error: boom', cause: null, context: null });
+    expect(closed.params.exception).toMatchObject({ name: 'Error', message: 'boom', cause: null, context: null });
     expect(closed.params.exception.stack[0]).toMatch(/^ {2}at .*lifecycle\.mjs/);
   });
 
@@ -87,7 +87,7 @@ describe('closed on every exit path (mock context, messages file)', () => {
         `{"asset_key": "a", "data_version": null, "metadata": {"child_exit": {"raw_value": ${childExit}, "type": "__infer__"}, "signal": {"raw_value": "${signal}", "type": "__infer__"}}}`,
       ),
       expect.stringMatching(
-        new RegExp(`^\\{"__dagster_pipes_version": "0.1", "method": "closed", "params": \\{"exception": \\{"message": "PipesInterruptedError: interrupted by ${signal}", "stack": \\[.*\\], "name": "PipesInterruptedError", "cause": null, "context": null\\}\\}\\}$`),
+        new RegExp(`^\\{"__dagster_pipes_version": "0.1", "method": "closed", "params": \\{"exception": \\{"message": "interrupted by ${signal}", "stack": \\[.*\\], "name": "PipesInterruptedError", "cause": null, "context": null\\}\\}\\}$`),
       ),
     ]);
   });

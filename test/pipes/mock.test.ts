@@ -38,7 +38,7 @@ describe('mock context', () => {
       line('report_asset_check', '{"asset_key": "shop/orders", "check_name": "positive", "passed": false, "metadata": null, "severity": "WARN"}'),
       line('report_custom_message', '{"payload": {"summary": "ok"}}'),
     ]);
-    expect(lines[5]).toMatch(/^\{"__dagster_pipes_version": "0.1", "method": "closed", "params": \{"exception": \{"message": "Error: one model failed"/);
+    expect(lines[5]).toMatch(/^\{"__dagster_pipes_version": "0.1", "method": "closed", "params": \{"exception": \{"message": "one model failed"/);
     expect(lines[6]).toBe('');
     expect(echoed.split('\n').filter((l) => !l.startsWith('  at '))).toEqual([
       '[pipes] opened',

@@ -6,7 +6,8 @@ import { Reporter, type ReportSink } from '../../src/report/reporter.js';
 import type { SqlmeshEvent } from '../../src/sqlmesh/events.js';
 import type { ManifestModel } from '../../src/sqlmesh/manifest-schema.js';
 import { batch, failed } from '../helpers/events.js';
-import { manifestModel } from '../helpers/manifest.js';
+import { manifestModel, manifestOf } from '../helpers/manifest.js';
+import { indexManifest } from '../../src/sqlmesh/manifest.js';
 
 type Sent =
   | { kind: 'log'; message: string; level: string }
@@ -37,6 +38,7 @@ function setup(models: ManifestModel[], options: { checks?: boolean; only?: stri
     assetKeys: new Map(inScope.map((m) => [m.name, m.name.replace('.', '/')])),
     checks,
     models: new Map(models.map((m) => [m.name, m])),
+    nodes: indexManifest(manifestOf(models)).nodes,
   });
   const run = (...events: SqlmeshEvent[]) => {
     for (const event of events) reporter.handle(event);
@@ -108,18 +110,81 @@ describe('Reporter', () => {
     const logs = sink.sent.filter((s) => s.kind === 'log').map((s) => s.kind === 'log' && `${s.level} ${s.message}`);
     expect(logs).toContain('WARNING skipped because an upstream model failed: shop.c');
     expect(logs).toContain('INFO shop.c: not materialized — skipped by SQLMesh because an upstream model failed');
-    expect(logs.at(-1)).toBe('ERROR SQLMesh run failed for 1 model(s):\nshop.b: ParserException: syntax error at or near "SELEC"');
+    expect(logs.at(-1)).toBe('ERROR SQLMesh run failed for 1 node(s):\nshop.b: ParserException: syntax error at or near "SELEC"');
   });
 
-  it('a model that failed a later batch is failed, not materialized', () => {
+  it('a model whose later batch failed is materialized with the committed intervals, partial, and fails the run', () => {
     const { sink, run } = setup([manifestModel('shop.events')]);
+    const day = (d: number): [string, string] => [`2024-01-0${d}T00:00:00Z`, `2024-01-0${d + 1}T00:00:00Z`];
     const { summary } = run(
       { type: 'evaluation_started', batches: { 'shop.events': 3 } },
-      batch('shop.events', { batch_index: 0, batch_count: 3 }),
-      failed('shop.events', { batch_index: 1 }),
+      batch('shop.events', { batch_index: 0, batch_count: 3, interval: day(1) }),
+      batch('shop.events', { batch_index: 2, batch_count: 3, interval: day(3) }),
+      failed('shop.events', { batch_index: 1, interval: day(2) }),
+      { type: 'run_finished', status: 'failed', message: null, error_class: null },
     );
+    expect(kinds(sink.sent)).toEqual(['materialize:shop/events', 'custom']);
+    const materialization = sink.sent.find((s) => s.kind === 'materialize');
+    expect(materialization).toMatchObject({
+      metadata: {
+        'sqlmesh/partial': { raw_value: true, type: 'bool' },
+        'sqlmesh/batches': { raw_value: 2 },
+        'sqlmesh/batches_failed': { raw_value: 1 },
+        'sqlmesh/intervals': { raw_value: [day(1), day(3)] },
+        'sqlmesh/failed_intervals': { raw_value: [day(2)] },
+      },
+    });
+    expect(summary.models[0]).toMatchObject({ outcome: 'partial', error_class: 'ParserException' });
+    expect(summary.models[0]?.reason).toBe(
+      '2 batch(es) committed; batch 2 [2024-01-02T00:00:00Z, 2024-01-03T00:00:00Z) failed: ParserException: syntax error at or near "SELEC"',
+    );
+    expect(summary).toMatchObject({ status: 'failed', exit_code: 1 });
+    const logs = sink.sent.flatMap((s) => (s.kind === 'log' ? [`${s.level} ${s.message}`] : []));
+    expect(logs).toContain('ERROR shop.events failed (batch 2 [2024-01-02T00:00:00Z, 2024-01-03T00:00:00Z)): ParserException: syntax error at or near "SELEC"');
+    expect(logs).toContain(`ERROR shop.events: partially materialized — ${summary.models[0]?.reason}`);
+  });
+
+  it('a model whose only batch failed is failed, not materialized', () => {
+    const { sink, run } = setup([manifestModel('shop.events')]);
+    const { summary } = run({ type: 'evaluation_started', batches: { 'shop.events': 1 } }, failed('shop.events', { batch_index: 0 }));
     expect(kinds(sink.sent)).toEqual(['custom']);
     expect(summary.models[0]).toMatchObject({ outcome: 'failed', error_class: 'ParserException' });
+  });
+
+  it('batches skipped after a failed batch (batch_concurrency): partial with the committed ones', () => {
+    const { sink, run } = setup([manifestModel('shop.events')]);
+    const { summary } = run(
+      { type: 'evaluation_started', batches: { 'shop.events': 4 } },
+      batch('shop.events', { batch_index: 0, batch_count: 4 }),
+      { type: 'models_skipped', models: ['shop.events'] },
+      failed('shop.events', { batch_index: 1 }),
+    );
+    expect(kinds(sink.sent)).toEqual(['materialize:shop/events', 'custom']);
+    expect(summary.models[0]?.outcome).toBe('partial');
+  });
+
+  it('per-batch audits: a blocking audit failing in a later failed batch is ERROR, counts are per batch', () => {
+    // batch_size 1 over three days, forall and accepted_range both blocking: day 2 fails forall,
+    // day 3 fails accepted_range (SQLMesh 0.236: one error per failed batch, with its index).
+    const model = manifestModel('shop.daily', { audits: [audit('forall', true, { criteria: '[v <> 13]' }), audit('accepted_range', true, { column: 'v' })] });
+    const { sink, run } = setup([model]);
+    const auditFailure = (name: string, index: number) => ({ audit: name, audit_index: index, args: {}, failed_rows: 1, query: null });
+    run(
+      { type: 'evaluation_started', batches: { 'shop.daily': 3 } },
+      batch('shop.daily', { batch_index: 0, batch_count: 3, audits_passed: 2 }),
+      failed('shop.daily', { batch_index: 1, error_class: 'NodeAuditsErrors', message: 'Audits failed: forall', audit_failures: [auditFailure('forall', 0)] }),
+      failed('shop.daily', { batch_index: 2, error_class: 'NodeAuditsErrors', message: 'Audits failed: accepted_range', audit_failures: [auditFailure('accepted_range', 1)] }),
+    );
+    const checks = sink.sent.flatMap((s) => (s.kind === 'check' ? [s] : []));
+    expect(checks.map((c) => [c.checkName, c.result.passed, c.result.severity])).toEqual([
+      ['forall', false, 'ERROR'],
+      ['accepted_range_1', false, 'ERROR'],
+    ]);
+    for (const check of checks) {
+      expect(check.result.metadata).toMatchObject({ 'sqlmesh/batches_audited': { raw_value: 3 }, 'sqlmesh/batches_failed': { raw_value: 1 }, 'sqlmesh/blocking': { raw_value: true } });
+    }
+    const logs = sink.sent.flatMap((s) => (s.kind === 'log' ? [s.message] : []));
+    expect(logs.some((line) => line.includes('non-blocking'))).toBe(false);
   });
 
   it('non-blocking audit failure: materialized, check failed with WARN', () => {
@@ -236,11 +301,111 @@ describe('Reporter: audit severity follows what SQLMesh did', () => {
 });
 
 describe('Reporter: a failure outside the scope still fails the run', () => {
-  it('names the model SQLMesh failed that this step does not report (stale manifest)', () => {
+  it('names the model SQLMesh failed that the manifest does not know, with the fix', () => {
     const { sink, run } = setup([manifestModel('shop.a')]);
     const { summary } = run(batch('shop.a'), failed('shop.new_model'), { type: 'run_finished', status: 'failed', message: null, error_class: null });
     expect(kinds(sink.sent)).toEqual(['materialize:shop/a', 'custom']);
     expect(summary).toMatchObject({ status: 'failed', exit_code: 1 });
-    expect(summary.error).toMatch(/^SQLMesh failed model\(s\) outside this step .*\nshop\.new_model: ParserException: syntax error/s);
+    expect(summary.error).toMatch(/^shop\.new_model \(not in the manifest — regenerate the manifest .*\): ParserException: syntax error/s);
+    expect(summary.manifest_drift).toEqual({ unknown_models: ['shop.new_model'], changed_models: [] });
+  });
+});
+
+describe('Reporter: a stale manifest is named, never silent', () => {
+  it('a model SQLMesh evaluated that the manifest does not know: WARNING naming it and the fix; summary lists it', () => {
+    const { sink, run } = setup([manifestModel('shop.a')]);
+    const { summary } = run(
+      { type: 'evaluation_started', batches: { 'shop.a': 1, 'shop.added': 1 }, fingerprints: { 'shop.a': 'fp-shop.a', 'shop.added': '42' } },
+      batch('shop.a'),
+      batch('shop.added'),
+      { type: 'run_finished', status: 'success', message: null, error_class: null },
+    );
+    expect(summary).toMatchObject({ status: 'success', manifest_drift: { unknown_models: ['shop.added'], changed_models: [] } });
+    const warnings = sink.sent.flatMap((s) => (s.kind === 'log' && s.level === 'WARNING' ? [s.message] : []));
+    expect(warnings).toEqual([
+      'The manifest is stale. SQLMesh evaluated 1 model(s) the manifest does not know (not recorded in Dagster): shop.added — regenerate the manifest (sqlmesh-pipes manifest --project DIR --out FILE) and reload the code location; if the project changed since the last plan, apply it (sqlmesh plan).',
+    ]);
+  });
+
+  it("a selected model whose SQLMesh fingerprint differs from the manifest's, evaluated or not", () => {
+    const { sink, run } = setup([manifestModel('shop.a'), manifestModel('shop.b'), manifestModel('shop.c')]);
+    const { summary } = run(
+      { type: 'environment_snapshots', environment: 'prod', fingerprints: { '"db"."shop"."a"': 'fp-shop.a', '"db"."shop"."b"': 'changed-b', '"db"."shop"."c"': 'changed-c' } },
+      { type: 'evaluation_started', batches: { 'shop.a': 1 }, fingerprints: { 'shop.a': 'changed-a' } },
+      batch('shop.a'),
+    );
+    expect(summary.manifest_drift).toEqual({ unknown_models: [], changed_models: ['shop.a', 'shop.b', 'shop.c'] });
+    expect(sink.sent.some((s) => s.kind === 'log' && s.level === 'WARNING' && s.message.includes('3 model(s) in this step are defined differently'))).toBe(true);
+  });
+
+  it('an up-to-date manifest: no drift, no warning', () => {
+    const { sink, run } = setup([manifestModel('shop.a')]);
+    const { summary } = run(
+      { type: 'environment_snapshots', environment: 'prod', fingerprints: { '"db"."shop"."a"': 'fp-shop.a' } },
+      { type: 'evaluation_started', batches: { 'shop.a': 1 }, fingerprints: { 'shop.a': 'fp-shop.a' } },
+      batch('shop.a'),
+    );
+    expect(summary.manifest_drift).toBeNull();
+    expect(sink.sent.some((s) => s.kind === 'log' && s.level === 'WARNING')).toBe(false);
+  });
+});
+
+describe('Reporter: audits of external models and standalone audits', () => {
+  function setupNodes() {
+    const sink = recordingSink();
+    const orders = manifestModel('shop.orders', { depends_on: ['"db"."raw"."src"'] });
+    const manifest = manifestOf([orders], {
+      external_models: [
+        { name: 'raw.src', fqn: '"db"."raw"."src"', catalog: 'db', schema: 'raw', table: 'src', description: null, columns: [], audits: [audit('not_null', true), audit('accepted_range', false)] },
+      ],
+      standalone_audits: [{ name: 'sa_positive', depends_on: ['"db"."shop"."orders"'], cron: '@daily', description: null, fingerprint: 'fp-sa' }],
+    });
+    const checks: SelectedCheck[] = [
+      { asset_key: 'raw/src', check_name: 'not_null', model: 'raw.src', audit: 'not_null', audit_index: 0 },
+      { asset_key: 'raw/src', check_name: 'accepted_range', model: 'raw.src', audit: 'accepted_range', audit_index: 1 },
+      { asset_key: 'shop/orders', check_name: 'sa_positive', model: 'sa_positive', audit: 'sa_positive', audit_index: 0 },
+    ];
+    const reporter = new Reporter(sink, { assetKeys: new Map([['shop.orders', 'shop/orders']]), checks, models: new Map([['shop.orders', orders]]), nodes: indexManifest(manifest).nodes });
+    return { sink, reporter };
+  }
+
+  it('report like the others: external audits on the external asset, the standalone audit on its model', () => {
+    const { sink, reporter } = setupNodes();
+    for (const event of [
+      { type: 'evaluation_started', batches: { 'raw.src': 1, 'shop.orders': 1, sa_positive: 1 } },
+      { type: 'audit_warning', model: 'raw.src', batch_index: 0, message: '', failure: { audit: 'accepted_range', audit_index: 1, args: {}, failed_rows: 2, query: null } },
+      batch('raw.src', { node: 'external', audits_passed: 1, audits_failed: 1 }),
+      batch('shop.orders'),
+      { type: 'audit_warning', model: 'sa_positive', batch_index: 0, message: '', failure: { audit: 'sa_positive', audit_index: 0, args: {}, failed_rows: 1, query: null } },
+      batch('sa_positive', { node: 'audit', audits_passed: 0, audits_failed: 1 }),
+    ] as SqlmeshEvent[]) {
+      reporter.handle(event);
+    }
+    const { summary } = reporter.finish(5);
+    expect(sink.sent.flatMap((s) => (s.kind === 'check' ? [[s.assetKey, s.checkName, s.result.passed, s.result.severity]] : []))).toEqual([
+      ['raw/src', 'not_null', true, 'ERROR'],
+      ['raw/src', 'accepted_range', false, 'WARN'],
+      ['shop/orders', 'sa_positive', false, 'WARN'],
+    ]);
+    expect(kinds(sink.sent).filter((k) => k.startsWith('materialize'))).toEqual(['materialize:shop/orders']);
+    expect(summary).toMatchObject({ status: 'success', manifest_drift: null });
+  });
+
+  it('a blocking external audit failure: ERROR check, downstream skipped, the run fails naming the external model', () => {
+    const { sink, reporter } = setupNodes();
+    for (const event of [
+      { type: 'evaluation_started', batches: { 'raw.src': 1, 'shop.orders': 1 } },
+      { type: 'models_skipped', models: ['shop.orders'] },
+      failed('raw.src', { node: 'external', batch_index: 0, error_class: 'NodeAuditsErrors', message: 'Audits failed: not_null', audit_failures: [{ audit: 'not_null', audit_index: 0, args: {}, failed_rows: 1, query: null }] }),
+    ] as SqlmeshEvent[]) {
+      reporter.handle(event);
+    }
+    const { summary } = reporter.finish(5);
+    expect(sink.sent.flatMap((s) => (s.kind === 'check' ? [[s.checkName, s.result.passed, s.result.severity]] : []))).toEqual([
+      ['not_null', false, 'ERROR'],
+      ['accepted_range', true, 'WARN'],
+    ]);
+    expect(summary).toMatchObject({ status: 'failed', error: 'raw.src: NodeAuditsErrors: Audits failed: not_null' });
+    expect(summary.models[0]).toMatchObject({ model: 'shop.orders', outcome: 'skipped' });
   });
 });

@@ -215,13 +215,13 @@ describe('generateManifest options and errors', () => {
   test('an unknown gateway is a one-line UsageError', async () => {
     const error = await generateManifest({ project: example, gateway: 'nope' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as Error).message).toBe("Missing gateway with name 'nope'.");
+    expect((error as Error).message).toMatch(/^gateway 'nope' is not in the project's config \(gateways: [\w, ]+\) — pass one of them as --gateway/);
   });
 
   test('a missing project is a one-line UsageError', async () => {
     const error = await generateManifest({ project: join(scratch, 'nowhere') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as Error).message).toMatch(/^project directory not found: .*nowhere$/);
+    expect((error as Error).message).toMatch(/^SQLMesh project directory not found: .*nowhere — pass --project the project's folder$/);
   });
 
   test('a directory without a SQLMesh project is a one-line UsageError', async () => {

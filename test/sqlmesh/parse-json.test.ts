@@ -48,9 +48,25 @@ describe('splitLines', () => {
     expect(lines).toEqual(['a', 'bc', 'd']);
   });
 
-  it('drops a line longer than the limit instead of failing', async () => {
+  it('cuts a line longer than the limit, says how much was cut, and keeps the next lines', async () => {
     const lines: string[] = [];
-    for await (const line of splitLines(Readable.from(['x'.repeat(50), '\nok\n']), 10)) lines.push(line as string);
-    expect(lines).toEqual(['ok']);
+    const input = [Buffer.from('x'.repeat(30)), Buffer.from(`${'y'.repeat(20)}\nok\n`), Buffer.from('z'.repeat(12))];
+    for await (const line of splitLines(Readable.from(input), 10)) lines.push(line as string);
+    expect(lines).toEqual([
+      'xxxxxxxxxx … [40 bytes cut: line longer than 10 bytes]',
+      'ok',
+      'zzzzzzzzzz … [2 bytes cut: line longer than 10 bytes]',
+    ]);
+  });
+
+  it('keeps memory bounded on a 10 MB line: only the cap is ever held', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const source = Readable.from((function* () {
+      for (let i = 0; i < 160; i++) yield chunk;
+      yield Buffer.from('\nend\n');
+    })());
+    const lines: string[] = [];
+    for await (const line of splitLines(source, 1024)) lines.push(line as string);
+    expect(lines.map((line) => line.length)).toEqual([1024 + ' … [10484736 bytes cut: line longer than 1024 bytes]'.length, 3]);
   });
 });

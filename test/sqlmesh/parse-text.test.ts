@@ -29,6 +29,9 @@ function parseLines(lines: string[], exit: number | null = 0, parser = new TextR
   return [...lines.flatMap((line) => parser.push(line)), ...parser.end(exit)];
 }
 
+/** The typed events (live log lines set aside). */
+const typed = (events: SqlmeshEvent[]) => events.filter((event) => event.type !== 'log');
+
 const WITHOUT_AMOUNTS = ALL_BATCHES.filter((l) => !l.includes('demo.amounts'));
 
 describe.each(VARIANTS)('captured `sqlmesh run` output (%s console)', (variant) => {
@@ -105,7 +108,7 @@ describe.each(VARIANTS)('captured `sqlmesh run` output (%s console)', (variant) 
   });
 
   it('non-blocking audit: a warning before its batch, and the run succeeds', () => {
-    const events = parse('nonblocking-audit', variant);
+    const events = typed(parse('nonblocking-audit', variant));
     expect(outline(events)).toEqual(['audit_warning demo.amounts', ...ALL_BATCHES, 'evaluation_finished true', 'run_finished success']);
     expect(events[0]).toEqual({
       type: 'audit_warning',
@@ -139,15 +142,16 @@ describe('TextRunParser edge cases', () => {
     expect(outline(events)).toContain('models_skipped demo.amounts_summary');
     expect(stripFqn('"db"."demo"."orders"')).toBe('demo.orders');
     expect(stripFqn('"demo"."orders"')).toBe('demo.orders');
-    expect(stripFqn('"db"."we.ird"."x""y"')).toBe('we.ird.x"y');
+    expect(stripFqn('"db"."we.ird"."x""y"')).toBe('"we.ird"."x""y"');
     expect(stripFqn('orders')).toBe('orders');
   });
 
   it('joins a batch line wrapped anywhere, including inside the annotation', () => {
-    const events = parseLines(['[ 3/24] demo.hourly   [insert 2024-01-01 02:00:00-02:59:59, audits', 'passed 2 failed 1]', '1.25s']);
+    const events = typed(parseLines(['[ 3/24] demo.hourly   [insert 2024-01-01 02:00:00-02:59:59, audits', 'passed 2 failed 1]', '1.25s']));
     expect(events[0]).toEqual({
       type: 'batch_evaluated',
       model: 'demo.hourly',
+      node: 'model',
       interval: ['2024-01-01T02:00:00Z', '2024-01-01T03:00:00Z'],
       batch_index: 2,
       batch_count: 24,
@@ -160,12 +164,12 @@ describe('TextRunParser edge cases', () => {
   });
 
   it('a batch line whose duration never comes is still a success (duration 0)', () => {
-    const events = parseLines(['[1/1] demo.a   [full refresh]', 'Run finished for environment \'prod\'']);
+    const events = typed(parseLines(['[1/1] demo.a   [full refresh]', 'Run finished for environment \'prod\'']));
     expect(events[0]).toMatchObject({ type: 'batch_evaluated', model: 'demo.a', duration_ms: 0 });
   });
 
   it('reads execution stats off the annotation', () => {
-    const [event] = parseLines(['[1/1] sushi.orders   [insert/update rows (1.2k rows, 3.5 KiB), audits ✔1]   0.50s']);
+    const [event] = typed(parseLines(['[1/1] sushi.orders   [insert/update rows (1.2k rows, 3.5 KiB), audits ✔1]   0.50s']));
     expect(event).toMatchObject({
       annotation: 'insert/update rows',
       execution_stats: { total_rows_processed: 1200, total_bytes_processed: 3584 },
@@ -196,5 +200,64 @@ describe('TextRunParser edge cases', () => {
     expect(parseInterval('insert 2024-01-01 00:00:00 - 2024-01-02 11:59:59')).toEqual(['2024-01-01T00:00:00Z', '2024-01-02T12:00:00Z']);
     expect(parseInterval('full refresh')).toBeNull();
     expect(parseInterval('recreate view')).toBeNull();
+  });
+});
+
+describe('telling SQLMesh batch lines from look-alikes (real outputs: a Python model prints `[1/1] sec.victim2 [full refresh] 0.01s`)', () => {
+  // test/fixtures/sqlmesh-text/spoof-*: a project with "my schema"."my model" (FULL, fails on a
+  // flag), "my schema"."my down" (its child) and sec.victim (a Python model that prints the line).
+  const fqnToName = new Map([
+    ['"db"."my schema"."my model"', '"my schema"."my model"'],
+    ['"db"."my schema"."my down"', '"my schema"."my down"'],
+    ['"db"."sec"."victim"', 'sec.victim'],
+  ]);
+  const knownNodes = new Set(fqnToName.values());
+
+  it('quoted names with spaces are parsed and mapped to the manifest; the unknown look-alike is dropped, with the reason', () => {
+    const events = parse('spoof-quoted', 'markdown', new TextRunParser({ fqnToName, knownNodes }));
+    expect(outline(events)).toEqual([
+      'batch_evaluated "my schema"."my model" 1/1',
+      'batch_evaluated sec.victim 1/1',
+      'batch_evaluated "my schema"."my down" 1/1',
+      'evaluation_finished true',
+      'run_finished success',
+    ]);
+    expect(events.filter((e) => e.type === 'log' && e.level === 'WARNING').map((e) => e.type === 'log' && e.message)).toEqual([
+      "sec.victim2: no model of the project has this name: not recorded as evaluated — a model's own output can look like SQLMesh's batch lines; the JSON console (--console json) reports exactly",
+    ]);
+  });
+
+  it('a look-alike for a model SQLMesh skipped is never a success', () => {
+    const withVictim2 = new Map([...fqnToName, ['"db"."sec"."victim2"', 'sec.victim2']]);
+    const parser = new TextRunParser({ fqnToName: withVictim2, knownNodes: new Set(withVictim2.values()) });
+    const { stdout, stderr } = fixture('spoof-failed', 'markdown');
+    // As in the issue: SQLMesh skipped sec.victim2 (its upstream failed), yet a line claims it ran.
+    const skippedToo = stdout.replace('* `"db"."my schema"."my down"`', '* `"db"."my schema"."my down"`\n* `"db"."sec"."victim2"`');
+    const events: SqlmeshEvent[] = [];
+    for (const line of skippedToo.split('\n')) events.push(...parser.push(line, 'stdout'));
+    for (const line of stderr.split('\n')) events.push(...parser.push(line, 'stderr'));
+    events.push(...parser.end(1));
+    const batches = events.filter((e) => e.type === 'batch_evaluated').map((e) => e.type === 'batch_evaluated' && e.model);
+    expect(batches).toEqual(['sec.victim']);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'models_skipped', models: ['"my schema"."my down"', 'sec.victim2'] }));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'model_failed', model: '"my schema"."my model"' }));
+    expect(events.some((e) => e.type === 'log' && e.level === 'WARNING' && e.message.startsWith('sec.victim2: SQLMesh lists it among the skipped models'))).toBe(true);
+  });
+
+  it('more batch lines than SQLMesh executed, none attributable: nothing is recorded, and it says why', () => {
+    // Without a manifest the look-alike cannot be told apart: 2 lines, 1 successful batch (2/3 done, 1 failed).
+    const events = parse('spoof-failed', 'markdown');
+    expect(events.filter((e) => e.type === 'batch_evaluated')).toEqual([]);
+    expect(events.find((e) => e.type === 'log' && e.level === 'WARNING')).toMatchObject({
+      message: expect.stringMatching(/^the output has 2 batch lines, but SQLMesh executed 1 batch\(es\) successfully/),
+    });
+  });
+
+  it('a failed FULL model with a batch line of its own is not a success (SQLMesh prints none for a failed batch)', () => {
+    const events = parseLines(
+      ['[1/1] demo.a   [full refresh]   0.10s', '**Failed models**', '* `"db"."demo"."a"`', '', '  ```', '    boom', '  ```'],
+      1,
+    );
+    expect(outline(events)).toEqual(['evaluation_finished false', 'model_failed demo.a ', 'run_finished failed']);
   });
 });

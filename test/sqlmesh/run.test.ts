@@ -49,19 +49,19 @@ describe.concurrent('runSqlmesh: JSON console, and the text fallback agreeing wi
     expect(withoutTimings(events)).toEqual([
       { type: 'run_started', environment: 'prod', sqlmesh_version: '0.236.4', execution_time: null, selected_models: null, gateway: 'local', concurrent_tasks: 1 },
       { type: 'evaluation_started', batches: { 'demo.amounts': 1, 'demo.events': 4, 'demo.amounts_summary': 1, 'demo.events_daily': 1 } },
-      { type: 'batch_started', model: 'demo.amounts' },
+      { type: 'batch_started', model: 'demo.amounts', node: 'model' },
       batch('demo.amounts', ['2024-01-03', '2024-01-07'], 0, 1, 'full refresh', 2),
-      { type: 'batch_started', model: 'demo.events' },
+      { type: 'batch_started', model: 'demo.events', node: 'model' },
       batch('demo.events', ['2024-01-03', '2024-01-04'], 0, 4, 'insert 2024-01-03 - 2024-01-03'),
-      { type: 'batch_started', model: 'demo.events' },
+      { type: 'batch_started', model: 'demo.events', node: 'model' },
       batch('demo.events', ['2024-01-04', '2024-01-05'], 1, 4, 'insert 2024-01-04 - 2024-01-04'),
-      { type: 'batch_started', model: 'demo.events' },
+      { type: 'batch_started', model: 'demo.events', node: 'model' },
       batch('demo.events', ['2024-01-05', '2024-01-06'], 2, 4, 'insert 2024-01-05 - 2024-01-05'),
-      { type: 'batch_started', model: 'demo.events' },
+      { type: 'batch_started', model: 'demo.events', node: 'model' },
       batch('demo.events', ['2024-01-06', '2024-01-07'], 3, 4, 'insert 2024-01-06 - 2024-01-06'),
-      { type: 'batch_started', model: 'demo.amounts_summary' },
+      { type: 'batch_started', model: 'demo.amounts_summary', node: 'model' },
       batch('demo.amounts_summary', ['2024-01-03', '2024-01-07'], 0, 1, 'full refresh'),
-      { type: 'batch_started', model: 'demo.events_daily' },
+      { type: 'batch_started', model: 'demo.events_daily', node: 'model' },
       batch('demo.events_daily', ['2024-01-03', '2024-01-07'], 0, 1, 'insert 2024-01-03 - 2024-01-06'),
       { type: 'evaluation_finished', success: true },
       { type: 'run_finished', status: 'success', message: null, error_class: null },
@@ -111,6 +111,7 @@ describe.concurrent('runSqlmesh: JSON console, and the text fallback agreeing wi
     expect(failure).toEqual({
       type: 'model_failed',
       model: 'demo.amounts',
+      node: 'model',
       interval: ['2024-01-03T00:00:00Z', '2024-01-07T00:00:00Z'],
       batch_index: 0,
       error_class: 'NodeAuditsErrors',
@@ -118,6 +119,7 @@ describe.concurrent('runSqlmesh: JSON console, and the text fallback agreeing wi
       audit_failures: [
         {
           audit: 'not_null',
+          audit_index: 0,
           args: { columns: '(id)' },
           failed_rows: 1,
           query: expect.stringMatching(/^SELECT \* FROM "db"\."sqlmesh__demo"\."demo__amounts__\d+" .*WHERE "id" IS NULL AND TRUE$/),
@@ -135,8 +137,10 @@ describe.concurrent('runSqlmesh: JSON console, and the text fallback agreeing wi
       type: 'audit_warning',
       model: 'demo.amounts',
       message: "demo.amounts: 'accepted_range' audit error: 2 rows failed.",
+      batch_index: 0,
       failure: {
         audit: 'accepted_range',
+        audit_index: 1,
         args: { column: 'amount', min_v: '0' },
         failed_rows: 2,
         query: expect.stringMatching(/WHERE "amount" < 0 AND TRUE$/),
@@ -174,10 +178,15 @@ describe.concurrent('runSqlmesh: JSON console, and the text fallback agreeing wi
     expect(events.find((e) => e.type === 'evaluation_started')).toMatchObject({ batches: { 'demo.events': 2 } });
   });
 
-  it('reports SQLMesh errors (no plan yet) with exit 1 and its own message', async () => {
-    const { events, result } = await runBoth(() => scratchCopy(BASIC));
-    expect(result).toMatchObject({ exitCode: 1, status: 'error', errorLines: ["Error: Environment 'prod' was not found."] });
-    expect(events.at(-1)).toEqual({ type: 'run_finished', status: 'error', message: "Environment 'prod' was not found.", error_class: 'SQLMeshError' });
+  it('a missing environment (no plan yet) is a configuration error naming the fix, in both consoles', async () => {
+    for (const console of ['json', 'text'] as const) {
+      const { events, error } = await run(await scratchCopy(BASIC), { console });
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toBe(
+        "SQLMesh environment 'prod' was not found — apply a plan to it first (sqlmesh plan prod), or pass the name of an existing environment (--environment)",
+      );
+      expect(events.at(-1)).toMatchObject({ type: 'run_finished', status: 'error', message: "Environment 'prod' was not found." });
+    }
   });
 });
 
@@ -203,7 +212,7 @@ describe.concurrent('configuration errors', () => {
   it('a bad gateway: result rejects with a UsageError carrying SQLMesh context (exit 2)', async () => {
     const { events, error } = await run(planned, { gateway: 'nope' });
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as Error).message).toBe("Missing gateway with name 'nope'.");
+    expect((error as Error).message).toBe("gateway 'nope' is not in the project's config (gateways: local, other) — pass one of them as --gateway, or add it to the config");
     expect(((error as Error).cause as { result: { exitCode: number; command: string } }).result).toMatchObject({ exitCode: 2, command: expect.stringContaining('--gateway nope') });
     expect(events.at(-1)).toMatchObject({ type: 'run_finished', status: 'error', error_class: 'UsageError' });
   });
@@ -212,9 +221,9 @@ describe.concurrent('configuration errors', () => {
     const shim = (args: string[]) =>
       execa(PYTHON, ['-m', 'sqlmesh_pipes_console', ...args], { env: sqlmeshEnv({ PYTHONPATH: SHIM_PYTHONPATH }), extendEnv: false, reject: false });
     const missing = await shim(['run', '--project', '/nonexistent/project']);
-    expect([missing.exitCode, missing.stderr]).toEqual([2, 'sqlmesh-pipes run: project directory not found: /nonexistent/project']);
+    expect([missing.exitCode, missing.stderr]).toEqual([2, "sqlmesh-pipes run: SQLMesh project directory not found: /nonexistent/project — pass --project the project's folder"]);
     const gateway = await shim(['run', '--project', planned, '--gateway', 'nope']);
-    expect([gateway.exitCode, gateway.stderr]).toEqual([2, "sqlmesh-pipes run: Missing gateway with name 'nope'."]);
+    expect([gateway.exitCode, gateway.stderr]).toEqual([2, "sqlmesh-pipes run: gateway 'nope' is not in the project's config (gateways: local, other) — pass one of them as --gateway, or add it to the config"]);
     const flag = await shim(['run', '--project', planned, '--concurrent-tasks', '0']);
     expect([flag.exitCode, flag.stderr]).toEqual([2, 'sqlmesh-pipes run: --concurrent-tasks must be at least 1, got 0']);
     const command = await shim(['nope']);
@@ -226,6 +235,7 @@ function batch(model: string, [start, end]: [string, string], index: number, cou
   return {
     type: 'batch_evaluated',
     model,
+    node: 'model',
     interval: [`${start}T00:00:00Z`, `${end}T00:00:00Z`],
     batch_index: index,
     batch_count: count,

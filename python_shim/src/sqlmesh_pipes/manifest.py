@@ -18,7 +18,7 @@ from typing import Any
 
 from . import errors
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 """The manifest_version this package reads (``MANIFEST_VERSION`` in manifest-schema.ts)."""
 
 
@@ -62,6 +62,8 @@ class ManifestModel:
     """FQNs of upstream models and external models."""
     audits: Sequence[ManifestAudit]
     data_hash: str
+    fingerprint: str | None
+    """SQLMesh's snapshot identifier for this definition (null if it could not be computed)."""
     partitioned_by: Sequence[str]
     clustered_by: Sequence[str]
     grains: Sequence[str]
@@ -78,6 +80,20 @@ class ManifestExternalModel:
     table: str
     description: str | None
     columns: Sequence[ManifestColumn]
+    audits: Sequence[ManifestAudit]
+    """Audits SQLMesh runs on the external table (reported as checks on the external asset)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestStandaloneAudit:
+    """A standalone audit: its own node in SQLMesh's DAG, never blocking."""
+
+    name: str
+    depends_on: Sequence[str]
+    """FQNs of the models and external models it queries."""
+    cron: str
+    description: str | None
+    fingerprint: str | None
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,7 @@ class Manifest:
     dialect: str
     models: Sequence[ManifestModel]
     external_models: Sequence[ManifestExternalModel]
+    standalone_audits: Sequence[ManifestStandaloneAudit]
     path: str | None = None
     """Where it was read from (not part of the JSON)."""
 
@@ -129,6 +146,7 @@ _MODEL_KEYS = frozenset(
         "depends_on",
         "audits",
         "data_hash",
+        "fingerprint",
         "partitioned_by",
         "clustered_by",
         "grains",
@@ -136,7 +154,8 @@ _MODEL_KEYS = frozenset(
         "query",
     }
 )
-_EXTERNAL_KEYS = frozenset({"name", "fqn", "catalog", "schema", "table", "description", "columns"})
+_EXTERNAL_KEYS = frozenset({"name", "fqn", "catalog", "schema", "table", "description", "columns", "audits"})
+_STANDALONE_KEYS = frozenset({"name", "depends_on", "cron", "description", "fingerprint"})
 _MANIFEST_KEYS = frozenset(
     {
         "manifest_version",
@@ -148,6 +167,7 @@ _MANIFEST_KEYS = frozenset(
         "dialect",
         "models",
         "external_models",
+        "standalone_audits",
     }
 )
 
@@ -254,6 +274,7 @@ def _model(raw: Any, where: str) -> ManifestModel:
         depends_on=_str_list(m, "depends_on", where),
         audits=_audits(m, where),
         data_hash=_str(m, "data_hash", where),
+        fingerprint=_opt_str(m, "fingerprint", where),
         partitioned_by=_str_list(m, "partitioned_by", where),
         clustered_by=_str_list(m, "clustered_by", where),
         grains=_str_list(m, "grains", where),
@@ -272,6 +293,18 @@ def _external(raw: Any, where: str) -> ManifestExternalModel:
         table=_str(m, "table", where),
         description=_opt_str(m, "description", where),
         columns=_columns(m, where),
+        audits=_audits(m, where),
+    )
+
+
+def _standalone(raw: Any, where: str) -> ManifestStandaloneAudit:
+    m = _object(raw, _STANDALONE_KEYS, where)
+    return ManifestStandaloneAudit(
+        name=_str(m, "name", where),
+        depends_on=_str_list(m, "depends_on", where),
+        cron=_str(m, "cron", where),
+        description=_opt_str(m, "description", where),
+        fingerprint=_opt_str(m, "fingerprint", where),
     )
 
 
@@ -295,6 +328,10 @@ def parse_manifest(data: Any, *, path: str | None = None, hint: str = "regenerat
             _external(raw, f"$.external_models[{i}]")
             for i, raw in enumerate(_list(top, "external_models", "$"))
         )
+        standalone = tuple(
+            _standalone(raw, f"$.standalone_audits[{i}]")
+            for i, raw in enumerate(_list(top, "standalone_audits", "$"))
+        )
         manifest = Manifest(
             manifest_version=MANIFEST_VERSION,
             sqlmesh_version=_str(top, "sqlmesh_version", "$"),
@@ -305,6 +342,7 @@ def parse_manifest(data: Any, *, path: str | None = None, hint: str = "regenerat
             dialect=_str(top, "dialect", "$"),
             models=models,
             external_models=externals,
+            standalone_audits=standalone,
             path=path,
         )
     except _ShapeError as e:

@@ -29,6 +29,24 @@ _NEXT_READY = re.compile(r"Next run will be ready at (?:.*\()?(\d{4}-\d\d-\d\d \
 _AUDIT_WARNING = re.compile(
     r"^\s*(?P<model>\S.*?): '(?P<audit>.+)' audit error: (?P<count>\d+) rows? failed\.?\s*$", re.S
 )
+# Longest text in one event (an error message, an audit query); the Node side caps lines too.
+MAX_TEXT_CHARS = 64 * 1024
+
+
+def cap_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """`text`, or its head and a note of how much was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} … [{len(text) - limit} characters cut]"
+
+
+def node_kind(snapshot: t.Any) -> str:
+    """`model`, `external` (an external model's audits) or `audit` (a standalone audit)."""
+    if getattr(snapshot, "is_audit", False):
+        return "audit"
+    node = getattr(snapshot, "node", None)
+    kind = getattr(node, "kind", None)
+    return "external" if getattr(kind, "is_external", False) else "model"
 
 
 def _arg(
@@ -76,6 +94,30 @@ def _sql(value: t.Any, dialect: str | None) -> str:
     return str(value)
 
 
+def audit_index(error: t.Any) -> int | None:
+    """Which audit use of its model the AuditError is: the index into the manifest's `audits`.
+
+    SQLMesh's error carries the audit's name and arguments, not its position; the same audit may
+    be used twice with other arguments, so both are matched (in the manifest's own rendering).
+    A standalone audit is its own only audit: 0.
+    """
+    model = getattr(error, "model", None)
+    if model is None:
+        return 0
+    from sqlmesh_pipes_console.manifest_build import audit_uses, sql_text
+
+    dialect = getattr(model, "dialect", "") or ""
+    name = getattr(error, "audit_name", None)
+    raw_args = getattr(error, "audit_args", None) or {}
+    args = {str(k): sql_text(v, dialect) for k, v in raw_args.items() if k != "blocking"}
+    uses = audit_uses(model)
+    for index, (use_name, use_args, _) in enumerate(uses):
+        if use_name == name and use_args == args:
+            return index
+    same_name = [index for index, (use_name, _, _) in enumerate(uses) if use_name == name]
+    return same_name[0] if len(same_name) == 1 else None
+
+
 def audit_failure(error: t.Any) -> Event:
     """An AuditError as the AuditFailure shape."""
     dialect = getattr(error, "adapter_dialect", None)
@@ -83,11 +125,16 @@ def audit_failure(error: t.Any) -> Event:
     args = {str(k): _sql(v, dialect) for k, v in raw_args.items()} if isinstance(raw_args, dict) else None
     query = getattr(error, "query", None)
     count = getattr(error, "count", None)
+    try:
+        index = audit_index(error)
+    except Exception:  # noqa: BLE001 - identification is best effort; the name still reports it
+        index = None
     return {
         "audit": str(getattr(error, "audit_name", "") or ""),
+        "audit_index": index,
         "args": args,
         "failed_rows": int(count) if isinstance(count, int) else None,
-        "query": _sql(query, dialect) if query is not None else None,
+        "query": cap_text(_sql(query, dialect)) if query is not None else None,
     }
 
 
@@ -113,13 +160,17 @@ class JsonConsole(NoopConsole):
         self._lock = threading.Lock()
         # FQN ("db"."schema"."table") -> model name as written, and batches per model.
         self._names: dict[str, str] = {}
+        self._kinds: dict[str, str] = {}
         self._batch_counts: dict[str, int] = {}
         # Audit errors of the batch this worker thread evaluates, seen through the notification
         # tap; cleared at each batch start. Non-blocking ones wait for SQLMesh's log_warning
         # (same thread, right after); in a batch that failed on a blocking audit SQLMesh raises
-        # first and never warns, so those are kept per model for log_failed_models.
+        # first and never warns, so those are kept per (model, batch) for log_failed_models.
         self._pending_audits = threading.local()
-        self._unwarned: dict[str, list[t.Any]] = {}
+        self._unwarned: dict[tuple[str, int], list[t.Any]] = {}
+        # Non-blocking failures warned during the batch a thread evaluates: held until that
+        # batch's progress update names its index, then emitted with it.
+        self._held_warnings: dict[int, list[Event]] = {}
         self.nothing_to_do_reported = False
 
     # -- helpers -------------------------------------------------------------------------
@@ -130,7 +181,7 @@ class JsonConsole(NoopConsole):
 
     def log(self, level: str, message: str) -> None:
         """A `log` event from the console."""
-        self.emit({"type": "log", "level": level, "message": message, "source": "console"})
+        self.emit({"type": "log", "level": level, "message": cap_text(message), "source": "console"})
 
     def model_name(self, snapshot_or_fqn: t.Any) -> str:
         """The model name as written in the project (e.g. `demo.orders`)."""
@@ -145,9 +196,10 @@ class JsonConsole(NoopConsole):
     def _remember(self, snapshot: t.Any) -> str:
         name = self.model_name(snapshot)
         fqn = getattr(snapshot, "name", None)
-        if isinstance(fqn, str):
-            with self._lock:
+        with self._lock:
+            if isinstance(fqn, str):
                 self._names[fqn] = name
+            self._kinds[name] = node_kind(snapshot)
         return name
 
     def on_audit_failure(self, error: t.Any) -> None:
@@ -175,21 +227,27 @@ class JsonConsole(NoopConsole):
         if _arg(args, kwargs, 3, "audit_only", False):
             return
         batches: dict[str, int] = {}
+        fingerprints: dict[str, str] = {}
         for snapshot, intervals in batched_intervals.items():
             name = self._remember(snapshot)
             batches[name] = len(intervals)
+            identifier = getattr(snapshot, "identifier", None)
+            if identifier is not None:
+                fingerprints[name] = str(identifier)
         with self._lock:
             self._batch_counts = dict(batches)
-        self.emit({"type": "evaluation_started", "batches": batches})
+        self.emit({"type": "evaluation_started", "batches": batches, "fingerprints": fingerprints})
 
     @_safe
     def start_snapshot_evaluation_progress(self, *args: t.Any, **kwargs: t.Any) -> None:
         snapshot = _arg(args, kwargs, 0, "snapshot")
         # Worker threads are reused: audit errors of an earlier batch must not match this one's.
         self._pending_audits.errors = []
+        with self._lock:
+            self._held_warnings.pop(threading.get_ident(), None)
         if _arg(args, kwargs, 1, "audit_only", False):
             return
-        self.emit({"type": "batch_started", "model": self._remember(snapshot)})
+        self.emit({"type": "batch_started", "model": self._remember(snapshot), "node": node_kind(snapshot)})
 
     @_safe
     def update_snapshot_evaluation_progress(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -198,23 +256,28 @@ class JsonConsole(NoopConsole):
         # SQLMesh calls this for FAILED batches too, with duration_ms None: not a success.
         # Their failure arrives with the real exception in log_failed_models, which also
         # reports the non-blocking audits that failed in the batch (SQLMesh never warns of them).
+        batch_idx = int(_arg(args, kwargs, 2, "batch_idx", 0) or 0)
+        name = self._remember(snapshot)  # takes the lock itself: not inside it
+        with self._lock:
+            held = self._held_warnings.pop(threading.get_ident(), [])
         if duration_ms is None:
             leftover, self._pending_audits.errors = self._pending(), []
-            if leftover:
-                name = self._remember(snapshot)  # takes the lock itself: not inside it
-                with self._lock:
-                    self._unwarned.setdefault(name, []).extend(leftover)
+            with self._lock:
+                self._unwarned.setdefault((name, batch_idx), []).extend(leftover)
+            for warning in held:
+                self.emit({**warning, "batch_index": batch_idx})
             return
+        for warning in held:
+            self.emit({**warning, "batch_index": batch_idx})
         interval = _arg(args, kwargs, 1, "interval")
-        batch_idx = _arg(args, kwargs, 2, "batch_idx", 0)
         stats = _arg(args, kwargs, 7, "execution_stats")
-        name = self._remember(snapshot)
         with self._lock:
             batch_count = self._batch_counts.get(name)
         self.emit(
             {
                 "type": "batch_evaluated",
                 "model": name,
+                "node": node_kind(snapshot),
                 "interval": _interval(interval),
                 "batch_index": int(batch_idx),
                 "batch_count": batch_count,
@@ -229,6 +292,12 @@ class JsonConsole(NoopConsole):
     @_safe
     def stop_evaluation_progress(self, *args: t.Any, **kwargs: t.Any) -> None:
         success = bool(_arg(args, kwargs, 0, "success", True))
+        with self._lock:
+            stray = [warning for held in self._held_warnings.values() for warning in held]
+            self._held_warnings.clear()
+        # Warnings whose batch never reported progress (not seen in SQLMesh 0.236): keep them.
+        for warning in stray:
+            self.emit(warning)
         self.emit({"type": "evaluation_finished", "success": success})
 
     @_safe
@@ -244,11 +313,14 @@ class JsonConsole(NoopConsole):
             failed = self._model_failed(error)
             cause = error.__cause__ or error
             raised = [id(e) for e in getattr(cause, "errors", None) or ()]
+            batch = failed["batch_index"] if failed["batch_index"] is not None else 0
             with self._lock:
-                leftover = self._unwarned.pop(failed["model"], [])
+                leftover = self._unwarned.pop((failed["model"], batch), [])
+            # Non-blocking audits that failed in the same batch: SQLMesh raised before warning.
             for audit_error in leftover:
                 if id(audit_error) not in raised:
-                    self.emit(self._audit_warning(failed["model"], audit_failure(audit_error)))
+                    warning = self._audit_warning(failed["model"], audit_failure(audit_error))
+                    self.emit({**warning, "batch_index": failed["batch_index"]})
             self.emit(failed)
 
     def _model_failed(self, error: t.Any) -> Event:
@@ -258,13 +330,17 @@ class JsonConsole(NoopConsole):
         audit_errors = getattr(cause, "errors", None)
         failures = [audit_failure(e) for e in audit_errors] if isinstance(audit_errors, list) else []
         batch_index = getattr(node, "batch_index", None)
+        name = self.model_name(str(fqn))
+        with self._lock:
+            kind = self._kinds.get(name)
         return {
             "type": "model_failed",
-            "model": self.model_name(str(fqn)),
+            "model": name,
+            "node": kind,
             "interval": _interval(getattr(node, "interval", None)),
             "batch_index": batch_index if isinstance(batch_index, int) else None,
             "error_class": type(cause).__name__,
-            "message": str(cause),
+            "message": cap_text(str(cause)),
             "audit_failures": failures,
         }
 
@@ -272,7 +348,13 @@ class JsonConsole(NoopConsole):
         """A non-blocking audit failure: SQLMesh let the batch go on despite it."""
         if message is None:
             message = f"{model}: '{failure['audit']}' audit error: {failure['failed_rows']} rows failed."
-        return {"type": "audit_warning", "model": model, "failure": failure, "message": message}
+        return {
+            "type": "audit_warning",
+            "model": model,
+            "failure": failure,
+            "message": message,
+            "batch_index": None,
+        }
 
     # -- messages ------------------------------------------------------------------------
 
@@ -298,7 +380,11 @@ class JsonConsole(NoopConsole):
                 if error is not None and getattr(error, "model", None)
                 else match.group("model")
             )
-            self.emit(self._audit_warning(str(model), failure, short.strip()))
+            # Held until this thread's batch reports progress, which names the batch.
+            with self._lock:
+                self._held_warnings.setdefault(threading.get_ident(), []).append(
+                    self._audit_warning(str(model), failure, short.strip())
+                )
             return
         self.log("WARNING", str(long or short).strip())
 
@@ -323,6 +409,7 @@ def _failure_from_text(match: re.Match[str], long: t.Any) -> Event:
         query = long.split("Audit query:\n", 1)[1].strip()
     return {
         "audit": match.group("audit"),
+        "audit_index": None,
         "args": None,
         "failed_rows": int(match.group("count")),
         "query": query,

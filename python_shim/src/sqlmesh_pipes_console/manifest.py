@@ -12,26 +12,23 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import sys
 import typing as t
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_USAGE = 2
+from sqlmesh_pipes_console.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    ArgumentParser,
+    UsageError,
+    check_project,
+    explain_config_error,
+    gateway_names,
+    one_line,
+)
+
 # Unexpected errors propagate: Python prints the traceback and exits 1.
-
 PROG = "sqlmesh-pipes manifest"
-
-
-class _UsageError(Exception):
-    """A problem the user fixes in their input or project; reported as one line, exit 2."""
-
-
-class _ArgumentParser(argparse.ArgumentParser):
-    # argparse prints usage and exits on its own; we want one line and our exit code.
-    def error(self, message: str) -> t.NoReturn:
-        raise _UsageError(message)
 
 
 def main(argv: list[str]) -> int:
@@ -42,7 +39,7 @@ def main(argv: list[str]) -> int:
         args = _parse(argv)
         manifest = load_manifest(Path(args.project), gateway=args.gateway)
         _write(manifest, args.out)
-    except _UsageError as error:
+    except UsageError as error:
         sys.stderr.write(f"{PROG}: {error}\n")
         return EXIT_USAGE
     return EXIT_OK
@@ -50,25 +47,17 @@ def main(argv: list[str]) -> int:
 
 def load_manifest(project: Path, gateway: str | None = None) -> dict[str, t.Any]:
     """Load the SQLMesh project at `project` (no state, no plan) and return the manifest dict."""
-    project = project.resolve()
-    if not project.is_dir():
-        raise _UsageError(f"project directory not found: {project}")
+    project = check_project(project)
 
     # Offline by default: a manifest build must never phone home.
     os.environ.setdefault("SQLMESH__DISABLE_ANONYMIZED_ANALYTICS", "1")
 
     from sqlglot.errors import SqlglotError
     from sqlmesh import Context
-    from sqlmesh.core.config.common import ALL_CONFIG_FILENAMES
     from sqlmesh.core.console import set_console
-    from sqlmesh.utils.errors import SQLMeshError
+    from sqlmesh.utils.errors import ConfigError, SQLMeshError
 
     from sqlmesh_pipes_console.manifest_build import build_manifest
-
-    # SQLMesh's own message for this points at `sqlmesh -p`, which is not our CLI.
-    project_files = (*ALL_CONFIG_FILENAMES, "dbt_project.yml")
-    if not any((project / name).exists() for name in project_files):
-        raise _UsageError(f"no SQLMesh project in {project} (none of: {', '.join(project_files)})")
 
     set_console(_stderr_console())
     try:
@@ -76,14 +65,27 @@ def load_manifest(project: Path, gateway: str | None = None) -> dict[str, t.Any]
         with contextlib.redirect_stdout(sys.stderr):
             context = Context(paths=[str(project)], gateway=gateway, load_state=False)
             return build_manifest(context, project)
+    except ConfigError as error:
+        raise UsageError(explain_config_error(error, _gateways(project))) from error
     except (SQLMeshError, SqlglotError) as error:
-        # ConfigError (bad gateway, unparsable model, missing file), and the SchemaError SQLMesh
-        # wraps model validation errors in (e.g. a cron faster than 5 minutes): the user's to fix.
-        raise _UsageError(_one_line(error)) from error
+        # An unparsable model, a missing file, and the SchemaError SQLMesh wraps model
+        # validation errors in (e.g. a cron faster than 5 minutes): the user's to fix.
+        raise UsageError(one_line(error)) from error
+
+
+def _gateways(project: Path) -> list[str]:
+    """The project's gateway names, for a message; [] when the config itself cannot load."""
+    try:
+        from sqlmesh import Context
+        from sqlmesh.core.config import load_configs
+
+        return gateway_names(load_configs(None, Context.CONFIG_TYPE, [project]))
+    except Exception:  # noqa: BLE001 - only used to word an error
+        return []
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
-    parser = _ArgumentParser(prog=PROG, add_help=True)
+    parser = ArgumentParser(prog=PROG, add_help=True)
     parser.add_argument("--project", required=True, help="SQLMesh project directory")
     parser.add_argument("--gateway", default=None, help="gateway to load (default: the project's default)")
     parser.add_argument("--out", default=None, help="write the JSON here instead of stdout")
@@ -104,16 +106,7 @@ def _write(manifest: dict[str, t.Any], out: str | None) -> None:
         partial.write_text(text, encoding="utf-8")
         partial.replace(path)
     except OSError as error:
-        raise _UsageError(f"cannot write {path}: {error.strerror or error}") from error
-
-
-_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-def _one_line(error: BaseException) -> str:
-    # SQLMesh underlines the bad token of a parse error with ANSI codes; a log line wants none.
-    text = " ".join(_ANSI_ESCAPE.sub("", str(error)).split())
-    return text or type(error).__name__
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
 
 
 def _stderr_console() -> t.Any:

@@ -18,7 +18,7 @@ if t.TYPE_CHECKING:
     from sqlmesh import Context
     from sqlmesh.core.model import Model
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 # Kind fields that repeat model-level facts or carry no information for a reader.
 _KIND_FIELDS_SKIPPED = {"name", "dialect"}
@@ -30,6 +30,7 @@ def build_manifest(context: Context, project_dir: Path) -> dict[str, t.Any]:
 
     models: list[dict[str, t.Any]] = []
     external_models: list[dict[str, t.Any]] = []
+    fingerprint = _fingerprinter(context)
     for fqn in sorted(context.models):
         model = context.models[fqn]
         if model.kind.is_external:
@@ -37,7 +38,12 @@ def build_manifest(context: Context, project_dir: Path) -> dict[str, t.Any]:
         else:
             # EMBEDDED models stay in this list (kind "EMBEDDED"): never evaluated on their own,
             # but project models a reader may want to show.
-            models.append(model_entry(model, project_dir))
+            models.append(model_entry(model, project_dir, fingerprint(model)))
+    standalone_audits = [
+        standalone_audit_entry(audit, fingerprint(audit))
+        for _, audit in sorted(context.standalone_audits.items())
+        if not getattr(audit, "skip", False)
+    ]
 
     return {
         "manifest_version": MANIFEST_VERSION,
@@ -50,10 +56,36 @@ def build_manifest(context: Context, project_dir: Path) -> dict[str, t.Any]:
         "dialect": context.default_dialect or "",
         "models": models,
         "external_models": external_models,
+        "standalone_audits": standalone_audits,
     }
 
 
-def model_entry(model: Model, project_dir: Path | None = None) -> dict[str, t.Any]:
+def _fingerprinter(context: Context) -> t.Callable[[t.Any], str | None]:
+    """The snapshot identifier SQLMesh would give each node of this project (no state read).
+
+    The same value the run's console sees on its snapshots (`snapshot.identifier`): it changes with
+    the node's query, its metadata (cron, audits, description) and its parents', so a manifest
+    that no longer matches what SQLMesh runs is detected at run time.
+    """
+    try:
+        from sqlmesh.core.snapshot.definition import fingerprint_from_node
+    except ImportError:  # pragma: no cover - another SQLMesh version
+        return lambda node: None
+    nodes = {**context.models, **context.standalone_audits}
+    cache: dict[str, t.Any] = {}
+
+    def fingerprint(node: t.Any) -> str | None:
+        try:
+            return str(fingerprint_from_node(node, nodes=nodes, cache=cache).to_identifier())
+        except Exception:  # noqa: BLE001 - staleness detection is best effort
+            return None
+
+    return fingerprint
+
+
+def model_entry(
+    model: Model, project_dir: Path | None = None, fingerprint: str | None = None
+) -> dict[str, t.Any]:
     """One project model as a ManifestModel dict (seed paths made relative to `project_dir`)."""
     dialect = model.dialect
     return {
@@ -71,9 +103,10 @@ def model_entry(model: Model, project_dir: Path | None = None) -> dict[str, t.An
         "depends_on": sorted(model.depends_on),
         "audits": audits(model),
         "data_hash": model.data_hash,
-        "partitioned_by": [_sql(e, dialect) for e in model.partitioned_by],
-        "clustered_by": [_sql(e, dialect) for e in (model.clustered_by or [])],
-        "grains": [_sql(e, dialect) for e in model.grains],
+        "fingerprint": fingerprint,
+        "partitioned_by": [sql_text(e, dialect) for e in model.partitioned_by],
+        "clustered_by": [sql_text(e, dialect) for e in (model.clustered_by or [])],
+        "grains": [sql_text(e, dialect) for e in model.grains],
         "dialect": dialect,
         "query": rendered_query(model),
     }
@@ -87,6 +120,18 @@ def external_model_entry(model: Model) -> dict[str, t.Any]:
         **_table_parts(model.fqn),
         "description": model.description or None,
         "columns": columns(model),
+        "audits": audits(model),
+    }
+
+
+def standalone_audit_entry(audit: t.Any, fingerprint: str | None) -> dict[str, t.Any]:
+    """A standalone audit (audits/*.sql with `standalone true`, dbt relationship/singular tests)."""
+    return {
+        "name": audit.name,
+        "depends_on": sorted(audit.depends_on),
+        "cron": str(audit.cron),
+        "description": getattr(audit, "description", None) or None,
+        "fingerprint": fingerprint,
     }
 
 
@@ -109,7 +154,19 @@ def columns(model: Model) -> list[dict[str, t.Any]]:
 
 
 def audits(model: Model) -> list[dict[str, t.Any]]:
-    """Audits attached to the model, with arguments rendered as SQL and the effective blocking flag."""
+    """Audits attached to the model, with arguments rendered as SQL and the effective blocking flag.
+
+    Their order is the audit index the run's console reports (json_console.audit_index).
+    """
+    return [
+        {"name": name, "args": rendered, "blocking": blocking}
+        for name, rendered, blocking in audit_uses(model)
+    ]
+
+
+def audit_uses(model: t.Any) -> list[tuple[str, dict[str, str], bool]]:
+    """(name, arguments as SQL text, blocking) of each audit SQLMesh evaluates for `model`."""
+    dialect = getattr(model, "dialect", "") or ""
     result = []
     for audit, args in model.audits_with_args:
         # SQLMesh never evaluates a `skip true` audit (its result says skipped, yet the run counts
@@ -121,13 +178,7 @@ def audits(model: Model) -> list[dict[str, t.Any]]:
         # overrides the audit's own setting (`*_non_blocking` built-ins default to false).
         blocking_arg = args.pop("blocking", None)
         blocking = blocking_arg == exp.true() if blocking_arg is not None else bool(audit.blocking)
-        result.append(
-            {
-                "name": audit.name,
-                "args": {key: _sql(value, model.dialect) for key, value in args.items()},
-                "blocking": blocking,
-            }
-        )
+        result.append((audit.name, {key: sql_text(value, dialect) for key, value in args.items()}, blocking))
     return result
 
 
@@ -179,7 +230,7 @@ def _type_sql(data_type: exp.DataType | None, dialect: str) -> str | None:
     return data_type.sql(dialect=dialect, copy=False)
 
 
-def _sql(expression: exp.Expr, dialect: str) -> str:
+def sql_text(expression: exp.Expr, dialect: str) -> str:
     """SQL text of an expression, without the quotes SQLMesh's normalisation adds to plain identifiers."""
     if isinstance(expression, exp.Column) and not expression.table:
         return expression.name
@@ -200,9 +251,9 @@ def _jsonable(value: t.Any, dialect: str) -> t.Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, TimeColumn):
-        return {"column": _sql(value.column, dialect), "format": value.format}
+        return {"column": sql_text(value.column, dialect), "format": value.format}
     if isinstance(value, exp.Expr):
-        return _sql(value, dialect)
+        return sql_text(value, dialect)
     if isinstance(value, (list, tuple, set)):
         return [_jsonable(item, dialect) for item in value]
     if isinstance(value, dict):

@@ -15,27 +15,25 @@ import traceback
 import typing as t
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+from sqlmesh_pipes_console.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    ArgumentParser,
+    UsageError,
+    check_project,
+    explain_config_error,
+    gateway_names,
+    one_line,
+)
+
 PROG = "sqlmesh-pipes run"
-CONFIG_FILES = ("config.yaml", "config.yml", "config.py")
-
-
-class UsageError(Exception):
-    """A problem the user fixes in their input or project: one line on stderr, exit 2."""
-
-
-class _ArgumentParser(argparse.ArgumentParser):
-    # argparse prints usage and exits 2 itself; we want one line and a run_finished event.
-    def error(self, message: str) -> t.NoReturn:
-        raise UsageError(message)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Parse `run` options."""
-    parser = _ArgumentParser(prog=PROG, add_help=False)
+    parser = ArgumentParser(prog=PROG, add_help=False)
     parser.add_argument("--project", required=True)
     parser.add_argument("--environment", default=None)
     parser.add_argument("--gateway", default=None)
@@ -65,20 +63,11 @@ def main(argv: list[str]) -> int:
         return EXIT_USAGE
     try:
         args = parse_args(argv)
-        project = _check_project(Path(args.project))
+        project = check_project(args.project)
         context, console = _build_context(project, args, channel)
     except UsageError as error:
         return _finish_error(channel, EXIT_USAGE, str(error), "UsageError")
     return _run(context, console, args, channel)
-
-
-def _check_project(project: Path) -> Path:
-    project = project.expanduser().resolve()
-    if not project.is_dir():
-        raise UsageError(f"project directory not found: {project}")
-    if not any((project / name).exists() for name in CONFIG_FILES):
-        raise UsageError(f"no SQLMesh config ({', '.join(CONFIG_FILES)}) in {project}")
-    return project
 
 
 def _build_context(project: Path, args: argparse.Namespace, channel: t.Any) -> tuple[t.Any, t.Any]:
@@ -92,6 +81,7 @@ def _build_context(project: Path, args: argparse.Namespace, channel: t.Any) -> t
     # The Context reads the global console when it is built: set ours first.
     console = JsonConsole(channel)
     set_console(console)
+    configs: dict[t.Any, t.Any] = {}
     try:
         from sqlmesh.core.config import load_configs
 
@@ -109,7 +99,7 @@ def _build_context(project: Path, args: argparse.Namespace, channel: t.Any) -> t
         # Fail here, as configuration, rather than mid-run: a bad gateway or connection.
         _ = context.connection_config
     except ConfigError as error:
-        raise UsageError(_one_line(error)) from None
+        raise UsageError(explain_config_error(error, gateway_names(configs))) from None
     _tap_audit_notifications(context, console)
     return context, console
 
@@ -174,6 +164,7 @@ def _run(context: t.Any, console: t.Any, args: argparse.Namespace, channel: t.An
             "concurrent_tasks": context.concurrent_tasks,
         }
     )
+    _report_environment(context, environment, channel)
     try:
         status = context.run(
             environment,
@@ -218,15 +209,29 @@ def _run(context: t.Any, console: t.Any, args: argparse.Namespace, channel: t.An
     return EXIT_OK
 
 
+def _report_environment(context: t.Any, environment: str, channel: t.Any) -> None:
+    """The snapshot identifier of every node the environment holds, by FQN (or audit name).
+
+    The Node side compares them with the manifest's fingerprints: a manifest that no longer
+    matches what SQLMesh runs is named in the run (a stale-manifest warning), not discovered later.
+    A missing environment is left to `Context.run`, which reports it in SQLMesh's own words.
+    """
+    try:
+        state = context.state_reader.get_environment(environment)
+    except Exception as error:  # noqa: BLE001 - the run itself will report state problems
+        message = f"environment {environment!r} not read: {error}"
+        channel.write({"type": "log", "level": "DEBUG", "message": message, "source": "console"})
+        return
+    if state is None:
+        return
+    fingerprints = {str(s.name): str(s.identifier) for s in state.snapshots}
+    channel.write({"type": "environment_snapshots", "environment": environment, "fingerprints": fingerprints})
+
+
 def _finish_error(
     channel: t.Any, code: int, message: str, error_class: str, prefix: str = PROG, quiet: bool = False
 ) -> int:
     channel.write({"type": "run_finished", "status": "error", "message": message, "error_class": error_class})
     if not quiet:
-        sys.stderr.write(f"{prefix}: {_one_line(message)}\n")
+        sys.stderr.write(f"{prefix}: {one_line(message)}\n")
     return code
-
-
-def _one_line(error: t.Any) -> str:
-    text = " ".join(str(error).split())
-    return text or type(error).__name__

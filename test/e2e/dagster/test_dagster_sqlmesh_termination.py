@@ -82,4 +82,4 @@ def test_termination_stops_sqlmesh_and_closes(model, slow_project, dagster_insta
         assert any("did not stop within" in m and "SIGKILL" in m for m in messages), messages
         assert any(m.startswith("slow.nap: not materialized") for m in messages), messages
     error = closed_exception(dagster_instance, result.run_id)
-    assert (error.cls_name, error.message) == ("PipesInterruptedError", "PipesInterruptedError: interrupted by SIGINT")
+    assert (error.cls_name, error.message) == ("PipesInterruptedError", "interrupted by SIGINT")

@@ -219,9 +219,9 @@ def test_thrown_error_is_sent_in_closed(scenario_command, dagster_instance, asse
     assert_pipes_clean(dagster_instance, result.run_id)
     error = closed_exception(dagster_instance, result.run_id)
     assert error.cls_name == "TypeError"
-    assert error.message == "TypeError: the model exploded"
+    assert error.message == "the model exploded"
     assert any("scenario.mjs" in frame for frame in error.stack)
-    assert error.cause.message == "Error: disk full"
+    assert error.cause.message == "disk full"
     assert error.cause.cls_name == "Error"
     assert error.context is None
     failure = result.get_step_failure_events()[0].event_specific_data.error
@@ -262,7 +262,7 @@ def test_run_termination_sends_sigint_and_closed_still_arrives(
     assert "[pipes] execution interrupted, sending SIGINT to subprocess." in messages
     assert "cleanup: child exited (0) after SIGINT" in messages, "\n".join(messages)
     error = closed_exception(dagster_instance, result.run_id)
-    assert (error.cls_name, error.message) == ("PipesInterruptedError", "PipesInterruptedError: interrupted by SIGINT")
+    assert (error.cls_name, error.message) == ("PipesInterruptedError", "interrupted by SIGINT")
 
 
 def test_sigterm_closes_with_interruption(scenario_command, dagster_instance, assert_pipes_clean, closed_exception):
@@ -279,7 +279,7 @@ def test_sigterm_closes_with_interruption(scenario_command, dagster_instance, as
     assert_pipes_clean(dagster_instance, result.run_id)
     messages = [r.user_message for r in dagster_instance.all_logs(result.run_id)]
     assert "cleanup: child exited (0) after SIGTERM" in messages
-    assert closed_exception(dagster_instance, result.run_id).message == "PipesInterruptedError: interrupted by SIGTERM"
+    assert closed_exception(dagster_instance, result.run_id).message == "interrupted by SIGTERM"
     failure = result.get_step_failure_events()[0].event_specific_data.error
     assert "External execution process failed with code 143" in failure.to_string()
 

@@ -12,13 +12,14 @@ export async function collect(invocation: SqlmeshInvocation): Promise<{ events: 
   }
 }
 
-/** Events without timings and live logs: what a scenario asserts exactly. */
+/** Events without timings, snapshot identifiers and live logs: what a scenario asserts exactly. */
 export function withoutTimings(events: readonly SqlmeshEvent[]): Record<string, unknown>[] {
   return events
-    .filter((event) => event.type !== 'log')
+    .filter((event) => event.type !== 'log' && event.type !== 'environment_snapshots')
     .map((event) => {
       const copy: Record<string, unknown> = { ...event };
       if (event.type === 'batch_evaluated') delete copy.duration_ms;
+      if (event.type === 'evaluation_started') delete copy.fingerprints;
       return copy;
     });
 }
@@ -26,7 +27,7 @@ export function withoutTimings(events: readonly SqlmeshEvent[]): Record<string, 
 /** A compact `type model` line per event, to compare sequences at a glance. */
 export function outline(events: readonly SqlmeshEvent[]): string[] {
   return events
-    .filter((event) => event.type !== 'log')
+    .filter((event) => event.type !== 'log' && event.type !== 'environment_snapshots')
     .map((event) => {
       switch (event.type) {
         case 'batch_started':
@@ -53,6 +54,7 @@ export function comparable(events: readonly SqlmeshEvent[]): unknown[] {
   return events.flatMap((event): unknown[] => {
     switch (event.type) {
       case 'log':
+      case 'environment_snapshots':
       case 'evaluation_started':
       case 'batch_started':
         return [];
@@ -60,14 +62,19 @@ export function comparable(events: readonly SqlmeshEvent[]): unknown[] {
         // The text CLI prints no version (and the runner no longer probes for it).
         return [{ type: event.type, environment: event.environment, selected_models: event.selected_models }];
       case 'batch_evaluated': {
-        const { duration_ms: _duration, execution_stats: _stats, ...rest } = event;
+        const { duration_ms: _duration, execution_stats: _stats, node: _node, ...rest } = event;
         // Text shows an interval only for incremental kinds (`insert ...`).
         return [{ ...rest, interval: event.annotation?.startsWith('insert') ? event.interval : null }];
       }
-      case 'audit_warning':
-        return [{ ...event, failure: { ...event.failure, args: null, query: null } }];
-      case 'model_failed':
-        return [{ ...event, interval: null, batch_index: null, message: event.message.replace(/\s+/g, ' ').trim() }];
+      case 'audit_warning': {
+        const { batch_index: _batch, ...rest } = event;
+        return [{ ...rest, failure: { ...event.failure, args: null, query: null, audit_index: null } }];
+      }
+      case 'model_failed': {
+        const { node: _node, ...rest } = event;
+        const audits = event.audit_failures.map((failure) => ({ ...failure, audit_index: null }));
+        return [{ ...rest, interval: null, batch_index: null, audit_failures: audits, message: event.message.replace(/\s+/g, ' ').trim() }];
+      }
       case 'run_finished':
         return [{ ...event, error_class: null }];
       default:
