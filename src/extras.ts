@@ -38,5 +38,10 @@ export const RunExtras = z.strictObject({
   /** Overrides the gateway's `concurrent_tasks` (Dagster resource `concurrency_limit`). */
   concurrent_tasks: z.number().int().positive().nullable().optional(),
   manifest_path: z.string().nullable().optional(),
+  /**
+   * How long Dagster waits after SIGINT before it kills the executor (SQLMeshResource
+   * termination_timeout_seconds); the executor gives SQLMesh a share of it (stopGraceMs).
+   */
+  termination_timeout_seconds: z.number().positive().optional(),
 });
 export type RunExtras = z.infer<typeof RunExtras>;

@@ -23,6 +23,7 @@ RUN_EXTRAS_KEYS = {
     "end",
     "sqlmesh_python",
     "console",
+    "termination_timeout_seconds",
     "concurrent_tasks",
     "manifest_path",
 }

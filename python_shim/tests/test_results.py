@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 import pytest
-from dagster import AssetCheckKey, AssetCheckResult, AssetKey, Failure, MaterializeResult
+from dagster import (
+    AssetCheckKey,
+    AssetCheckResult,
+    AssetKey,
+    AssetMaterialization,
+    Failure,
+    MaterializeResult,
+)
 
 from sqlmesh_pipes.results import (
+    ResultGate,
     RunSummaryError,
     find_run_summary,
     parse_run_summary,
     run_failure,
-    select_results,
-    topological_order,
 )
 
 A, B, C = AssetKey("a"), AssetKey("b"), AssetKey("c")
@@ -73,32 +79,61 @@ def test_run_failure_uses_sqlmesh_text():
     assert "without its run summary" in run_failure(None).description
 
 
-def test_select_results_filters_dedupes_and_orders():
-    log = Log()
-    results = [
-        MaterializeResult(asset_key=C),
-        AssetCheckResult(asset_key=A, check_name="x", passed=False),
-        MaterializeResult(asset_key=B, metadata={"n": 1}),
-        MaterializeResult(asset_key=B, metadata={"n": 2}),
-        AssetCheckResult(asset_key=A, check_name="x", passed=True),
-        MaterializeResult(asset_key=AssetKey("zzz")),
-        AssetCheckResult(asset_key=A, check_name="unselected", passed=True),
-        MaterializeResult(asset_key=A),
-    ]
-    order = topological_order({A: set(), B: {A}, C: {B, AssetKey("external")}})
-    out = select_results(
-        results,
-        selected_asset_keys={A, B, C},
-        selected_check_keys={AssetCheckKey(A, "x")},
-        order=order,
+def test_run_failure_counts_partial_models_and_reads_the_drift():
+    parsed = parse_run_summary(
+        summary(
+            status="failed",
+            exit_code=1,
+            models=[
+                {
+                    "model": "s.a",
+                    "asset_key": "a",
+                    "outcome": "partial",
+                    "reason": "1 committed",
+                    "error_class": "X",
+                }
+            ],
+            error="s.a: batch 2 failed",
+            manifest_drift={"unknown_models": ["s.new"], "changed_models": []},
+        )
+    )
+    assert [m.model for m in parsed.failed] == ["s.a"]
+    assert parsed.manifest_drift is not None and parsed.manifest_drift.unknown_models == ("s.new",)
+    assert "1 model(s): s.a" in run_failure(parsed).description
+
+
+def gate(log, **overrides):
+    return ResultGate(
+        selected_asset_keys=overrides.get("assets", {A, B, C}),
+        selected_check_keys=overrides.get("checks", {AssetCheckKey(A, "x")}),
+        asset_deps={A: set(), B: {A}, C: {B, AssetKey("external")}},
         log=log,
     )
-    assert [r.asset_key for r in out] == [A, B, C, A]
-    assert out[1].metadata["n"] == 2
-    assert isinstance(out[3], AssetCheckResult) and out[3].passed is False  # a failed batch fails the check
-    assert [level for level, _ in log.lines].count("warning") == 2
 
 
-def test_topological_order_ignores_external_deps():
-    order = topological_order({B: {A, AssetKey("ext")}, A: set()})
-    assert order[A] < order[B]
+def test_gate_passes_results_through_as_they_come_and_drops_what_dagster_would_reject():
+    log = Log()
+    g = gate(log)
+    results = [
+        MaterializeResult(asset_key=A),
+        AssetCheckResult(asset_key=A, check_name="x", passed=False),
+        MaterializeResult(asset_key=B, metadata={"n": 1}),
+        MaterializeResult(asset_key=B, metadata={"n": 2}),  # twice: the first stands
+        AssetCheckResult(asset_key=A, check_name="x", passed=True),  # twice: the first stands
+        MaterializeResult(asset_key=AssetKey("zzz")),  # unselected
+        AssetCheckResult(asset_key=A, check_name="unselected", passed=True),
+    ]
+    out = [admitted for admitted in map(g.admit, results) if admitted is not None]
+    assert [type(r).__name__ for r in out] == ["MaterializeResult", "AssetCheckResult", "MaterializeResult"]
+    assert out[2].metadata["n"] == 1
+    assert [level for level, _ in log.lines] == ["warning"] * 4
+
+
+def test_gate_records_a_late_upstream_as_an_event_never_losing_it():
+    log = Log()
+    g = gate(log)
+    assert isinstance(g.admit(MaterializeResult(asset_key=B)), MaterializeResult)
+    late = g.admit(MaterializeResult(asset_key=A, metadata={"sqlmesh/batches": 1}))
+    assert isinstance(late, AssetMaterialization) and late.asset_key == A
+    assert set(g.materialized) == {A, B}
+    assert "recorded as a materialization event" in log.lines[-1][1]

@@ -37,11 +37,21 @@ export interface RunSettings {
   readonly concurrentTasks: number | null;
   readonly manifest: string | null;
   readonly messagesFile: string | null;
+  /**
+   * How long SQLMesh gets to stop after SIGINT/SIGTERM before it is killed: a fixed share of the
+   * time Dagster waits for the executor, so the executor always stops (and reports) before Dagster
+   * kills it.
+   */
+  readonly stopGraceMs: number;
   /** The Dagster side's selection; null outside Dagster or when launched without our extras. */
   readonly extras: RunExtras | null;
 }
 
 const DEFAULT_ENVIRONMENT = 'prod';
+/** Dagster's default wait between SIGINT and SIGKILL (PipesSubprocessClient, SQLMeshResource). */
+const DEFAULT_TERMINATION_TIMEOUT_S = 20;
+/** SQLMesh's share of it; the rest covers killing SQLMesh, reporting what it finished and `closed`. */
+const STOP_GRACE_SHARE = 0.4;
 
 /** Read our extras from the Pipes context; null when absent, a UsageError when malformed. */
 export function readExtras(extras: PipesExtras): RunExtras | null {
@@ -87,6 +97,7 @@ export function resolveRunSettings(flags: RunFlags, extras: RunExtras | null): R
     concurrentTasks: pick(extras?.concurrent_tasks, flags.concurrentTasks) ?? null,
     manifest: manifest === null ? null : resolve(manifest),
     messagesFile: flags.messagesFile ?? null,
+    stopGraceMs: Math.round((extras?.termination_timeout_seconds ?? DEFAULT_TERMINATION_TIMEOUT_S) * 1000 * STOP_GRACE_SHARE),
     extras,
   };
 }

@@ -18,9 +18,6 @@ import { type RunFlags, type RunSettings, readExtras, resolveRunSettings } from 
 /** Longest log message sent to Dagster; a longer one (a huge print, a query in an error) is cut. */
 const MAX_LOG_MESSAGE_CHARS = 32 * 1024;
 
-/** How long SQLMesh gets to stop after SIGINT/SIGTERM before SIGKILL (Dagster waits 20 s in all). */
-const STOP_GRACE_MS = 8_000;
-
 /**
  * `sqlmesh-pipes run`: ONE `sqlmesh run`, its events reported over Pipes (or the mock context
  * outside Dagster). Returns the exit code; under Dagster with our extras, model failures exit 0
@@ -171,10 +168,10 @@ async function execute(
   const unregister = pipes.termination.onTerminate(async (signal) => {
     invocation.kill(signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
     // Python only sees the signal between bytecodes: a long engine query (DuckDB) ignores it.
-    // Dagster gives up after 20 s, so escalate well before that.
-    const stopped = await Promise.race([reported.then(() => true), delay(STOP_GRACE_MS, false, { ref: false })]);
+    // Dagster kills the executor after its termination timeout, so escalate well before that.
+    const stopped = await Promise.race([reported.then(() => true), delay(settings.stopGraceMs, false, { ref: false })]);
     if (!stopped) {
-      pipes.log.warning(`SQLMesh did not stop within ${STOP_GRACE_MS / 1000}s of ${signal}: killing it (SIGKILL)`);
+      pipes.log.warning(`SQLMesh did not stop within ${settings.stopGraceMs / 1000}s of ${signal}: killing it (SIGKILL)`);
       invocation.kill('SIGKILL');
       await reported;
     }

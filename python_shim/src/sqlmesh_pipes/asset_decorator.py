@@ -6,6 +6,8 @@ subset a re-execution from failure picks) and the executor runs exactly that sel
 """
 
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
+import inspect
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +17,15 @@ from . import errors
 from .resource import SQLMeshResource
 from .specs import SQLMeshSpecs, build_sqlmesh_specs
 from .validation import validate_factory_args
+
+_log = logging.getLogger("sqlmesh_pipes")
+_MULTI_ASSET_PARAMS = inspect.signature(multi_asset).parameters
+
+
+def _accepts_hidden_kwargs() -> bool:
+    # Dagster 1.13 takes `allow_arbitrary_check_specs` through **kwargs (a hidden parameter).
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in _MULTI_ASSET_PARAMS.values())
+
 
 SQLMESH_RESOURCE_KEY = "sqlmesh"
 """The resource key the assets require; bind a ``SQLMeshResource`` under it in ``Definitions``."""
@@ -62,17 +73,32 @@ def sqlmesh_assets_factory(
         retry_policy=retry_policy,
     )
     specs = sqlmesh_specs_for(sqlmesh_resource, group_name=group_name)
+    for audit in specs.unattached_audits:
+        _log.warning(errors.STANDALONE_AUDIT_UNATTACHED.format(audit=audit))
+    check_specs = list(specs.check_specs)
+    extra: dict[str, Any] = {}
+    if specs.checks_outside_assets:
+        # Checks of external models target assets this multi-asset does not materialize; Dagster
+        # allows that with this (hidden) flag, the one dagster-dbt uses for source tests.
+        if "allow_arbitrary_check_specs" in _MULTI_ASSET_PARAMS or _accepts_hidden_kwargs():
+            extra["allow_arbitrary_check_specs"] = True
+        else:  # pragma: no cover - a future Dagster without the flag
+            own = {spec.key for spec in specs.asset_specs}
+            dropped = sorted(spec.key.to_user_string() for spec in check_specs if spec.asset_key not in own)
+            _log.warning(errors.EXTERNAL_CHECKS_DROPPED.format(checks=", ".join(dropped)))
+            check_specs = [spec for spec in check_specs if spec.asset_key in own]
 
     @multi_asset(
         name=name,
         specs=list(specs.asset_specs),
-        check_specs=list(specs.check_specs),
+        check_specs=check_specs,
         can_subset=True,
         op_tags=op_tags,
         retry_policy=retry_policy,
         pool=pool,
         required_resource_keys={SQLMESH_RESOURCE_KEY},
         description=f"SQLMesh project {sqlmesh_resource.project_dir}: one `sqlmesh run` for the selection.",
+        **extra,
     )
     def _sqlmesh_assets(context: AssetExecutionContext):
         sqlmesh = getattr(context.resources, SQLMESH_RESOURCE_KEY)

@@ -122,6 +122,15 @@ NODE_NOT_FOUND = (
 EXECUTOR_COMMAND_FAILED = "`{command}` failed (exit {code}): {message}"
 EXECUTOR_BAD_OUTPUT = "`{command}` printed {output!r}, not the expected JSON ({error})."
 
+STANDALONE_AUDIT_UNATTACHED = (
+    "SQLMesh standalone audit {audit} queries no model or external model of the project: it has no "
+    "asset to be a check of, so Dagster does not show it (SQLMesh still runs it)."
+)
+EXTERNAL_CHECKS_DROPPED = (
+    "This Dagster version cannot attach checks to assets a multi-asset does not materialize: the "
+    "audits of external models are not shown as checks ({checks}). Pin dagster 1.13.27."
+)
+
 # --- run ------------------------------------------------------------------------------------------
 RUN_FAILED = "SQLMesh run failed for {count} model(s): {models}.\n\n{error}"
 RUN_NO_SUMMARY = (
@@ -129,9 +138,9 @@ RUN_NO_SUMMARY = (
     "unknown: check the step's stdout/stderr and that the executor version matches sqlmesh_pipes."
 )
 RUN_PROCESS_FAILED = (
-    "The sqlmesh-pipes executor exited with code {code} ({meaning}); nothing it reported could be "
-    "recorded. Its error is in the step's stderr (compute logs) and in the '[pipes] external process "
-    "pipes closed with exception' event."
+    "The sqlmesh-pipes executor exited with code {code} ({meaning}): {error}\n"
+    "Everything it reported before is recorded; its full output is in the step's stderr (compute "
+    "logs) and in the '[pipes] external process pipes closed with exception' event."
 )
 EXIT_CODE_MEANINGS = {
     # Under Pipes model failures exit 0 and travel in the run summary, so 1 means a crash.

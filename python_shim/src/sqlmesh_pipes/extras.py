@@ -42,6 +42,7 @@ class RunExtras(TypedDict, total=False):
     sqlmesh_python: str | None
     concurrent_tasks: int | None
     manifest_path: str | None
+    termination_timeout_seconds: float
 
 
 def pipes_asset_key(key: AssetKey) -> str:
@@ -69,6 +70,7 @@ def build_run_extras(
     execution_time: datetime | str | None = None,
     start: datetime | str | None = None,
     end: datetime | str | None = None,
+    termination_timeout_seconds: float = 20.0,
 ) -> RunExtras:
     """``RunExtras`` for the selected models (asset key → model name) and checks.
 
@@ -100,6 +102,7 @@ def build_run_extras(
         "execution_time": _iso(execution_time),
         "start": _iso(start),
         "end": _iso(end),
+        "termination_timeout_seconds": float(termination_timeout_seconds),
     }
     return extras
 

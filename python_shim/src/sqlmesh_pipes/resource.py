@@ -22,29 +22,24 @@ from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
     AssetKey,
+    AssetMaterialization,
     ConfigurableResource,
     Failure,
     MaterializeResult,
     MetadataValue,
-    PipesSubprocessClient,
 )
 from pydantic import Field, PrivateAttr, field_validator
 
-try:  # not exported by `dagster` in 1.13; guarded so that a move cannot break code-location loads
-    from dagster._core.errors import DagsterPipesExecutionError
-except ImportError:  # pragma: no cover - a future Dagster
-    from dagster import DagsterError as DagsterPipesExecutionError
-
 from . import errors, executor
 from .extras import build_run_extras, pipes_asset_key, pipes_extras
+from .invocation import PipesRun
 from .manifest import Manifest, load_manifest
 from .results import (
+    ResultGate,
     find_run_summary,
     log_outcomes,
     log_unevaluated_checks,
     run_failure,
-    select_results,
-    topological_order,
 )
 from .specs import (
     AUDIT_INDEX_METADATA_KEY,
@@ -127,7 +122,9 @@ class SQLMeshResource(ConfigurableResource):
     )
     termination_timeout_seconds: float = Field(
         default=20.0,
-        description="On run termination the executor gets SIGINT, then this long to stop SQLMesh and report.",
+        description="On run termination the executor gets SIGINT, then this long to stop SQLMesh, report "
+        "what SQLMesh finished and close, before it is killed. The executor gives SQLMesh 40% of it to stop "
+        "before killing SQLMesh, so the executor itself always stops in time.",
     )
 
     _translator: SQLMeshTranslator | None = PrivateAttr(default=None)
@@ -286,14 +283,15 @@ class SQLMeshResource(ConfigurableResource):
         execution_time: datetime | str | None = None,
         start: datetime | str | None = None,
         end: datetime | str | None = None,
-        pipes_client: PipesSubprocessClient | None = None,
-    ) -> Iterator[MaterializeResult | AssetCheckResult]:
-        """Run ``sqlmesh run`` once for the selection and yield its results; then fail if SQLMesh did.
+    ) -> Iterator[MaterializeResult | AssetCheckResult | AssetMaterialization]:
+        """Run ``sqlmesh run`` once for the selection and yield its results as SQLMesh produces them.
 
-        Only the selected models are in scope (the executor's contract: no upstream models
-        are added). Nothing is materialized that SQLMesh did not evaluate successfully: results
-        come from ``get_results(implicit_materializations=False)``. When SQLMesh reports a
-        failure, a ``dagster.Failure`` with SQLMesh's error text is raised after the results.
+        Only the selected models are in scope (the executor's contract: no upstream models are
+        added). A model is materialized when SQLMesh committed batches of it in this run —
+        partially (``sqlmesh/partial``) when a later batch failed. Results are yielded while SQLMesh
+        runs; on a termination, what SQLMesh committed before it stopped is yielded before the
+        interruption propagates. When SQLMesh failed, a ``dagster.Failure`` with its error text is
+        raised after every result.
         """
         models, checks = self.selection(context)
         manifest_path = self.resolved_manifest_path
@@ -310,6 +308,7 @@ class SQLMeshResource(ConfigurableResource):
             execution_time=execution_time,
             start=start,
             end=end,
+            termination_timeout_seconds=self.termination_timeout_seconds,
         )
         names = sorted(set(models.values()))
         context.log.info(
@@ -327,50 +326,55 @@ class SQLMeshResource(ConfigurableResource):
             executor.check_executor(command[1])
         except errors.SQLMeshPipesExecutorError as e:
             raise Failure(description=str(e), allow_retries=False) from e
-        client = pipes_client or PipesSubprocessClient(
-            cwd=self.project_dir,
-            termination_timeout_seconds=self.termination_timeout_seconds,
+
+        gate = ResultGate(
+            selected_asset_keys=context.selected_asset_keys,
+            selected_check_keys=context.selected_asset_check_keys,
+            asset_deps=context.assets_def.asset_deps,
+            log=context.log,
         )
+        pipes_run = PipesRun(
+            context,
+            command=command,
+            cwd=self.project_dir,
+            extras=pipes_extras(extras),
+            termination_timeout=self.termination_timeout_seconds,
+        )
+        stream = pipes_run.stream(on_session_open=lambda: _allow_skipped_outputs(context))
         try:
-            invocation = client.run(context=context, command=command, extras=pipes_extras(extras))
-        except DagsterPipesExecutionError as e:
-            code = _exit_code(e)
+            for result in stream:
+                admitted = gate.admit(result)
+                if admitted is not None:
+                    yield admitted
+        except FileNotFoundError as e:
+            raise Failure(description=errors.NODE_NOT_FOUND.format(node=self.node_executable)) from e
+        finally:
+            stream.close()  # stops the executor if we leave early (a failure while yielding)
+
+        process = pipes_run.executor
+        code = process.returncode if process is not None else None
+        if code != 0:
             raise Failure(
                 description=errors.RUN_PROCESS_FAILED.format(
                     code=code if code is not None else "?",
                     meaning=errors.EXIT_CODE_MEANINGS.get(code, "unexpected")
                     if code is not None
                     else "unknown",
+                    error=(process.error_line() if process is not None else None) or "(no error line)",
                 ),
                 allow_retries=code != 2,
-            ) from e
-        except FileNotFoundError as e:
-            raise Failure(description=errors.NODE_NOT_FOUND.format(node=self.node_executable)) from e
-
-        _allow_skipped_outputs(context)
-        results = select_results(
-            invocation.get_results(implicit_materializations=False),
-            selected_asset_keys=context.selected_asset_keys,
-            selected_check_keys=context.selected_asset_check_keys,
-            order=topological_order(context.assets_def.asset_deps),
-            log=context.log,
-        )
-        yield from results
-
-        summary = find_run_summary(invocation.get_custom_messages())
+            )
+        summary = find_run_summary(pipes_run.custom_messages())
         if summary is not None:
-            reported = {
-                pipes_asset_key(r.asset_key)
-                for r in results
-                if isinstance(r, MaterializeResult) and r.asset_key
-            }
             log_outcomes(
                 summary,
                 log=context.log,
                 model_by_key={pipes_asset_key(k): v for k, v in models.items()},
-                reported_keys=reported,
+                reported_keys={pipes_asset_key(key) for key in gate.materialized},
             )
-        log_unevaluated_checks(((key, ref.model) for key, ref in checks), results, summary, log=context.log)
+        log_unevaluated_checks(
+            ((key, ref.model) for key, ref in checks), list(gate.checked.values()), summary, log=context.log
+        )
         failure = run_failure(summary)
         if failure is not None:
             raise failure
@@ -384,8 +388,9 @@ def _allow_skipped_outputs(context: AssetExecutionContext) -> None:
     output must be yielded, ``skippable``/``is_required=False`` notwithstanding, and a not-due or
     skipped model would fail the step with "did not yield or return expected outputs"
     (dagster 1.13.27, ``_core/execution/plan/compute.py``). We do yield everything reported, and
-    must not invent materializations, so the guard is turned off once the process has exited.
-    Dagster has no public setter for this; test_asset_decorator covers it on upgrades.
+    must not invent materializations, so the guard is turned off as soon as the session opens
+    (opening it sets the flag; it is read only when the asset function returns). Dagster has no
+    public setter for this; test_asset_decorator covers it on upgrades.
     """
     step_context = context.get_step_execution_context()
     if not hasattr(step_context, "_requires_typed_event_stream"):
@@ -396,8 +401,3 @@ def _allow_skipped_outputs(context: AssetExecutionContext) -> None:
         )
     elif step_context._requires_typed_event_stream:  # noqa: SLF001 - see docstring
         step_context._requires_typed_event_stream = False  # noqa: SLF001
-
-
-def _exit_code(error: DagsterPipesExecutionError) -> int | None:
-    match = re.search(r"code (-?\d+)", str(error))
-    return int(match.group(1)) if match else None

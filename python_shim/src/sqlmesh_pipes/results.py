@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from graphlib import TopologicalSorter
 from typing import Any, Literal
 
 from dagster import (
     AssetCheckKey,
     AssetCheckResult,
     AssetKey,
+    AssetMaterialization,
     DagsterLogManager,
     Failure,
     MaterializeResult,
@@ -27,16 +27,24 @@ from . import errors
 
 RUN_SUMMARY_KIND = "sqlmesh_pipes/run_summary"
 
-Outcome = Literal["materialized", "failed", "skipped", "not_due", "not_run"]
-_OUTCOMES = ("materialized", "failed", "skipped", "not_due", "not_run")
+Outcome = Literal["materialized", "partial", "failed", "skipped", "not_due", "not_run"]
+_OUTCOMES = ("materialized", "partial", "failed", "skipped", "not_due", "not_run")
+_FAILED_OUTCOMES = ("failed", "partial")
 _STATUSES = ("success", "failed", "nothing_to_do")
 
-_OUTCOME_LABEL = {"not_due": "not due", "skipped": "skipped", "failed": "failed", "not_run": "not run"}
+_OUTCOME_LABEL = {
+    "not_due": "not due",
+    "skipped": "skipped",
+    "failed": "failed",
+    "partial": "partially materialized",
+    "not_run": "not run",
+}
 _OUTCOME_TEXT = {
     "not_due": "not due at this execution time (SQLMesh cron/intervals)",
     "skipped": "skipped by SQLMesh",
     "not_run": "not evaluated: the SQLMesh run failed or was interrupted first",
     "failed": "failed",
+    "partial": "partially materialized (a batch failed)",
     "materialized": "materialized",
 }
 
@@ -51,16 +59,26 @@ class ModelOutcome:
 
 
 @dataclass(frozen=True)
+class ManifestDrift:
+    """The manifest does not match what SQLMesh ran (``manifest_drift`` in run-summary.ts)."""
+
+    unknown_models: tuple[str, ...]
+    changed_models: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RunSummary:
     exit_code: int
     status: Literal["success", "failed", "nothing_to_do"]
     models: tuple[ModelOutcome, ...]
     error: str | None
     duration_ms: float
+    manifest_drift: ManifestDrift | None = None
 
     @property
     def failed(self) -> tuple[ModelOutcome, ...]:
-        return tuple(m for m in self.models if m.outcome == "failed")
+        """Models whose evaluation failed, including the partially materialized ones."""
+        return tuple(m for m in self.models if m.outcome in _FAILED_OUTCOMES)
 
 
 class RunSummaryError(ValueError):
@@ -95,12 +113,19 @@ def parse_run_summary(payload: Any) -> RunSummary:
             )
         )
     error = payload.get("error")
+    drift = payload.get("manifest_drift")
     return RunSummary(
         exit_code=int(payload.get("exit_code", 1 if status == "failed" else 0)),
         status=status,
         models=tuple(models),
         error=error if isinstance(error, str) else None,
         duration_ms=float(payload.get("duration_ms") or 0),
+        manifest_drift=ManifestDrift(
+            unknown_models=tuple(drift.get("unknown_models") or ()),
+            changed_models=tuple(drift.get("changed_models") or ()),
+        )
+        if isinstance(drift, dict)
+        else None,
     )
 
 
@@ -112,58 +137,73 @@ def find_run_summary(custom_messages: Sequence[Any]) -> RunSummary | None:
     return None
 
 
-def topological_order(asset_deps: Mapping[AssetKey, Iterable[AssetKey]]) -> dict[AssetKey, int]:
-    """Position of each key in a topological order of the multi-asset's own graph."""
-    sorter = TopologicalSorter(
-        {key: [d for d in deps if d in asset_deps] for key, deps in asset_deps.items()}
-    )
-    return {key: i for i, key in enumerate(sorter.static_order())}
+Reported = MaterializeResult | AssetCheckResult
 
 
-def select_results(
-    results: Iterable[MaterializeResult | AssetCheckResult],
-    *,
-    selected_asset_keys: Iterable[AssetKey],
-    selected_check_keys: Iterable[AssetCheckKey],
-    order: Mapping[AssetKey, int],
-    log: DagsterLogManager,
-) -> list[MaterializeResult | AssetCheckResult]:
-    """What the step may yield: only selected keys/checks, each once, in an order Dagster accepts.
+class ResultGate:
+    """What the step may yield, decided result by result as the executor reports them.
 
-    Dagster rejects a result for an unselected asset or check, a second result for the same
-    output, and a multi-asset output yielded after one of its dependents ("must yield them in
-    topological order") — and with concurrent tasks SQLMesh may finish a child's report first.
-    A buggy report must not turn a good run into a failed step, so extras are logged and
-    dropped. Two results for one check keep the failing one (one failed batch fails the audit).
-    Materializations come first, in ``order``; then checks, so each links to this run's
-    materialization.
+    Dagster rejects a result for an unselected asset or check and a second result for the same
+    output, and a buggy report must not turn a good run into a failed step, so those are logged and
+    dropped. Dagster also rejects a multi-asset output yielded after one of its dependents; the
+    executor reports upstream first (SQLMesh finishes upstream first), and should a late upstream
+    report still come, it is recorded as an ``AssetMaterialization`` event instead of an output,
+    so nothing SQLMesh did is lost. Checks pass through as they come (each after its asset).
     """
-    asset_keys = set(selected_asset_keys)
-    check_keys = set(selected_check_keys)
-    materializations: dict[AssetKey, MaterializeResult] = {}
-    checks: dict[AssetCheckKey, AssetCheckResult] = {}
-    for result in results:
+
+    def __init__(
+        self,
+        *,
+        selected_asset_keys: Iterable[AssetKey],
+        selected_check_keys: Iterable[AssetCheckKey],
+        asset_deps: Mapping[AssetKey, Iterable[AssetKey]],
+        log: DagsterLogManager,
+    ) -> None:
+        self._assets = set(selected_asset_keys)
+        self._checks = set(selected_check_keys)
+        self._children: dict[AssetKey, set[AssetKey]] = {}
+        for key, deps in asset_deps.items():
+            for dep in deps:
+                self._children.setdefault(dep, set()).add(key)
+        self._log = log
+        self.materialized: dict[AssetKey, MaterializeResult] = {}
+        self.checked: dict[AssetCheckKey, AssetCheckResult] = {}
+
+    def admit(
+        self, result: MaterializeResult | AssetCheckResult
+    ) -> MaterializeResult | AssetCheckResult | AssetMaterialization | None:
+        """The result to yield for ``result`` (possibly as an event), or None to drop it."""
         if isinstance(result, MaterializeResult):
             key = result.asset_key
-            if key not in asset_keys:
-                log.warning(
+            if key not in self._assets:
+                self._log.warning(
                     f"Ignoring a materialization reported for unselected asset {key.to_user_string()}."
                 )
-                continue
-            if key in materializations:
-                log.debug(f"{key.to_user_string()} reported more than once: keeping the last report.")
-            materializations[key] = result
-        elif isinstance(result, AssetCheckResult):
-            check_key = AssetCheckKey(result.asset_key, result.check_name)
-            if check_key not in check_keys:
-                log.warning(f"Ignoring a result reported for unselected check {check_key.to_user_string()}.")
-                continue
-            previous = checks.get(check_key)
-            if previous is not None and not previous.passed and result.passed:
-                continue
-            checks[check_key] = result
-    ordered = sorted(materializations.values(), key=lambda r: order.get(r.asset_key, len(order)))  # type: ignore[arg-type]
-    return [*ordered, *checks.values()]
+                return None
+            if key in self.materialized:
+                self._log.warning(f"{key.to_user_string()} was reported twice: keeping the first report.")
+                return None
+            self.materialized[key] = result
+            if self._children.get(key, set()) & (self.materialized.keys() - {key}):
+                self._log.warning(
+                    f"{key.to_user_string()} was reported after a model downstream of it: recorded as a "
+                    "materialization event (Dagster takes multi-asset outputs in dependency order only)."
+                )
+                return AssetMaterialization(asset_key=key, metadata=result.metadata)
+            return result
+        check_key = AssetCheckKey(result.asset_key, result.check_name)  # type: ignore[arg-type]
+        if check_key not in self._checks:
+            self._log.warning(
+                f"Ignoring a result reported for unselected check {check_key.to_user_string()}."
+            )
+            return None
+        if check_key in self.checked:
+            self._log.warning(
+                f"Check {check_key.to_user_string()} was reported twice: keeping the first report."
+            )
+            return None
+        self.checked[check_key] = result
+        return result
 
 
 def log_outcomes(
@@ -181,7 +221,7 @@ def log_outcomes(
     by_outcome: dict[str, list[str]] = {outcome: [] for outcome in _OUTCOMES}
     for entry in summary.models:
         by_outcome[entry.outcome].append(entry.model)
-        if entry.outcome == "materialized":
+        if entry.outcome in ("materialized", "partial"):
             if entry.asset_key is not None and entry.asset_key not in reported_keys:
                 log.warning(f"SQLMesh model {entry.model} was evaluated but no materialization was reported.")
             continue
@@ -192,11 +232,15 @@ def log_outcomes(
         model for key, model in model_by_key.items() if model not in seen and key not in reported_keys
     )
     parts = [f"{len(by_outcome['materialized'])} materialized"]
-    for outcome in ("not_due", "skipped", "not_run", "failed"):
+    for outcome in ("partial", "not_due", "skipped", "not_run", "failed"):
         if by_outcome[outcome]:
             parts.append(f"{_OUTCOME_LABEL[outcome]}: {', '.join(sorted(by_outcome[outcome]))}")
     if silent:
         parts.append(f"no outcome reported: {', '.join(silent)}")
+    drift = summary.manifest_drift
+    if drift is not None:
+        stale = sorted({*drift.unknown_models, *drift.changed_models})
+        parts.append(f"manifest stale for: {', '.join(stale)} (regenerate it)")
     log.info(
         f"SQLMesh run {summary.status} in {summary.duration_ms / 1000:.1f} s — " + "; ".join(parts) + "."
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from graphlib import TopologicalSorter
+from typing import Any
 
 from dagster import AssetCheckKey, AssetCheckSpec, AssetKey, AssetSpec
 
@@ -45,6 +47,14 @@ class SQLMeshSpecs:
     check_by_key: Mapping[AssetCheckKey, SelectedCheckRef]
     external_keys: Mapping[str, AssetKey]
     """External FQN → the asset key it was mapped to."""
+    unattached_audits: tuple[str, ...] = ()
+    """Standalone audits that query no model or external model: no asset to check."""
+
+    @property
+    def checks_outside_assets(self) -> bool:
+        """Whether some checks target assets the multi-asset does not materialize (external tables)."""
+        own = {spec.key for spec in self.asset_specs}
+        return any(spec.asset_key not in own for spec in self.check_specs)
 
 
 _VALID_NAME = re.compile(r"^[A-Za-z0-9_]+$")  # Dagster's own rule for op input/output names
@@ -237,10 +247,117 @@ def build_sqlmesh_specs(
             check_specs.append(spec)
             check_by_key[spec.key] = SelectedCheckRef(model=model.name, audit=audit.name, audit_index=index)
 
+    unattached: list[str] = []
+    if settings.enable_asset_checks:
+        used_names: dict[AssetKey, set[str]] = {}
+        for spec in check_specs:
+            used_names.setdefault(spec.asset_key, set()).add(spec.name)
+        for external in manifest.external_models:
+            if not external.audits:
+                continue
+            # The translator's check hooks read name, dialect-free audits: an external model fits.
+            as_model: Any = external
+            key = external_keys.get(external.fqn) or _external_key(translator, as_model, external.fqn)
+            external_keys[external.fqn] = key
+            for index, audit in enumerate(external.audits):
+                name = _unique(translator.get_check_name(as_model, index), used_names.setdefault(key, set()))
+                spec = AssetCheckSpec(
+                    name=name,
+                    asset=key,
+                    description=translator.get_check_description(as_model, index),
+                    blocking=audit.blocking,
+                    metadata={
+                        **translator.get_check_metadata(as_model, index),
+                        MODEL_NAME_METADATA_KEY: external.name,
+                        AUDIT_NAME_METADATA_KEY: audit.name,
+                        AUDIT_INDEX_METADATA_KEY: index,
+                    },
+                )
+                check_specs.append(spec)
+                ref = SelectedCheckRef(model=external.name, audit=audit.name, audit_index=index)
+                check_by_key[spec.key] = ref
+        depth = _depths(models)
+        for standalone in manifest.standalone_audits:
+            target = _standalone_target(standalone.depends_on, key_by_fqn, external_keys, depth, embedded)
+            if target is None:
+                unattached.append(standalone.name)
+                continue
+            key, others = target
+            name = _unique(_safe_check_name(standalone.name), used_names.setdefault(key, set()))
+            spec = AssetCheckSpec(
+                name=name,
+                asset=key,
+                description=standalone.description
+                or f"SQLMesh standalone audit {standalone.name} (never blocking; runs in full runs only)",
+                blocking=False,
+                additional_deps=others or None,
+                metadata={
+                    MODEL_NAME_METADATA_KEY: standalone.name,
+                    AUDIT_NAME_METADATA_KEY: standalone.name,
+                    AUDIT_INDEX_METADATA_KEY: 0,
+                    f"{METADATA_PREFIX}standalone_audit": True,
+                },
+            )
+            check_specs.append(spec)
+            ref = SelectedCheckRef(model=standalone.name, audit=standalone.name, audit_index=0)
+            check_by_key[spec.key] = ref
+
     return SQLMeshSpecs(
         asset_specs=tuple(asset_specs),
         check_specs=tuple(check_specs),
         model_by_key=model_by_key,
         check_by_key=check_by_key,
         external_keys=external_keys,
+        unattached_audits=tuple(unattached),
     )
+
+
+def _safe_check_name(name: str) -> str:
+    # dbt test names carry dots (`local.relationships_...`): Dagster allows [A-Za-z0-9_] only.
+    return re.sub(r"[^A-Za-z0-9_]", "_", name) or "_"
+
+
+def _unique(name: str, used: set[str]) -> str:
+    """``name``, or ``name_2``, ``name_3``… when the asset already has a check of that name."""
+    candidate, n = name, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{name}_{n}"
+    used.add(candidate)
+    return candidate
+
+
+def _depths(models: Iterable[ManifestModel]) -> dict[str, int]:
+    """Longest path from a root to each model (by FQN): the more downstream, the deeper."""
+    by_fqn = {model.fqn: model for model in models}
+    graph = {fqn: {d for d in model.depends_on if d in by_fqn and d != fqn} for fqn, model in by_fqn.items()}
+    depth: dict[str, int] = {}
+    for fqn in TopologicalSorter(graph).static_order():
+        depth[fqn] = 1 + max((depth[parent] for parent in graph.get(fqn, ())), default=-1)
+    return depth
+
+
+def _standalone_target(
+    depends_on: Iterable[str],
+    key_by_fqn: Mapping[str, AssetKey],
+    external_keys: Mapping[str, AssetKey],
+    depth: Mapping[str, int],
+    embedded: Mapping[str, ManifestModel],
+) -> tuple[AssetKey, list[AssetKey]] | None:
+    """Where a standalone audit's check goes, and its other dependencies.
+
+    The rule: the most downstream model it queries (deepest in the DAG; ties by name), since an
+    audit over several tables checks what the last of them produced; the other tables it reads
+    become ``additional_deps``. An audit reading only external tables checks the first of them.
+    """
+    deps = _through_embedded(depends_on, embedded)
+    models = sorted((fqn for fqn in deps if fqn in key_by_fqn), key=lambda fqn: (-depth.get(fqn, 0), fqn))
+    externals = sorted(fqn for fqn in deps if fqn in external_keys)
+    if models:
+        target = key_by_fqn[models[0]]
+    elif externals:
+        target = external_keys[externals[0]]
+    else:
+        return None
+    others = [key_by_fqn.get(fqn) or external_keys[fqn] for fqn in [*models, *externals]]
+    return target, [key for key in dict.fromkeys(others) if key != target]

@@ -273,7 +273,8 @@ def default_check_metadata(model: ManifestModel, audit_index: int) -> dict[str, 
     audit: ManifestAudit = model.audits[audit_index]
     return {
         f"{METADATA_PREFIX}audit_args": MetadataValue.json(dict(audit.args)),
-        f"{METADATA_PREFIX}dialect": model.dialect,
+        # External models have no dialect of their own.
+        f"{METADATA_PREFIX}dialect": getattr(model, "dialect", None),
         f"{METADATA_PREFIX}blocking": audit.blocking,
     }
 
