@@ -94,7 +94,7 @@ export function liveLog(event: SqlmeshEvent): { message: string; level: 'DEBUG' 
       return { level: 'INFO', message: batchText(event) };
     case 'audit_warning': {
       const where = event.batch_index === null || event.batch_index === undefined ? '' : ` in batch ${event.batch_index + 1}`;
-      return { level: 'WARNING', message: `${event.model}: audit ${event.failure.audit} failed${where} (SQLMesh warned: non-blocking)${rowsText(event.failure.failed_rows)}` };
+      return { level: 'WARNING', message: `${event.model}: non-blocking audit ${event.failure.audit} failed${where}${rowsText(event.failure.failed_rows)}` };
     }
     case 'model_failed': {
       const where = event.batch_index === null ? '' : ` (batch ${event.batch_index + 1}${event.interval ? ` [${event.interval[0]}, ${event.interval[1]})` : ''})`;

@@ -1,10 +1,14 @@
-"""Run termination through Dagster with a real, slow SQLMesh model (test/fixtures/e2e-projects/slow):
-slow.spin, a DuckDB cross join of about a minute that DuckDB interrupts on SIGINT, and slow.nap,
-a 30 s sleep_ms that ignores SIGINT (SQLMesh cannot stop: the executor must kill it).
+"""Run termination through Dagster on real SQLMesh models that behave one way for certain
+(test/fixtures/e2e-projects/slow): slow.a -> b -> c -> gate -> d -> e, where slow.gate waits
+and stops on SIGINT, and slow.stubborn (after slow.a) waits and ignores SIGINT. Each writes a
+marker file when it starts, so the run is terminated exactly while it waits — never during
+start-up, never after it finished, however busy the machine is.
 
 The run is terminated as Dagster does for an in-process run: marked CANCELING, then SIGINT to
-the Dagster process (as test/e2e/pipes does); PipesSubprocessClient sends SIGINT to the Node
-executor, which must stop SQLMesh, report, and deliver `closed`; the run ends CANCELED."""
+the Dagster process. SQLMeshResource stops the executor (SIGINT), which stops SQLMesh (SIGINT,
+then SIGKILL after its grace period), reports what SQLMesh finished and closes; the resource
+records it, then the run ends CANCELED. What Dagster records must be exactly what SQLMesh
+committed: the intervals in SQLMesh's own state."""
 
 from __future__ import annotations
 
@@ -12,74 +16,108 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
-import pytest
-from dagster import DagsterRunStatus
-from dagster_e2e_helpers import key, materialized, processes_mentioning, shop_definitions, user_messages
+from dagster import DagsterRunStatus, Definitions
+from dagster_e2e_helpers import evaluated_models, key, materialized, processes_mentioning, user_messages
 
-STARTUP_TIMEOUT_S = 30
-SETTLE_S = 1.0  # into the DuckDB query (which alone takes about a minute)
+from sqlmesh_pipes import SQLMeshResource, sqlmesh_assets_factory
+
+STARTUP_TIMEOUT_S = 90
 
 
-@pytest.mark.parametrize("model", ["slow.spin", "slow.nap"])
-def test_termination_stops_sqlmesh_and_closes(model, slow_project, dagster_instance, assert_pipes_clean, closed_exception):
-    project = str(slow_project)
-    defs = shop_definitions(slow_project)
-    seen: dict[str, object] = {}
-    finished = threading.Event()  # the run ended on its own: never signal the test process then
+def slow_definitions(project: Path, **resource: object) -> Definitions:
+    sqlmesh = SQLMeshResource(project_dir=str(project), **resource)
+    return Definitions(assets=[sqlmesh_assets_factory(sqlmesh_resource=sqlmesh)], resources={"sqlmesh": sqlmesh})
 
-    def interrupt_when_sqlmesh_evaluates() -> None:
-        # Wait for the executor's live log line "SQLMesh will evaluate ..." (sent when SQLMesh
-        # starts evaluating), so the SIGINT lands inside the DuckDB query, not in start-up.
+
+def terminate_when_started(instance, project: Path, model: str, seen: dict, finished: threading.Event) -> threading.Thread:
+    """Terminate the (only) run once `model` has written its start marker; record what Dagster had by then."""
+
+    def run() -> None:
+        marker = project / "markers" / f"{model}.started"
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while time.monotonic() < deadline and "run" not in seen and not finished.is_set():
-            runs = dagster_instance.get_runs(limit=1)
-            if runs and any(m.startswith("SQLMesh will evaluate") for m in user_messages(dagster_instance, runs[0].run_id)):
-                seen["run"] = runs[0]
+        while not marker.exists() and time.monotonic() < deadline and not finished.is_set():
             time.sleep(0.05)
-        seen["sqlmesh"] = [p for p in processes_mentioning(project) if "sqlmesh_pipes_console" in p[1]]
-        if "run" not in seen or finished.wait(SETTLE_S):
+        if not marker.exists() or finished.is_set():
             return
+        runs = instance.get_runs(limit=1)
+        seen["run"] = runs[0]
+        seen["sqlmesh"] = [p for p in processes_mentioning(str(project)) if "sqlmesh_pipes_console" in p[1]]
+        # In the event log while SQLMesh still runs (the model waits): results are live, not
+        # end-of-run. Polled, since the report of the last finished model may still be in flight.
+        upstream = [key(m) for m in ("slow.a", "slow.b", "slow.c")]
+        deadline = time.monotonic() + 30
+        while True:
+            recorded = instance.get_latest_materialization_events(upstream)
+            seen["live"] = {k for k, event in recorded.items() if event is not None}
+            if seen["live"] == set(upstream) or time.monotonic() > deadline or model != "slow.gate":
+                break
+            time.sleep(0.05)
         # What Dagster's "Terminate" does for an in-process run: mark the run CANCELING, then
         # interrupt the process executing the step.
-        dagster_instance.report_run_canceling(seen["run"])
+        instance.report_run_canceling(runs[0])
         seen["interrupted_at"] = time.monotonic()
         os.kill(os.getpid(), signal.SIGINT)
 
-    thread = threading.Thread(target=interrupt_when_sqlmesh_evaluates, daemon=True)
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    started = time.monotonic()
+    return thread
+
+
+def run_and_terminate(instance, project: Path, defs: Definitions, models: list[str], waiting: str):
+    seen: dict = {}
+    finished = threading.Event()  # the run ended on its own: never signal the test process then
+    thread = terminate_when_started(instance, project, waiting, seen, finished)
     job = defs.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(instance=dagster_instance, asset_selection=[key(model)], raise_on_error=False)
+    result = job.execute_in_process(instance=instance, asset_selection=[key(m) for m in models], raise_on_error=False)
     ended = time.monotonic()
     finished.set()
     thread.join(timeout=5)
+    messages = user_messages(instance, result.run_id)
+    assert "interrupted_at" in seen, "the run ended before it was terminated:\n" + "\n".join(messages)
+    return result, seen, ended - seen["interrupted_at"], messages
 
-    assert "run" in seen, "SQLMesh never started evaluating:\n" + "\n".join(user_messages(dagster_instance, result.run_id))
-    assert "interrupted_at" in seen, "the run ended before it was terminated"
-    assert seen["sqlmesh"], "no SQLMesh process was running while it evaluated"
-    stop_s = ended - seen["interrupted_at"]
-    # slow.spin stops at once; slow.nap needs the executor's grace period (8 s) and a SIGKILL,
-    # well within PipesSubprocessClient's termination_timeout_seconds (20 s).
-    assert stop_s < (5 if model == "slow.spin" else 15), f"the run took {stop_s:.1f}s to stop after SIGINT (total {ended - started:.1f}s)"
+
+def test_termination_records_what_sqlmesh_committed(slow_project, dagster_instance, assert_pipes_clean, closed_exception):
+    defs = slow_definitions(slow_project)
+    models = ["slow.a", "slow.b", "slow.c", "slow.gate", "slow.d", "slow.e"]
+    result, seen, stop_s, messages = run_and_terminate(dagster_instance, slow_project, defs, models, "slow.gate")
+
+    assert seen["sqlmesh"], "no SQLMesh process was running while slow.gate waited"
+    assert seen["live"] == {key("slow.a"), key("slow.b"), key("slow.c")}, "materializations only arrived after SQLMesh ended"
+    # slow.gate stops at once on SIGINT: far below the termination timeout (20 s).
+    assert stop_s < 15, f"the run took {stop_s:.1f}s to stop after SIGINT"
     assert_pipes_clean(dagster_instance, result.run_id)
-    assert not result.success
     assert dagster_instance.get_run_by_id(result.run_id).status == DagsterRunStatus.CANCELED
-    assert materialized(result) == {}
+    # Exactly what SQLMesh committed, by SQLMesh's own state.
+    assert evaluated_models(slow_project) == {"slow.a", "slow.b", "slow.c"}
+    assert set(materialized(result)) == {key(m) for m in ("slow.a", "slow.b", "slow.c")}
+    assert processes_mentioning(str(slow_project)) == [], "processes left running after termination"
 
-    leftovers = processes_mentioning(project)
-    assert leftovers == [], f"processes left running after termination: {leftovers}"
+    assert "sqlmesh-pipes: stopping the executor (SIGINT): it stops SQLMesh and reports what finished." in messages
+    assert "slow.gate: not materialized — not evaluated: interrupted by SIGINT: SQLMesh was stopped" in messages, messages
+    assert not any("did not stop within" in m for m in messages), messages
+    error = closed_exception(dagster_instance, result.run_id)
+    assert (error.cls_name, error.message) == ("PipesInterruptedError", "interrupted by SIGINT")
 
-    messages = user_messages(dagster_instance, result.run_id)
-    assert "[pipes] execution interrupted, sending SIGINT to subprocess." in messages, messages
-    # The executor stopped SQLMesh (DuckDB's query was interrupted) and said so before `closed`.
-    assert "SQLMesh run failed: interrupted by SIGINT: SQLMesh was stopped" in messages, messages
-    if model == "slow.spin":
-        # SQLMesh stopped on SIGINT: DuckDB interrupted the query.
-        assert any(m.startswith("slow.spin failed:") and "interrupted" in m for m in messages), messages
-    else:
-        # sleep_ms ignores interrupts: the executor killed SQLMesh after its grace period.
-        assert any("did not stop within" in m and "SIGKILL" in m for m in messages), messages
-        assert any(m.startswith("slow.nap: not materialized") for m in messages), messages
+
+def test_termination_kills_sqlmesh_that_ignores_sigint(slow_project, dagster_instance, assert_pipes_clean, closed_exception):
+    # 5 s of termination timeout: SQLMesh gets 40% (2 s) to stop before the executor kills it.
+    defs = slow_definitions(slow_project, termination_timeout_seconds=5)
+    result, seen, stop_s, messages = run_and_terminate(dagster_instance, slow_project, defs, ["slow.a", "slow.stubborn"], "slow.stubborn")
+
+    assert seen["sqlmesh"], "no SQLMesh process was running while slow.stubborn waited"
+    assert 2 <= stop_s < 5, f"the run took {stop_s:.1f}s to stop after SIGINT (grace 2 s, timeout 5 s)"
+    assert_pipes_clean(dagster_instance, result.run_id)
+    assert dagster_instance.get_run_by_id(result.run_id).status == DagsterRunStatus.CANCELED
+    assert evaluated_models(slow_project) == {"slow.a"}
+    assert set(materialized(result)) == {key("slow.a")}
+    assert processes_mentioning(str(slow_project)) == [], "processes left running after termination"
+
+    assert "SQLMesh did not stop within 2s of SIGINT: killing it (SIGKILL)" in messages, messages
+    assert "slow.stubborn: not materialized — not evaluated: interrupted by SIGINT: SQLMesh was stopped" in messages, messages
+    # The kill is said once, not repeated by every layer.
+    assert sum("SIGKILL" in m for m in messages) == 1, [m for m in messages if "SIGKILL" in m]
     error = closed_exception(dagster_instance, result.run_id)
     assert (error.cls_name, error.message) == ("PipesInterruptedError", "interrupted by SIGINT")
