@@ -45,22 +45,26 @@ def prepare_template(name: str, dest: Path) -> Path:
     return dest
 
 
-@pytest.fixture(scope="session")
-def shop_template(tmp_path_factory: pytest.TempPathFactory, built_dist: Path) -> Path:
-    return prepare_template("shop", tmp_path_factory.mktemp("templates") / "shop")
+def _template(name: str):
+    @pytest.fixture(scope="session")
+    def template(tmp_path_factory: pytest.TempPathFactory, built_dist: Path) -> Path:
+        return prepare_template(name, tmp_path_factory.mktemp("templates") / name)
+
+    return template
 
 
-@pytest.fixture(scope="session")
-def slow_template(tmp_path_factory: pytest.TempPathFactory, built_dist: Path) -> Path:
-    return prepare_template("slow", tmp_path_factory.mktemp("templates") / "slow")
+def _copy(template_fixture: str, name: str):
+    @pytest.fixture
+    def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+        """A private copy of the prepared project (prod applied, nothing evaluated yet)."""
+        return Path(shutil.copytree(request.getfixturevalue(template_fixture), tmp_path / name))
+
+    return project
 
 
-@pytest.fixture
-def shop_project(shop_template: Path, tmp_path: Path) -> Path:
-    """A private copy of the prepared shop project (prod applied, nothing evaluated yet)."""
-    return Path(shutil.copytree(shop_template, tmp_path / "shop"))
-
-
-@pytest.fixture
-def slow_project(slow_template: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(slow_template, tmp_path / "slow"))
+shop_template = _template("shop")
+slow_template = _template("slow")
+batches_template = _template("batches")
+shop_project = _copy("shop_template", "shop")
+slow_project = _copy("slow_template", "slow")
+batches_project = _copy("batches_template", "batches")

@@ -1,0 +1,117 @@
+"""Models SQLMesh evaluates in several batches (test/fixtures/e2e-projects/batches): a later batch
+can fail after earlier ones were committed. Dagster must show exactly what SQLMesh committed —
+the intervals in its own state — and each audit as SQLMesh evaluated it, batch by batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from dagster import AssetCheckSeverity
+from dagster_e2e_helpers import check_evaluations, key, materialized, shop_definitions, step_failure_text, user_messages
+
+JAN = {1: "2024-01-01", 2: "2024-01-02", 3: "2024-01-03", 4: "2024-01-04"}
+
+
+def write_values(project: Path, values: dict[int, str]) -> None:
+    rows = "".join(f"{JAN[day]},{value}\n" for day, value in sorted(values.items()))
+    (project / "data" / "values.csv").write_text("ds,v\n" + rows, encoding="utf-8")
+
+
+def committed_intervals(project: Path, model: str) -> list[list[str]]:
+    """The model's intervals in SQLMesh's state, as ISO days [start, end), merged where contiguous."""
+    with duckdb.connect(str(project / "db.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "SELECT start_ts, end_ts FROM sqlmesh._intervals WHERE name = ? AND NOT is_removed AND NOT is_dev ORDER BY start_ts",
+            [f'"db"."{model.split(".")[0]}"."{model.split(".")[1]}"'],
+        ).fetchall()
+    return merged([[iso(start), iso(end)] for start, end in rows])
+
+
+def merged(intervals: list[list[str]]) -> list[list[str]]:
+    """Contiguous [start, end) intervals joined (SQLMesh stores one row per committed batch)."""
+    out: list[list[str]] = []
+    for start, end in sorted(intervals):
+        if out and out[-1][1] == start:
+            out[-1][1] = end
+        else:
+            out.append([start, end])
+    return out
+
+
+def iso(epoch_ms: int) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_all(project: Path, instance):
+    job = shop_definitions(project).resolve_implicit_global_asset_job_def()
+    return job.execute_in_process(instance=instance, raise_on_error=False)
+
+
+def test_a_later_batch_failing_leaves_a_partial_materialization(batches_project, dagster_instance, assert_pipes_clean):
+    write_values(batches_project, {1: "1", 2: "oops", 3: "3"})  # the CAST fails in batch 2 only
+    result = run_all(batches_project, dagster_instance)
+    assert_pipes_clean(dagster_instance, result.run_id)
+    assert not result.success
+
+    state = committed_intervals(batches_project, "batches.daily")
+    assert state == [["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"], ["2024-01-03T00:00:00Z", "2024-01-04T00:00:00Z"]]
+    mats = materialized(result)
+    assert set(mats) == {key("batches.daily")}  # batches.summary was skipped by SQLMesh
+    daily = mats[key("batches.daily")]
+    assert daily["sqlmesh/partial"] is True
+    assert merged(daily["sqlmesh/intervals"]) == state  # exactly what SQLMesh committed
+    assert daily["sqlmesh/batches"] == 2 and daily["sqlmesh/batches_failed"] == 1
+    assert daily["sqlmesh/failed_intervals"] == [["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"]]
+
+    messages = user_messages(dagster_instance, result.run_id)
+    failed_batch = "batch 2 [2024-01-02T00:00:00Z, 2024-01-03T00:00:00Z)"
+    assert any(m.startswith(f"batches.daily failed ({failed_batch}): ConversionException") for m in messages), messages
+    assert any(m.startswith("batches.daily: partially materialized — 2 batch(es) committed") for m in messages), messages
+    failure = step_failure_text(result)
+    assert "batches.daily" in failure and "Could not convert string 'oops'" in failure, failure
+
+
+def test_blocking_audits_failing_in_two_batches_are_both_errors(batches_project, dagster_instance, assert_pipes_clean):
+    # forall fails on day 2, accepted_range on day 3: both blocking, each in its own failed batch.
+    write_values(batches_project, {1: "1", 2: "13", 3: "500"})
+    result = run_all(batches_project, dagster_instance)
+    assert_pipes_clean(dagster_instance, result.run_id)
+    assert not result.success
+
+    checks = check_evaluations(result)
+    assert {name: (e.passed, e.severity) for name, e in checks.items()} == {
+        ("batches.daily", "forall"): (False, AssetCheckSeverity.ERROR),
+        ("batches.daily", "accepted_range"): (False, AssetCheckSeverity.ERROR),
+    }
+    for evaluation in checks.values():
+        assert evaluation.metadata["sqlmesh/blocking"].value is True
+        assert evaluation.metadata["sqlmesh/batches_audited"].value == 3
+        assert evaluation.metadata["sqlmesh/batches_failed"].value == 1
+    failed_days = {name: e.metadata["sqlmesh/failed_intervals"].value for (_, name), e in checks.items()}
+    assert failed_days == {
+        "forall": [["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"]],
+        "accepted_range": [["2024-01-03T00:00:00Z", "2024-01-04T00:00:00Z"]],
+    }
+    messages = user_messages(dagster_instance, result.run_id)
+    assert not any("non-blocking" in m for m in messages), [m for m in messages if "non-blocking" in m]
+
+    state = committed_intervals(batches_project, "batches.daily")
+    assert state == [["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"]]
+    daily = materialized(result)[key("batches.daily")]
+    assert (daily["sqlmesh/partial"], merged(daily["sqlmesh/intervals"])) == (True, state)
+
+
+def test_every_batch_succeeding_is_a_plain_materialization(batches_project, dagster_instance, assert_pipes_clean):
+    write_values(batches_project, {1: "1", 2: "2", 3: "3"})
+    result = run_all(batches_project, dagster_instance)
+    assert_pipes_clean(dagster_instance, result.run_id)
+    assert result.success, step_failure_text(result)
+    daily = materialized(result)[key("batches.daily")]
+    assert "sqlmesh/partial" not in daily
+    assert daily["sqlmesh/intervals"] == [[f"{JAN[d]}T00:00:00Z", f"{JAN[d + 1]}T00:00:00Z"] for d in (1, 2, 3)]
+    assert committed_intervals(batches_project, "batches.daily") == merged(daily["sqlmesh/intervals"])
+    checks = check_evaluations(result)
+    assert all(e.passed and e.metadata["sqlmesh/batches_audited"].value == 3 for e in checks.values())
