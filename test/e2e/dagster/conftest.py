@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -36,8 +37,15 @@ def _run(argv: list[str], cwd: Path, what: str) -> None:
 
 
 def prepare_template(name: str, dest: Path) -> Path:
-    """Copy fixture project `name` to `dest`, apply prod without backfill and write the manifest."""
+    """Copy fixture project `name` to `dest`, apply prod without backfill and write the manifest.
+
+    A `setup.sql` in the project runs first (tables SQLMesh reads but does not own: external models).
+    """
     shutil.copytree(FIXTURE_PROJECTS / name, dest)
+    setup = dest / "setup.sql"
+    if setup.is_file():
+        with duckdb.connect(str(dest / "db.duckdb")) as con:
+            con.execute(setup.read_text(encoding="utf-8"))
     sqlmesh = [str(PYTHON), "-c", "import sys; from sqlmesh.cli.main import cli; sys.exit(cli())"]
     _run([*sqlmesh, "plan", "--auto-apply", "--no-prompts", "--skip-backfill"], dest, f"`sqlmesh plan` of {name}")
     _run(["node", str(CLI), "manifest", "--project", str(dest), "--out", str(dest / MANIFEST)], dest, f"manifest of {name}")
@@ -65,6 +73,8 @@ def _copy(template_fixture: str, name: str):
 shop_template = _template("shop")
 slow_template = _template("slow")
 batches_template = _template("batches")
+audits_template = _template("audits")
 shop_project = _copy("shop_template", "shop")
 slow_project = _copy("slow_template", "slow")
 batches_project = _copy("batches_template", "batches")
+audits_project = _copy("audits_template", "audits")
