@@ -4,6 +4,10 @@ import type { AuditOutcome } from './audits.js';
 import { evaluationMs, isPartial, type ModelRun } from './run-state.js';
 import { type MetadataMap, md } from './metadata.js';
 
+/** What the text console does with batch lines it cannot vouch for, and the way out. */
+export const UNVERIFIED =
+  "not recorded as evaluated — a model's own output can look like SQLMesh's batch lines; the JSON console (--console json) reports exactly";
+
 /** A check result to report for one audit use. */
 export interface CheckIntent {
   readonly passed: boolean;
@@ -102,6 +106,13 @@ export function liveLog(event: SqlmeshEvent): { message: string; level: 'DEBUG' 
     }
     case 'models_skipped':
       return { level: 'WARNING', message: `skipped because an upstream model failed: ${event.models.join(', ')}` };
+    case 'batches_unverified':
+      return {
+        level: 'WARNING',
+        message: Object.entries(event.models)
+          .map(([model, why]) => `${model}: ${why}: ${UNVERIFIED}`)
+          .join('\n'),
+      };
     case 'nothing_to_do':
       return { level: 'INFO', message: event.message };
     case 'log':

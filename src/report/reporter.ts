@@ -3,7 +3,7 @@ import type { SqlmeshEvent } from '../sqlmesh/events.js';
 import type { ManifestNode } from '../sqlmesh/manifest.js';
 import type { ManifestModel } from '../sqlmesh/manifest-schema.js';
 import { auditOutcomes } from './audits.js';
-import { type CheckIntent, checkResult, failureText, liveLog, materializationMetadata } from './messages.js';
+import { type CheckIntent, UNVERIFIED, checkResult, failureText, liveLog, materializationMetadata } from './messages.js';
 import type { MetadataMap } from './metadata.js';
 import { RUN_SUMMARY_KIND, type ManifestDrift, type ModelOutcome, type RunSummary } from './run-summary.js';
 import { applyEvent, createRunState, evaluationMs, isComplete, isMaterialized, isPartial, type ModelRun, type RunState } from './run-state.js';
@@ -202,6 +202,7 @@ export class Reporter {
       return { ...base, outcome: 'failed', reason: text, errorClass: first!.error_class };
     }
     if (run?.skipped) return { ...base, outcome: 'skipped', reason: 'skipped by SQLMesh because an upstream model failed', errorClass: null };
+    if (run?.unverified) return { ...base, outcome: 'unverified', reason: `${run.unverified}: ${UNVERIFIED}`, errorClass: null };
     if (run && isMaterialized(run)) return { ...base, outcome: 'materialized', reason: null, errorClass: null };
     // A run that failed as a whole says nothing about whether the model was due.
     if (runError !== null) return { ...base, outcome: 'not_run', reason: `not evaluated: ${runError}`, errorClass: null };

@@ -15,6 +15,8 @@ export interface ModelRun {
   skipped: boolean;
   /** SQLMesh's snapshot identifier of what it evaluated (JSON console only). */
   fingerprint: string | null;
+  /** Why the text console could not vouch for its batch lines (text console only). */
+  unverified: string | null;
 }
 
 /** Everything known about the run so far. */
@@ -36,7 +38,7 @@ export function createRunState(): RunState {
 export function modelRun(state: RunState, model: string): ModelRun {
   let run = state.models.get(model);
   if (!run) {
-    run = { model, node: 'model', planned: null, batches: [], warnings: [], failures: [], skipped: false, fingerprint: null };
+    run = { model, node: 'model', planned: null, batches: [], warnings: [], failures: [], skipped: false, fingerprint: null, unverified: null };
     state.models.set(model, run);
   }
   return run;
@@ -81,6 +83,9 @@ export function applyEvent(state: RunState, event: SqlmeshEvent): string | null 
     }
     case 'models_skipped':
       for (const model of event.models) modelRun(state, model).skipped = true;
+      return null;
+    case 'batches_unverified':
+      for (const [model, why] of Object.entries(event.models)) modelRun(state, model).unverified = why;
       return null;
     case 'nothing_to_do':
       state.nothingToDo = event;

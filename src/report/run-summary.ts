@@ -13,9 +13,10 @@ export const RUN_SUMMARY_KIND = 'sqlmesh_pipes/run_summary';
  * `partial`: SQLMesh committed some of its batches and failed (or skipped) others — it is
  * materialized with the committed intervals, and the run failed; `skipped`: SQLMesh skipped it
  * because an upstream batch failed; `not_due`: nothing of it was due; `not_run`: the run itself
- * failed or was interrupted before SQLMesh got to it.
+ * failed or was interrupted before SQLMesh got to it; `unverified`: the text console saw batch lines
+ * for it that SQLMesh's own end state does not vouch for, so it is not recorded.
  */
-export const ModelOutcome = z.enum(['materialized', 'partial', 'failed', 'skipped', 'not_due', 'not_run']);
+export const ModelOutcome = z.enum(['materialized', 'partial', 'failed', 'skipped', 'not_due', 'not_run', 'unverified']);
 export type ModelOutcome = z.infer<typeof ModelOutcome>;
 
 export const RunSummary = z.strictObject({

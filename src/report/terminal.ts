@@ -8,6 +8,7 @@ const MARK: Record<ModelSummary['outcome'], string> = {
   skipped: 'skipped',
   not_due: 'not due',
   not_run: 'not run',
+  unverified: 'unverified',
 };
 
 /** The final summary table printed outside Dagster: model, status, checks, batches, duration. */

@@ -122,6 +122,15 @@ export const ModelFailed = z.looseObject({
   audit_failures: z.array(AuditFailure),
 });
 
+/**
+ * Text console only: batch lines that SQLMesh's own end state does not vouch for (a model may print
+ * look-alikes), by model, with the reason. Their models are not recorded as evaluated.
+ */
+export const BatchesUnverified = z.looseObject({
+  type: z.literal('batches_unverified'),
+  models: z.record(z.string(), z.string()),
+});
+
 /** Nothing was due in this run. */
 export const NothingToDo = z.looseObject({
   type: z.literal('nothing_to_do'),
@@ -159,6 +168,7 @@ export const SqlmeshEvent = z.discriminatedUnion('type', [
   EvaluationFinished,
   ModelsSkipped,
   ModelFailed,
+  BatchesUnverified,
   NothingToDo,
   RunFinished,
   LogLine,

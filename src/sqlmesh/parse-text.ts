@@ -148,18 +148,19 @@ export class TextRunParser {
     }
     const lines = count();
     const tooMany = expected !== null && lines > expected;
+    const unverified: Record<string, string> = {};
+    if (tooMany) {
+      const why = `the output has ${lines} batch lines, but SQLMesh executed ${expected} batch(es) successfully: its lines cannot be told apart`;
+      for (const model of [...seen.keys()].sort()) unverified[model] = doubts.get(model) ?? why;
+    } else {
+      for (const [model, why] of [...doubts].sort()) unverified[model] = why;
+    }
     const out: SqlmeshEvent[] = [];
     for (const event of this.#held) {
-      if (event.type === 'batch_evaluated' && (tooMany || doubts.has(event.model))) continue;
+      if (event.type === 'batch_evaluated' && event.model in unverified) continue;
       out.push(event);
     }
-    const warn = (message: string) =>
-      logEvent(`${message}: not recorded as evaluated — a model's own output can look like SQLMesh's batch lines; the JSON console (--console json) reports exactly`, 'stdout', 'WARNING');
-    if (tooMany) {
-      out.unshift(warn(`the output has ${lines} batch lines, but SQLMesh executed ${expected} batch(es) successfully; its lines cannot be told apart (${[...seen.keys()].sort().join(', ')})`));
-    } else {
-      for (const [model, why] of [...doubts].sort()) out.unshift(warn(`${model}: ${why}`));
-    }
+    if (Object.keys(unverified).length > 0) out.push({ type: 'batches_unverified', models: unverified });
     return out;
   }
 

@@ -220,11 +220,13 @@ describe('telling SQLMesh batch lines from look-alikes (real outputs: a Python m
       'batch_evaluated sec.victim 1/1',
       'batch_evaluated "my schema"."my down" 1/1',
       'evaluation_finished true',
+      'batches_unverified',
       'run_finished success',
     ]);
-    expect(events.filter((e) => e.type === 'log' && e.level === 'WARNING').map((e) => e.type === 'log' && e.message)).toEqual([
-      "sec.victim2: no model of the project has this name: not recorded as evaluated — a model's own output can look like SQLMesh's batch lines; the JSON console (--console json) reports exactly",
-    ]);
+    expect(events.find((e) => e.type === 'batches_unverified')).toEqual({
+      type: 'batches_unverified',
+      models: { 'sec.victim2': 'no model of the project has this name' },
+    });
   });
 
   it('a look-alike for a model SQLMesh skipped is never a success', () => {
@@ -241,16 +243,15 @@ describe('telling SQLMesh batch lines from look-alikes (real outputs: a Python m
     expect(batches).toEqual(['sec.victim']);
     expect(events).toContainEqual(expect.objectContaining({ type: 'models_skipped', models: ['"my schema"."my down"', 'sec.victim2'] }));
     expect(events).toContainEqual(expect.objectContaining({ type: 'model_failed', model: '"my schema"."my model"' }));
-    expect(events.some((e) => e.type === 'log' && e.level === 'WARNING' && e.message.startsWith('sec.victim2: SQLMesh lists it among the skipped models'))).toBe(true);
+    expect(events.find((e) => e.type === 'batches_unverified')).toMatchObject({ models: { 'sec.victim2': 'SQLMesh lists it among the skipped models' } });
   });
 
   it('more batch lines than SQLMesh executed, none attributable: nothing is recorded, and it says why', () => {
     // Without a manifest the look-alike cannot be told apart: 2 lines, 1 successful batch (2/3 done, 1 failed).
     const events = parse('spoof-failed', 'markdown');
     expect(events.filter((e) => e.type === 'batch_evaluated')).toEqual([]);
-    expect(events.find((e) => e.type === 'log' && e.level === 'WARNING')).toMatchObject({
-      message: expect.stringMatching(/^the output has 2 batch lines, but SQLMesh executed 1 batch\(es\) successfully/),
-    });
+    const why = 'the output has 2 batch lines, but SQLMesh executed 1 batch(es) successfully: its lines cannot be told apart';
+    expect(events.find((e) => e.type === 'batches_unverified')).toEqual({ type: 'batches_unverified', models: { 'sec.victim': why, 'sec.victim2': why } });
   });
 
   it('a failed FULL model with a batch line of its own is not a success (SQLMesh prints none for a failed batch)', () => {
@@ -258,6 +259,6 @@ describe('telling SQLMesh batch lines from look-alikes (real outputs: a Python m
       ['[1/1] demo.a   [full refresh]   0.10s', '**Failed models**', '* `"db"."demo"."a"`', '', '  ```', '    boom', '  ```'],
       1,
     );
-    expect(outline(events)).toEqual(['evaluation_finished false', 'model_failed demo.a ', 'run_finished failed']);
+    expect(outline(events)).toEqual(['evaluation_finished false', 'model_failed demo.a ', 'batches_unverified', 'run_finished failed']);
   });
 });

@@ -43,6 +43,7 @@ class RunExtras(TypedDict, total=False):
     concurrent_tasks: int | None
     manifest_path: str | None
     termination_timeout_seconds: float
+    console: str
 
 
 def pipes_asset_key(key: AssetKey) -> str:
@@ -71,6 +72,7 @@ def build_run_extras(
     start: datetime | str | None = None,
     end: datetime | str | None = None,
     termination_timeout_seconds: float = 20.0,
+    console: str = "json",
 ) -> RunExtras:
     """``RunExtras`` for the selected models (asset key → model name) and checks.
 
@@ -103,6 +105,7 @@ def build_run_extras(
         "start": _iso(start),
         "end": _iso(end),
         "termination_timeout_seconds": float(termination_timeout_seconds),
+        "console": console,
     }
     return extras
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from dagster import (
     AssetCheckKey,
@@ -99,6 +99,12 @@ class SQLMeshResource(ConfigurableResource):
         description="Python interpreter of the SQLMesh environment (with sqlmesh installed); None lets "
         "the executor "
         "choose ($SQLMESH_PIPES_PYTHON, then this package's .venv, then python3).",
+    )
+    console: Literal["json", "text"] = Field(
+        default="json",
+        description="How the executor reads SQLMesh: 'json' (sqlmesh-pipes' console inside SQLMesh: exact "
+        "per batch and per audit) or 'text' (SQLMesh's own unmodified output, parsed; for SQLMesh "
+        "installations where the console cannot be injected).",
     )
     node_executable: str = Field(
         default="node", description="Node.js (>= 20) executable that runs the executor."
@@ -309,6 +315,7 @@ class SQLMeshResource(ConfigurableResource):
             start=start,
             end=end,
             termination_timeout_seconds=self.termination_timeout_seconds,
+            console=self.console,
         )
         names = sorted(set(models.values()))
         context.log.info(

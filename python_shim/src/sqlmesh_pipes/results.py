@@ -27,8 +27,8 @@ from . import errors
 
 RUN_SUMMARY_KIND = "sqlmesh_pipes/run_summary"
 
-Outcome = Literal["materialized", "partial", "failed", "skipped", "not_due", "not_run"]
-_OUTCOMES = ("materialized", "partial", "failed", "skipped", "not_due", "not_run")
+Outcome = Literal["materialized", "partial", "failed", "skipped", "not_due", "not_run", "unverified"]
+_OUTCOMES = ("materialized", "partial", "failed", "skipped", "not_due", "not_run", "unverified")
 _FAILED_OUTCOMES = ("failed", "partial")
 _STATUSES = ("success", "failed", "nothing_to_do")
 
@@ -38,6 +38,7 @@ _OUTCOME_LABEL = {
     "failed": "failed",
     "partial": "partially materialized",
     "not_run": "not run",
+    "unverified": "unverified",
 }
 _OUTCOME_TEXT = {
     "not_due": "not due at this execution time (SQLMesh cron/intervals)",
@@ -45,6 +46,7 @@ _OUTCOME_TEXT = {
     "not_run": "not evaluated: the SQLMesh run failed or was interrupted first",
     "failed": "failed",
     "partial": "partially materialized (a batch failed)",
+    "unverified": "not recorded: SQLMesh's text output about it was ambiguous",
     "materialized": "materialized",
 }
 
@@ -232,7 +234,7 @@ def log_outcomes(
         model for key, model in model_by_key.items() if model not in seen and key not in reported_keys
     )
     parts = [f"{len(by_outcome['materialized'])} materialized"]
-    for outcome in ("partial", "not_due", "skipped", "not_run", "failed"):
+    for outcome in ("partial", "not_due", "skipped", "not_run", "unverified", "failed"):
         if by_outcome[outcome]:
             parts.append(f"{_OUTCOME_LABEL[outcome]}: {', '.join(sorted(by_outcome[outcome]))}")
     if silent:

@@ -327,7 +327,9 @@ def _choose_fault(rng: random.Random, kind: str, models: list[ModelSpec], standa
         pool = [m for m in models if _faultable(m)] if kind == "sql_error" else _faultable_parents(models)
         target = rng.choice(pool)
         multi_batch = target.kind == "INCREMENTAL_BY_TIME_RANGE" and target.batch_size == 1 and target.cron == "@daily"
-        # On a multi-batch model, a fault on the later day is the partial case: the first batch commits.
+        # On a batch_size-1 daily model the fault fails one of its two batches and SQLMesh still
+        # commits the other (the batches do not depend on each other): partial either way; the
+        # later day, the case where the first batch commits, is favoured.
         day = -1 if multi_batch and rng.random() < 0.7 else rng.choice((-2, -1))
         return FaultSpec(kind, target=target.name, day_offset=day)
     blocking = kind == "blocking_audit"
