@@ -16,7 +16,7 @@ import { resolveScope, type ResolvedScope } from './run-scope.js';
 import { type RunFlags, type RunSettings, readExtras, resolveRunSettings } from './run-settings.js';
 
 /** Longest log message sent to Dagster; a longer one (a huge print, a query in an error) is cut. */
-const MAX_LOG_MESSAGE_CHARS = 32 * 1024;
+const MAX_LOG_MESSAGE_CHARS = 64 * 1024;
 
 /**
  * `sqlmesh-pipes run`: ONE `sqlmesh run`, its events reported over Pipes (or the mock context

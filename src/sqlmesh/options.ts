@@ -108,7 +108,7 @@ function validateProject(project: unknown): string {
   } catch {
     isDir = false;
   }
-  if (!isDir) throw new UsageError(`SQLMesh project directory not found: ${dir} — pass --project DIR`);
+  if (!isDir) throw new UsageError(`SQLMesh project directory not found: ${dir} — pass --project the SQLMesh project's folder`);
   return dir;
 }
 

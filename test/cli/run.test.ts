@@ -64,7 +64,7 @@ describe.concurrent('sqlmesh-pipes run (built CLI, mock context, real SQLMesh)',
     expect(result.stdout).toMatch(/^demo\.amounts_summary\s+skipped/m);
     expect(methodsOf(messages, 'report_asset_materialization').map((p) => p.asset_key).sort()).toEqual(['db/demo/events', 'db/demo/events_daily']);
     const errors = methodsOf(messages, 'log').filter((p) => p.level === 'ERROR').map((p) => String(p.message));
-    expect(errors.at(-1)).toMatch(/^SQLMesh run failed for 1 model\(s\):\ndemo\.amounts: ConversionException: .*abc/s);
+    expect(errors.at(-1)).toMatch(/^SQLMesh run failed for 1 node\(s\):\ndemo\.amounts: ConversionException: .*abc/s);
     const methods = messages.map((m) => m.method);
     expect(methods.lastIndexOf('report_asset_materialization')).toBeLessThan(methods.indexOf('report_custom_message'));
     expect(messages.at(-1)).toMatchObject({ method: 'closed', params: {} });

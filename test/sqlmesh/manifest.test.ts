@@ -221,7 +221,7 @@ describe('generateManifest options and errors', () => {
   test('a missing project is a one-line UsageError', async () => {
     const error = await generateManifest({ project: join(scratch, 'nowhere') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as Error).message).toMatch(/^SQLMesh project directory not found: .*nowhere — pass --project the project's folder$/);
+    expect((error as Error).message).toMatch(/^SQLMesh project directory not found: .*nowhere — pass --project the SQLMesh project's folder$/);
   });
 
   test('a directory without a SQLMesh project is a one-line UsageError', async () => {

@@ -221,7 +221,7 @@ describe.concurrent('configuration errors', () => {
     const shim = (args: string[]) =>
       execa(PYTHON, ['-m', 'sqlmesh_pipes_console', ...args], { env: sqlmeshEnv({ PYTHONPATH: SHIM_PYTHONPATH }), extendEnv: false, reject: false });
     const missing = await shim(['run', '--project', '/nonexistent/project']);
-    expect([missing.exitCode, missing.stderr]).toEqual([2, "sqlmesh-pipes run: SQLMesh project directory not found: /nonexistent/project — pass --project the project's folder"]);
+    expect([missing.exitCode, missing.stderr]).toEqual([2, "sqlmesh-pipes run: SQLMesh project directory not found: /nonexistent/project — pass --project the SQLMesh project's folder"]);
     const gateway = await shim(['run', '--project', planned, '--gateway', 'nope']);
     expect([gateway.exitCode, gateway.stderr]).toEqual([2, "sqlmesh-pipes run: gateway 'nope' is not in the project's config (gateways: local, other) — pass one of them as --gateway, or add it to the config"]);
     const flag = await shim(['run', '--project', planned, '--concurrent-tasks', '0']);

@@ -52,7 +52,8 @@ def check_project(project: str | Path) -> Path:
     """The resolved project directory, or a UsageError naming what is missing and the fix."""
     path = Path(project).expanduser().resolve()
     if not path.is_dir():
-        raise UsageError(f"SQLMesh project directory not found: {path} — pass --project the project's folder")
+        fix = "pass --project the SQLMesh project's folder"
+        raise UsageError(f"SQLMesh project directory not found: {path} — {fix}")
     names = project_files()
     if not any((path / name).exists() for name in names):
         raise UsageError(

@@ -134,7 +134,7 @@ class Truth:
     new: dict[str, IntervalSet]
     fired: bool
     failed: set[str]
-    """Nodes (models or standalone audits) whose evaluation failed in the run."""
+    """Nodes (models or standalone audits) whose evaluation failed, or was interrupted, in the run."""
     notes: list[Divergence]
     """Harness contradictions found while deducing."""
 
@@ -147,7 +147,8 @@ def deduce(spec: ProjectSpec, run: RunObservation) -> Truth:
     if fault.kind == "termination":
         if run.faults_active and not run.block_started:
             notes.append(Divergence("harness_not_terminated", run.index, fault.target or "?", "the blocking model never started"))
-        return Truth(new, run.terminated, set(), notes)
+        # The blocking model was interrupted: it did not complete, like a failed one.
+        return Truth(new, run.terminated, {fault.target} if run.terminated and fault.target else set(), notes)
     if not run.faults_active or fault.target is None or fault.day_offset is None:
         return Truth(new, False, set(), notes)
 
