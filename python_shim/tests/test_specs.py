@@ -4,7 +4,16 @@ import json
 
 import pytest
 from dagster import AssetCheckKey, AssetKey, Definitions, multi_asset
-from shim_helpers import audit, big_manifest, example_manifest, external, fqn, manifest, model
+from shim_helpers import (
+    audit,
+    big_manifest,
+    example_manifest,
+    external,
+    fqn,
+    manifest,
+    model,
+    standalone_audit,
+)
 
 from sqlmesh_pipes import SQLMeshPipesDefinitionError, SQLMeshTranslator, SQLMeshTranslatorSettings
 from sqlmesh_pipes.manifest import parse_manifest
@@ -208,3 +217,70 @@ def test_embedded_models_are_not_assets_and_deps_go_through_them():
     by_key = {spec.key.to_user_string(): spec for spec in specs.asset_specs}
     assert sorted(by_key) == ["db/shop/final", "db/shop/raw"]
     assert [dep.asset_key.to_user_string() for dep in by_key["db/shop/final"].deps] == ["db/shop/raw"]
+
+
+def _with_other_audits():
+    data = example_manifest()
+    data["external_models"] = [
+        external(
+            "raw.orders", audits=[audit("not_null", {"columns": "[id]"}), audit("accepted_range", {}, False)]
+        )
+    ]
+    data["standalone_audits"] = [
+        standalone_audit(
+            "revenue_matches_orders", [fqn("staging.orders"), fqn("marts.revenue"), fqn("raw.orders")]
+        ),
+        standalone_audit("raw_is_fresh", [fqn("raw.orders")]),
+        standalone_audit("not_null", [fqn("marts.revenue")]),  # a name the model's own audits may use too
+        standalone_audit("queries_nothing_known", []),
+    ]
+    return data
+
+
+def test_external_model_audits_are_checks_on_the_external_asset():
+    specs = _specs(_with_other_audits())
+    raw = AssetKey(["db", "raw", "orders"])
+    checks = {spec.key: spec for spec in specs.check_specs}
+    assert {key.name for key in checks if key.asset_key == raw} == {
+        "not_null",
+        "accepted_range",
+        "raw_is_fresh",
+    }
+    assert (
+        checks[AssetCheckKey(raw, "not_null")].blocking
+        and not checks[AssetCheckKey(raw, "accepted_range")].blocking
+    )
+    ref = specs.check_by_key[AssetCheckKey(raw, "accepted_range")]
+    assert (ref.model, ref.audit, ref.audit_index) == ("raw.orders", "accepted_range", 1)
+    assert specs.checks_outside_assets
+
+
+def test_standalone_audits_go_on_the_most_downstream_model_they_query():
+    specs = _specs(_with_other_audits())
+    checks = {spec.key: spec for spec in specs.check_specs}
+    match = checks[AssetCheckKey(REVENUE, "revenue_matches_orders")]
+    assert not match.blocking
+    assert {dep.asset_key for dep in match.additional_deps} == {ORDERS, AssetKey(["db", "raw", "orders"])}
+    ref = specs.check_by_key[match.key]
+    assert (ref.model, ref.audit_index) == ("revenue_matches_orders", 0)
+    # Its name is free on marts.revenue unless the model's own audit took it: then suffixed.
+    revenue_checks = sorted(key.name for key in checks if key.asset_key == REVENUE)
+    assert revenue_checks == ["assert_positive", "not_null", "revenue_matches_orders"]
+    assert specs.unattached_audits == ("queries_nothing_known",)
+
+
+def test_a_standalone_audit_named_like_a_model_audit_gets_a_suffix():
+    data = _with_other_audits()
+    data["standalone_audits"] = [standalone_audit("assert_positive", [fqn("marts.revenue")])]
+    names = sorted(spec.key.name for spec in _specs(data).check_specs if spec.key.asset_key == REVENUE)
+    assert names == ["assert_positive", "assert_positive_2"]
+
+
+def test_the_factory_builds_checks_on_external_assets(manifest_file, project_dir):
+    from sqlmesh_pipes import SQLMeshResource, sqlmesh_assets_factory
+
+    manifest_file(_with_other_audits())
+    resource = SQLMeshResource(project_dir=str(project_dir))
+    assets = sqlmesh_assets_factory(sqlmesh_resource=resource)
+    assert AssetCheckKey(AssetKey(["db", "raw", "orders"]), "not_null") in assets.check_keys
+    Definitions(assets=[assets], resources={"sqlmesh": resource}).resolve_all_job_defs()

@@ -166,6 +166,7 @@ function startRun(
   let sqlmeshVersion: string | null = null;
   let missingSqlmesh = false;
   let canceled = false;
+  let synthesized = false;
 
   // run_finished is held back and emitted last, after every stdout/stderr line: consumers can
   // treat it as the end of the run whatever order the three pipes delivered in.
@@ -226,9 +227,11 @@ function startRun(
       for (const event of text.end(exit.exitCode)) emit(event);
       errorLines.push(...text.errors);
     } else if (!runFinished && !exit.spawnError) {
-      // The console never reported an end (killed, crashed): say so in the event stream.
+      // The console never reported an end (killed, crashed): say so in the event stream. The
+      // error below names the exit itself, so it is not repeated among SQLMesh's own lines.
       const message = canceled ? 'canceled' : (errorLines[errorLines.length - 1] ?? describeExit(exit));
-      emit({ type: 'run_finished', status: 'error', message, error_class: null });
+      runFinished = { type: 'run_finished', status: 'error', message, error_class: null };
+      synthesized = true;
     }
     let finished = runFinished as EventOf<'run_finished'> | null;
     if (finished && !canceled && exit.exitCode !== 0 && (finished.status === 'success' || finished.status === 'nothing_to_do')) {
@@ -236,7 +239,7 @@ function startRun(
       finished = { ...finished, status: 'error', message: `SQLMesh ${describeExit(exit)} after reporting ${finished.status.replaceAll('_', ' ')}` };
     }
     if (finished) queue.push(finished);
-    const finishedMessage = finished?.status === 'error' ? finished.message : null;
+    const finishedMessage = finished?.status === 'error' && !synthesized ? finished.message : null;
     if (finishedMessage && !errorLines.some((line) => line.includes(finishedMessage))) errorLines.push(finishedMessage);
     const outcome: SqlmeshRunResult = {
       command: rendered,

@@ -104,3 +104,33 @@ describe('sqlmesh-pipes run: misbehaving models (real SQLMesh)', () => {
     }
   });
 });
+
+describe.concurrent('a failed SQLMesh process is never a success', () => {
+  // SQLMesh stand-ins for what the real one cannot be made to do on purpose: exit 1 with output
+  // nobody can read. The manifest is the basic project's real one.
+  async function fakeSqlmesh(script: string) {
+    const dir = await scratchCopy(BASIC);
+    const python = join(dir, 'fake-python');
+    await writeFile(python, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+    const manifest = join(dir, 'manifest.json');
+    const generated = await cli(['manifest', '--project', dir, '--out', manifest]);
+    expect(generated.exitCode, generated.stderr).toBe(0);
+    return { dir, python, manifest };
+  }
+
+  it.each([
+    ['text', 'echo "Error: Run failed." >&2; exit 1', /^SQLMesh reported a failed run \(exit code 1\) but no model failure the executor could read/],
+    ['json', `printf '%s\\n' '{"type": "model_failed", "model": ' '{"type": "run_finished", "status": "failed", "message": "Run failed.", "error_class": null}' >&3; echo "Error: Run failed." >&2; exit 1`, /^SQLMesh reported a failed run \(exit code 1\) but no model failure the executor could read/],
+    ['json', `printf '%s\\n' '{"type": "run_finished", "status": "success", "message": null, "error_class": null}' >&3; exit 3`, /^SQLMesh exited with code 3: /],
+  ])('%s console: %s', async (consoleMode, script, error) => {
+    const { dir, python, manifest } = await fakeSqlmesh(script);
+    const messagesFile = join(dir, 'messages.jsonl');
+    const result = await cli(['run', '--project', dir, '--manifest', manifest, '--sqlmesh-python', python, '--console', consoleMode, '--messages-file', messagesFile]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/Run FAILED/);
+    const messages = (await readFile(messagesFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { method: string; params: { payload?: { status: string; error: string } } });
+    const summary = messages.find((m) => m.method === 'report_custom_message')?.params.payload;
+    expect(summary?.status).toBe('failed');
+    expect(summary?.error).toMatch(error);
+  });
+});

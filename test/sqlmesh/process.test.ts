@@ -122,6 +122,57 @@ describe('runSqlmesh (fake process)', () => {
     expect(events.at(-1)).toEqual({ type: 'run_finished', status: 'error', message: 'exited with code 139', error_class: null });
   });
 
+  it('killed by someone else: a SqlmeshRunError that says so once', async () => {
+    const { child, invocation } = await start();
+    child.finish({ signal: 'SIGKILL' });
+    const { error } = await collect(invocation);
+    expect(error).toBeInstanceOf(SqlmeshRunError);
+    expect((error as Error).message.match(/SIGKILL/g)).toHaveLength(1);
+  });
+
+  it('a non-zero exit after run_finished success is never a success', async () => {
+    const { child, invocation } = await start();
+    child.event(finished('success'));
+    child.finish({ exitCode: 1 });
+    const { events, result } = await collect(invocation);
+    expect(result).toMatchObject({ exitCode: 1, status: 'error', failed: true });
+    expect(events.at(-1)).toEqual({ type: 'run_finished', status: 'error', message: 'SQLMesh exited with code 1 after reporting success', error_class: null });
+  });
+
+  it("SQLMesh's environment-not-found is a configuration error naming the fix, in both consoles", async () => {
+    const json = await start({ environment: 'nope' });
+    json.child.event({ type: 'run_finished', status: 'error', message: "Environment 'nope' was not found.", error_class: 'SQLMeshError' });
+    json.child.finish({ exitCode: 1 });
+    const text = await start({ environment: 'nope', console: 'text' });
+    text.child.stdout.write("Error: Environment 'nope' was not found.\n");
+    text.child.finish({ exitCode: 1 });
+    for (const { error } of [await collect(json.invocation), await collect(text.invocation)]) {
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toBe(
+        "SQLMesh environment 'nope' was not found — apply a plan to it first (sqlmesh plan nope), or pass the name of an existing environment (--environment)",
+      );
+    }
+  });
+
+  it('a pipe held open after SQLMesh exited (a background process): reading stops, the run ends, a warning says why', async () => {
+    const child = fakeProcess();
+    const invocation = await runSqlmesh({ project: BASIC, python: '/py' }, { spawn: fakeSpawn(child), checkPython, drainAfterExitMs: 50 });
+    child.event(finished('success'));
+    child.events.end();
+    child.stderr.end();
+    // stdout stays open, as if a background process still held it.
+    child.exitOnly({ exitCode: 0 });
+    const { events, result } = await collect(invocation);
+    expect(result).toMatchObject({ exitCode: 0, status: 'success' });
+    expect(events).toContainEqual({
+      type: 'log',
+      level: 'WARNING',
+      source: 'console',
+      message: 'SQLMesh exited, but a process it started still holds its output open: stopped reading after 0.05s (that process was left running)',
+    });
+    expect(events.at(-1)).toEqual(finished('success'));
+  });
+
   it('kill() stops the process and resolves as canceled', async () => {
     const { child, invocation } = await start();
     child.event({ type: 'batch_started', model: 'a.b' });
@@ -182,7 +233,7 @@ describe('runSqlmesh (fake process)', () => {
     child.stdout.write('✔ Model batches executed\n');
     child.finish({ exitCode: 0 });
     const { events } = await collect(invocation);
-    expect(events.map((e) => e.type)).toEqual(['run_started', 'batch_evaluated', 'evaluation_finished', 'run_finished']);
+    expect(events.filter((e) => e.type !== 'log').map((e) => e.type)).toEqual(['run_started', 'batch_evaluated', 'evaluation_finished', 'run_finished']);
     expect(events[0]).toMatchObject({ sqlmesh_version: null, selected_models: ['demo.a'], environment: 'prod' });
   });
 });

@@ -12,6 +12,8 @@ export interface FakeProcess extends SqlmeshChild {
   event(event: object): void;
   /** End all pipes and exit. */
   finish(exit: Partial<ChildExit>): void;
+  /** Exit, leaving the pipes as they are (a background process may still hold them). */
+  exitOnly(exit: Partial<ChildExit>): void;
 }
 
 export function fakeProcess(): FakeProcess {
@@ -41,6 +43,9 @@ export function fakeProcess(): FakeProcess {
       stdout.end();
       stderr.end();
       events.end();
+      settle({ exitCode: undefined, signal: undefined, ...result });
+    },
+    exitOnly(result) {
       settle({ exitCode: undefined, signal: undefined, ...result });
     },
   };
