@@ -11,6 +11,7 @@ import {
   indexManifest,
   loadManifest,
   Manifest,
+  MANIFEST_VERSION,
   manifestJsonSchema,
   parseManifest,
   type ManifestModel,
@@ -53,7 +54,7 @@ describe('manifest of the example project (real SQLMesh)', () => {
   });
 
   test('project-level facts', async () => {
-    expect(manifest.manifest_version).toBe(1);
+    expect(manifest.manifest_version).toBe(MANIFEST_VERSION);
     expect(manifest.sqlmesh_version).toBe(await checkSqlmeshPython(resolveSqlmeshPython()));
     expect(manifest.project_dir).toBe(example);
     expect(manifest.gateway).toBe('local');
@@ -293,7 +294,7 @@ describe('loadManifest validation', () => {
   });
 
   test('another manifest version is rejected', async () => {
-    const raw = { ...(await validManifest()), manifest_version: 2 };
+    const raw = { ...(await validManifest()), manifest_version: 1 };
     expect(() => parseManifest(JSON.stringify(raw), 'm.json')).toThrow(/^manifest m\.json is invalid: manifest_version: /);
   });
 });
