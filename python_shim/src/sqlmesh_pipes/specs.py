@@ -17,7 +17,13 @@ from dagster import AssetCheckKey, AssetCheckSpec, AssetKey, AssetSpec
 
 from . import errors
 from .manifest import Manifest, ManifestModel
-from .translator import METADATA_PREFIX, SQLMeshTranslationContext, SQLMeshTranslator
+from .translator import (
+    METADATA_PREFIX,
+    SQLMeshTranslationContext,
+    SQLMeshTranslator,
+    name_safe,
+    unique_name,
+)
 
 MODEL_NAME_METADATA_KEY = f"{METADATA_PREFIX}model_name"
 """On every asset and check spec: the SQLMesh model name (reserved, set after the translator)."""
@@ -260,7 +266,9 @@ def build_sqlmesh_specs(
             key = external_keys.get(external.fqn) or _external_key(translator, as_model, external.fqn)
             external_keys[external.fqn] = key
             for index, audit in enumerate(external.audits):
-                name = _unique(translator.get_check_name(as_model, index), used_names.setdefault(key, set()))
+                name = unique_name(
+                    translator.get_check_name(as_model, index), used_names.setdefault(key, set())
+                )
                 spec = AssetCheckSpec(
                     name=name,
                     asset=key,
@@ -283,7 +291,8 @@ def build_sqlmesh_specs(
                 unattached.append(standalone.name)
                 continue
             key, others = target
-            name = _unique(_safe_check_name(standalone.name), used_names.setdefault(key, set()))
+            # dbt test names carry dots (`local.relationships_...`).
+            name = unique_name(name_safe(standalone.name), used_names.setdefault(key, set()))
             spec = AssetCheckSpec(
                 name=name,
                 asset=key,
@@ -310,21 +319,6 @@ def build_sqlmesh_specs(
         external_keys=external_keys,
         unattached_audits=tuple(unattached),
     )
-
-
-def _safe_check_name(name: str) -> str:
-    # dbt test names carry dots (`local.relationships_...`): Dagster allows [A-Za-z0-9_] only.
-    return re.sub(r"[^A-Za-z0-9_]", "_", name) or "_"
-
-
-def _unique(name: str, used: set[str]) -> str:
-    """``name``, or ``name_2``, ``name_3``… when the asset already has a check of that name."""
-    candidate, n = name, 1
-    while candidate in used:
-        n += 1
-        candidate = f"{name}_{n}"
-    used.add(candidate)
-    return candidate
 
 
 def _depths(models: Iterable[ManifestModel]) -> dict[str, int]:

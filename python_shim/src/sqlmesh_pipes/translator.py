@@ -142,7 +142,8 @@ def parse_tag_properties(tags: Sequence[str]) -> dict[str, list[str]]:
     return properties
 
 
-def _name_safe(value: str) -> str:
+def name_safe(value: str) -> str:
+    """``value`` with every character Dagster refuses in a name (``[^A-Za-z0-9_]``) as ``_``."""
     return _INVALID_NAME_CHARS.sub("_", value) or "_"
 
 
@@ -177,7 +178,7 @@ def default_group_name(context: SQLMeshTranslationContext, model: ManifestModel)
         return from_tag[-1]
     if context.group_name:
         return context.group_name
-    return _name_safe(model.schema)
+    return name_safe(model.schema)
 
 
 def default_tags(context: SQLMeshTranslationContext, model: ManifestModel) -> dict[str, str]:
@@ -254,13 +255,18 @@ def default_check_name(model: ManifestModel, audit_index: int) -> str:
     used: set[str] = set()
     name = ""
     for audit in model.audits[: audit_index + 1]:
-        base = _name_safe(audit.name)
-        name, n = base, 1
-        while name in used:
-            n += 1
-            name = f"{base}_{n}"
-        used.add(name)
+        name = unique_name(name_safe(audit.name), used)
     return name
+
+
+def unique_name(name: str, used: set[str]) -> str:
+    """``name``, or ``name_2``, ``name_3``… when ``used`` already has it; the result is added to ``used``."""
+    candidate, n = name, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{name}_{n}"
+    used.add(candidate)
+    return candidate
 
 
 def default_check_description(model: ManifestModel, audit_index: int) -> str:
