@@ -3,9 +3,15 @@
 ``PipesSubprocessClient.run`` returns nothing until the process exits and raises on termination
 before any result is handed over, so results would reach Dagster only at the end, and a terminated
 run would record none of what SQLMesh had already committed. This module opens the Pipes session
-itself, runs the executor as its own process and hands over what it reports while it runs; on a
-termination it stops the executor (SIGINT, then SIGKILL after ``termination_timeout_seconds``),
-reads what the executor reported while stopping, and only then lets the interruption through.
+itself, runs the executor as its own process and hands over what it reports while it runs.
+
+Termination. Dagster terminates a step with SIGINT, which it turns into an exception wherever the
+step happens to be — also while Dagster itself is recording one of our results, where our code
+never runs again and what the executor reports next is lost. So while the executor runs, SIGINT
+and SIGTERM are ours: the signal is noted, and at our next poll we stop the executor (SIGINT; it
+stops SQLMesh, reports what SQLMesh finished and closes), hand over what it reported, and only
+then raise Dagster's own interruption. The executor and everything it started run in their own
+process group, killed as a whole if they outlive ``termination_timeout_seconds``.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Any
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
+    DagsterExecutionInterruptedError,
     MaterializeResult,
     PipesTempFileContextInjector,
     PipesTempFileMessageReader,
@@ -35,6 +42,7 @@ from dagster._core.pipes.context import PipesSession
 POLL_SECONDS = 0.1
 """How often new results are handed over while the executor runs (Dagster's reader tails every 10 ms)."""
 STDERR_LINES_KEPT = 20
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass
@@ -53,10 +61,20 @@ class ExecutorProcess:
         """The executor's last stderr line (its one-line error for usage and configuration problems)."""
         return self.stderr_tail[-1] if self.stderr_tail else None
 
+    def kill_group(self) -> None:
+        """SIGKILL the executor and everything it started (SQLMesh, what SQLMesh left running)."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+
 
 def start_executor(command: Sequence[str], *, cwd: str, env: dict[str, str]) -> ExecutorProcess:
-    """Start the executor; its stderr is relayed to ours line by line and its tail kept for errors."""
-    process = subprocess.Popen(list(command), cwd=cwd, env=env, stderr=subprocess.PIPE)
+    """Start the executor in its own process group; its stderr is relayed to ours line by line
+    and its tail kept for error messages."""
+    process = subprocess.Popen(
+        list(command), cwd=cwd, env=env, stderr=subprocess.PIPE, start_new_session=True
+    )
     executor = ExecutorProcess(process)
 
     def relay() -> None:
@@ -82,37 +100,43 @@ def stop_executor(executor: ExecutorProcess, timeout: float, log: Any) -> None:
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        log.warning(
-            f"sqlmesh-pipes: the executor did not stop within {timeout:g}s of SIGINT: killing it (SIGKILL)."
-        )
+        log.warning(f"sqlmesh-pipes: the executor did not stop within {timeout:g}s of SIGINT: SIGKILL.")
         executor.killed = True
-        process.kill()
+        executor.kill_group()
         process.wait()
 
 
-@contextlib.contextmanager
-def _sigint_shielded(log: Any) -> Iterator[None]:
-    """A second SIGINT (Terminate twice, Ctrl-C twice) must not cut the stop sequence short.
+class _StopSignals:
+    """While installed (main thread only), SIGINT/SIGTERM are noted instead of raising anywhere."""
 
-    Signal handlers can only be changed from the main thread; elsewhere Dagster's own handling stands.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, lambda *_: log.info("sqlmesh-pipes: already stopping the executor."))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def install(self) -> bool:
+        if threading.current_thread() is not threading.main_thread():
+            return False  # Dagster's own handling stands; the watchdog covers the rest
+        for signum in STOP_SIGNALS:
+            self._previous[signum] = signal.getsignal(signum)
+            signal.signal(signum, self._note)
+        return True
+
+    def _note(self, signum: int, _frame: Any) -> None:
+        if self.received is None:
+            self.received = signum
+
+    def restore(self) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous.clear()
 
 
 def _watch_step(context: AssetExecutionContext, executor: ExecutorProcess, timeout: float) -> threading.Event:
     """Stop the executor if the step fails while this generator is parked at a ``yield``.
 
-    When Dagster fails the step while handling one of our results (an interruption caught outside
-    our code, a storage error), nothing is thrown into the generator, so no ``except``/``finally``
-    of ours runs: without this, the executor and SQLMesh would outlive the step.
+    When Dagster fails the step while handling one of our results (a storage error, an
+    interruption outside the main thread), nothing is thrown into the generator, so no
+    ``except``/``finally`` of ours runs: without this, the executor and SQLMesh would outlive it.
     """
     step = context.get_step_execution_context()
     done = threading.Event()
@@ -124,13 +148,13 @@ def _watch_step(context: AssetExecutionContext, executor: ExecutorProcess, timeo
                 return
 
     threading.Thread(target=watch, name="sqlmesh-pipes-watchdog", daemon=True).start()
-    atexit.register(_kill_if_running, executor.process)
+    atexit.register(_kill_if_running, executor)
     return done
 
 
-def _kill_if_running(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.kill()
+def _kill_if_running(executor: ExecutorProcess) -> None:
+    if executor.process.poll() is None:
+        executor.kill_group()
 
 
 class PipesRun:
@@ -163,7 +187,21 @@ class PipesRun:
 
     def stream(self, on_session_open: Any = None) -> Iterator[MaterializeResult | AssetCheckResult]:
         """Yield results as the executor reports them; after a termination, yield what it reported
-        while stopping, then re-raise the interruption. Ends when the executor has exited."""
+        while stopping, then raise the interruption. Ends when the executor has exited."""
+        signals = _StopSignals()
+        signals.install()
+        try:
+            yield from self._stream(signals, on_session_open)
+            if signals.received is not None:  # arrived after the executor had ended on its own
+                raise DagsterExecutionInterruptedError(
+                    f"sqlmesh-pipes: {signal.Signals(signals.received).name} received"
+                )
+        finally:
+            signals.restore()
+
+    def _stream(
+        self, signals: _StopSignals, on_session_open: Any
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
         interrupted: BaseException | None = None
         with open_pipes_session(
             context=self._context,
@@ -181,6 +219,9 @@ class PipesRun:
                 )
                 watchdog = _watch_step(self._context, self.executor, self._timeout)
                 while True:
+                    if signals.received is not None:
+                        name = signal.Signals(signals.received).name
+                        raise DagsterExecutionInterruptedError(f"sqlmesh-pipes: {name} received")
                     try:
                         self.executor.process.wait(timeout=POLL_SECONDS)
                         break
@@ -193,8 +234,7 @@ class PipesRun:
                 interrupted = error
             finally:
                 if self.executor is not None:
-                    with _sigint_shielded(self._context.log):
-                        stop_executor(self.executor, self._timeout, self._context.log)
+                    stop_executor(self.executor, self._timeout, self._context.log)
                 if watchdog is not None:
                     watchdog.set()
         # The session has read the rest of the messages file on exit: what the executor reported
