@@ -13,22 +13,32 @@ export function capLines(maxBytes: number): Transform {
   const note = () => Buffer.from(` … [${cut} bytes cut: line longer than ${maxBytes} bytes]`);
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      let start = 0;
-      while (start < chunk.length) {
-        const newline = chunk.indexOf(NEWLINE, start);
+      // Chunks pass through whole unless a line overflows: no copying on the common path.
+      let copyFrom = 0;
+      let pos = 0;
+      for (;;) {
+        const newline = chunk.indexOf(NEWLINE, pos);
         const end = newline === -1 ? chunk.length : newline;
-        const room = Math.max(0, maxBytes - lineBytes);
-        const keep = Math.min(room, end - start);
-        if (keep > 0) this.push(chunk.subarray(start, start + keep));
-        lineBytes += keep;
-        cut += end - start - keep;
+        const length = end - pos;
+        if (cut === 0 && lineBytes + length <= maxBytes) {
+          lineBytes += length;
+        } else {
+          const keep = Math.min(length, Math.max(0, maxBytes - lineBytes));
+          if (pos + keep > copyFrom) this.push(chunk.subarray(copyFrom, pos + keep));
+          lineBytes += keep;
+          cut += length - keep;
+          copyFrom = end;
+        }
         if (newline === -1) break;
-        if (cut > 0) this.push(note());
-        this.push(chunk.subarray(newline, newline + 1));
+        if (cut > 0) {
+          this.push(note());
+          copyFrom = newline;
+        }
         lineBytes = 0;
         cut = 0;
-        start = newline + 1;
+        pos = newline + 1;
       }
+      if (copyFrom < chunk.length) this.push(copyFrom === 0 ? chunk : chunk.subarray(copyFrom));
       callback();
     },
     flush(callback: TransformCallback) {

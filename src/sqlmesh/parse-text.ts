@@ -60,6 +60,7 @@ export class TextRunParser {
   readonly #knownNodes: ReadonlySet<string> | null;
   /** Manifest names by their unquoted parts without catalog (how batch lines show them). */
   readonly #namesByParts = new Map<string, string>();
+  readonly #resolved = new Map<string, string>();
   /**
    * Typed events are held until the end, when SQLMesh's own closing blocks (failed, skipped, the
    * batch count) are known and can vouch for the batch lines; only log lines go out live.
@@ -435,8 +436,13 @@ export class TextRunParser {
 
   /** The manifest name of an FQN (failed/skipped blocks) or display name (batch lines). */
   #modelName(printed: string): string {
-    const known = this.#names.get(printed) ?? this.#namesByParts.get(nameParts(printed).slice(-2).join('\u0000'));
-    return known ?? stripFqn(printed);
+    let name = this.#resolved.get(printed);
+    if (name === undefined) {
+      name = this.#names.get(printed) ?? this.#namesByParts.get(nameParts(printed).slice(-2).join('\u0000')) ?? stripFqn(printed);
+      // As many entries as the run has models: every batch line of a model resolves once.
+      this.#resolved.set(printed, name);
+    }
+    return name;
   }
 
   #batch(line: string, matched?: RegExpExecArray): EventOf<'batch_evaluated'> {

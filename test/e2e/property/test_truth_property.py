@@ -7,7 +7,8 @@ its own process (truth_harness.py, as the script does), two at a time, so a term
 reaches only its own run and the seeds share the two cores.
 
 The seeds cover every fault kind of truth_projects.FAULT_KINDS:
-  4   not_due: one clean run (the `none` case), then a second with nothing due; standalone audit
+  284 not_due: one clean run (the `none` case), then a second with nothing due (but an hourly
+      model may be); standalone audits
   206 upstream_failure: a SQL error (the `sql_error` case) in the later batch of a batch_size-1
       model with children, so its first batch commits (partial); standalone audit
   42  blocking audit failing in the later batch of a batch_size-1 model with children
@@ -31,7 +32,7 @@ import pytest
 from truth_intervals import covers, merge, subtract
 from truth_projects import FAULTS_FILE, fault_kind_of, fault_rows, generate_project, write_faults
 
-SEEDS = (4, 206, 42, 3, 69, 31)
+SEEDS = (284, 206, 42, 3, 69, 31)
 JOBS = 2
 SEED_TIMEOUT_S = 300
 HARNESS = Path(__file__).with_name("truth_harness.py")
