@@ -5,13 +5,14 @@ before any result is handed over, so results would reach Dagster only at the end
 run would record none of what SQLMesh had already committed. This module opens the Pipes session
 itself, runs the executor as its own process and hands over what it reports while it runs.
 
-Termination. Dagster terminates a step with SIGINT, which it turns into an exception wherever the
-step happens to be — also while Dagster itself is recording one of our results, where our code
-never runs again and what the executor reports next is lost. So while the executor runs, SIGINT
-and SIGTERM are ours: the signal is noted, and at our next poll we stop the executor (SIGINT; it
-stops SQLMesh, reports what SQLMesh finished and closes), hand over what it reported, and only
-then raise Dagster's own interruption. The executor and everything it started run in their own
-process group, killed as a whole if they outlive ``termination_timeout_seconds``.
+Termination. Dagster terminates a step with SIGINT, raised as an exception inside our code when it
+arrives there: we then stop the executor (SIGINT; it stops SQLMesh, reports what SQLMesh finished
+and closes), hand over what it reported, and only then let the interruption through. A SIGINT
+that arrives while Dagster is recording one of our results is raised before our code runs again,
+and our generator is never resumed: a watchdog thread sees the step fail, stops the executor the
+same way and records what it reported as events (``on_abandoned``). The executor and everything
+it started run in their own process group, killed as a whole if they outlive
+``termination_timeout_seconds``.
 """
 
 from __future__ import annotations
@@ -23,15 +24,15 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
-    DagsterExecutionInterruptedError,
     MaterializeResult,
     PipesTempFileContextInjector,
     PipesTempFileMessageReader,
@@ -39,10 +40,10 @@ from dagster import (
 )
 from dagster._core.pipes.context import PipesSession
 
+WATCHDOG_THREAD = "sqlmesh-pipes-watchdog"
 POLL_SECONDS = 0.1
 """How often new results are handed over while the executor runs (Dagster's reader tails every 10 ms)."""
 STDERR_LINES_KEPT = 20
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass
@@ -106,55 +107,41 @@ def stop_executor(executor: ExecutorProcess, timeout: float, log: Any) -> None:
         process.wait()
 
 
-class _StopSignals:
-    """While installed (main thread only), SIGINT/SIGTERM are noted instead of raising anywhere."""
+@contextlib.contextmanager
+def _sigint_shielded(log: Any) -> Iterator[None]:
+    """A second SIGINT (Terminate twice, Ctrl-C twice) must not cut the stop sequence short.
 
-    def __init__(self) -> None:
-        self.received: int | None = None
-        self._previous: dict[int, Any] = {}
-
-    def install(self) -> bool:
-        if threading.current_thread() is not threading.main_thread():
-            return False  # Dagster's own handling stands; the watchdog covers the rest
-        for signum in STOP_SIGNALS:
-            self._previous[signum] = signal.getsignal(signum)
-            signal.signal(signum, self._note)
-        return True
-
-    def _note(self, signum: int, _frame: Any) -> None:
-        if self.received is None:
-            self.received = signum
-
-    def restore(self) -> None:
-        for signum, previous in self._previous.items():
-            signal.signal(signum, previous)
-        self._previous.clear()
-
-
-def _watch_step(context: AssetExecutionContext, executor: ExecutorProcess, timeout: float) -> threading.Event:
-    """Stop the executor if the step fails while this generator is parked at a ``yield``.
-
-    When Dagster fails the step while handling one of our results (a storage error, an
-    interruption outside the main thread), nothing is thrown into the generator, so no
-    ``except``/``finally`` of ours runs: without this, the executor and SQLMesh would outlive it.
+    Only our own code runs inside: the handler Dagster had is back before we yield again.
+    Signal handlers can only be changed from the main thread; elsewhere Dagster's handling stands.
     """
-    step = context.get_step_execution_context()
-    done = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, lambda *_: log.info("sqlmesh-pipes: already stopping the executor."))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
-    def watch() -> None:
-        while not done.wait(0.2):
-            if getattr(step, "step_exception", None) is not None and executor.process.poll() is None:
-                stop_executor(executor, timeout, context.log)
-                return
 
-    threading.Thread(target=watch, name="sqlmesh-pipes-watchdog", daemon=True).start()
-    atexit.register(_kill_if_running, executor)
-    return done
+def wait_for_stopping_runs(timeout: float | None = None) -> bool:
+    """Wait until no executor is still being stopped after its step ended (see ``PipesRun._watch``).
+
+    For programs that read the event log right after ``execute_in_process`` returns: what SQLMesh
+    finished is recorded shortly after a run terminated mid-result. True when none is left.
+    """
+    for thread in [t for t in threading.enumerate() if t.name == WATCHDOG_THREAD]:
+        thread.join(timeout)
+    return not any(t.name == WATCHDOG_THREAD for t in threading.enumerate())
 
 
 def _kill_if_running(executor: ExecutorProcess) -> None:
     if executor.process.poll() is None:
         executor.kill_group()
+
+
+Result = MaterializeResult | AssetCheckResult
 
 
 class PipesRun:
@@ -168,40 +155,76 @@ class PipesRun:
         cwd: str,
         extras: dict[str, Any],
         termination_timeout: float,
+        on_abandoned: Callable[[Sequence[Result]], None] | None = None,
     ) -> None:
         self._context = context
         self._command = list(command)
         self._cwd = cwd
         self._extras = extras
         self._timeout = termination_timeout
+        self._on_abandoned = on_abandoned
         self._cursor = 0
+        self._cursor_lock = threading.Lock()
         self.session: PipesSession | None = None
         self.executor: ExecutorProcess | None = None
 
-    def _new_results(self) -> Sequence[MaterializeResult | AssetCheckResult]:
-        # The session returns everything reported so far, every time: hand over only what is new.
-        assert self.session is not None
-        reported = self.session.get_reported_results()
-        fresh, self._cursor = reported[self._cursor :], len(reported)
-        return fresh  # type: ignore[return-value]
+    def _drain(self) -> Iterator[Result]:
+        """What the executor reported since the last call, one result at a time.
 
-    def stream(self, on_session_open: Any = None) -> Iterator[MaterializeResult | AssetCheckResult]:
+        The cursor moves past a result as it is handed over, never before: if Dagster ends the
+        step while we wait at a ``yield``, that result is Dagster's, and the watchdog takes the rest.
+        """
+        assert self.session is not None
+        while True:
+            with self._cursor_lock:
+                reported = self.session.get_reported_results()
+                if self._cursor >= len(reported):
+                    return
+                result = reported[self._cursor]
+                self._cursor += 1
+            yield result  # type: ignore[misc]
+
+    def _watch(self, executor: ExecutorProcess) -> threading.Event:
+        """Stop the executor and record what it reported if the step ends while we are parked.
+
+        Not a daemon: when the step failed while this generator waited at a ``yield`` (a SIGINT
+        during Dagster's handling of a result), Dagster never resumes it, and the process must not
+        end before the executor has stopped and what SQLMesh finished is recorded.
+        """
+        step = self._context.get_step_execution_context()
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.wait(0.1):
+                step_failed = getattr(step, "step_exception", None) is not None
+                if step_failed or not threading.main_thread().is_alive():
+                    self._recover(executor)
+                    return
+
+        threading.Thread(target=watch, name=WATCHDOG_THREAD).start()
+        atexit.register(_kill_if_running, executor)
+        return done
+
+    def _recover(self, executor: ExecutorProcess) -> None:
+        stop_executor(executor, self._timeout, self._context.log)
+        handler = self.session.message_handler if self.session is not None else None
+        # The reader thread tails the messages file: let it reach `closed`.
+        for _ in range(50):
+            if handler is None or handler.received_closed_message:
+                break
+            time.sleep(0.05)
+        late = list(self._drain()) if self.session is not None else []
+        if late and self._on_abandoned is not None:
+            try:
+                self._on_abandoned(late)
+            except Exception as error:  # noqa: BLE001 - the step is over; say what could not be recorded
+                self._context.log.error(
+                    f"sqlmesh-pipes: could not record {len(late)} late result(s): {error}"
+                )
+
+    def stream(self, on_session_open: Any = None) -> Iterator[Result]:
         """Yield results as the executor reports them; after a termination, yield what it reported
         while stopping, then raise the interruption. Ends when the executor has exited."""
-        signals = _StopSignals()
-        signals.install()
-        try:
-            yield from self._stream(signals, on_session_open)
-            if signals.received is not None:  # arrived after the executor had ended on its own
-                raise DagsterExecutionInterruptedError(
-                    f"sqlmesh-pipes: {signal.Signals(signals.received).name} received"
-                )
-        finally:
-            signals.restore()
-
-    def _stream(
-        self, signals: _StopSignals, on_session_open: Any
-    ) -> Iterator[MaterializeResult | AssetCheckResult]:
         interrupted: BaseException | None = None
         with open_pipes_session(
             context=self._context,
@@ -217,29 +240,27 @@ class PipesRun:
                 self.executor = start_executor(
                     self._command, cwd=self._cwd, env={**os.environ, **session.get_bootstrap_env_vars()}
                 )
-                watchdog = _watch_step(self._context, self.executor, self._timeout)
+                watchdog = self._watch(self.executor)
                 while True:
-                    if signals.received is not None:
-                        name = signal.Signals(signals.received).name
-                        raise DagsterExecutionInterruptedError(f"sqlmesh-pipes: {name} received")
                     try:
                         self.executor.process.wait(timeout=POLL_SECONDS)
                         break
                     except subprocess.TimeoutExpired:
                         pass
-                    yield from self._new_results()
+                    yield from self._drain()
             except GeneratorExit:
                 raise  # the consumer stopped listening: stop the executor (finally), yield nothing more
             except BaseException as error:  # noqa: BLE001 - DagsterExecutionInterruptedError is a BaseException
                 interrupted = error
             finally:
                 if self.executor is not None:
-                    stop_executor(self.executor, self._timeout, self._context.log)
+                    with _sigint_shielded(self._context.log):
+                        stop_executor(self.executor, self._timeout, self._context.log)
                 if watchdog is not None:
                     watchdog.set()
         # The session has read the rest of the messages file on exit: what the executor reported
         # while it stopped (the models SQLMesh finished before the signal) is here too.
-        yield from self._new_results()
+        yield from self._drain()
         if interrupted is not None:
             raise interrupted
 

@@ -39,6 +39,7 @@ from .results import (
     find_run_summary,
     log_outcomes,
     log_unevaluated_checks,
+    record_as_events,
     run_failure,
 )
 from .specs import (
@@ -346,6 +347,7 @@ class SQLMeshResource(ConfigurableResource):
             cwd=self.project_dir,
             extras=pipes_extras(extras),
             termination_timeout=self.termination_timeout_seconds,
+            on_abandoned=lambda late: record_as_events(late, gate, context),
         )
         stream = pipes_run.stream(on_session_open=lambda: _allow_skipped_outputs(context))
         try:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from dagster import (
+    AssetCheckEvaluation,
     AssetCheckKey,
     AssetCheckResult,
     AssetKey,
@@ -206,6 +207,35 @@ class ResultGate:
             return None
         self.checked[check_key] = result
         return result
+
+
+def record_as_events(results: Iterable[Reported], gate: ResultGate, context: Any) -> None:
+    """Record results the step can no longer yield (it ended while the executor stopped) as events.
+
+    The materializations and check evaluations land in the run's event log like yielded ones;
+    only the step's outputs cannot be set any more.
+    """
+    recorded = 0
+    for result in results:
+        admitted = gate.admit(result)
+        if isinstance(admitted, MaterializeResult):
+            admitted = AssetMaterialization(asset_key=admitted.asset_key, metadata=admitted.metadata)  # type: ignore[arg-type]
+        if isinstance(admitted, AssetCheckResult):
+            admitted = AssetCheckEvaluation(
+                asset_key=admitted.asset_key,  # type: ignore[arg-type]
+                check_name=admitted.check_name,  # type: ignore[arg-type]
+                passed=admitted.passed,
+                metadata=admitted.metadata or {},
+                severity=admitted.severity,
+            )
+        if admitted is not None:
+            context.log_event(admitted)
+            recorded += 1
+    if recorded:
+        context.log.warning(
+            f"sqlmesh-pipes: the step ended while SQLMesh was stopping; {recorded} result(s) of what SQLMesh "
+            "finished are recorded as events."
+        )
 
 
 def log_outcomes(

@@ -22,6 +22,7 @@ from dagster import DagsterRunStatus, Definitions
 from dagster_e2e_helpers import evaluated_models, key, materialized, processes_mentioning, user_messages
 
 from sqlmesh_pipes import SQLMeshResource, sqlmesh_assets_factory
+from sqlmesh_pipes.invocation import wait_for_stopping_runs
 
 STARTUP_TIMEOUT_S = 90
 
@@ -121,3 +122,38 @@ def test_termination_kills_sqlmesh_that_ignores_sigint(slow_project, dagster_ins
     assert sum("SIGKILL" in m for m in messages) == 1, [m for m in messages if "SIGKILL" in m]
     error = closed_exception(dagster_instance, result.run_id)
     assert (error.cls_name, error.message) == ("PipesInterruptedError", "interrupted by SIGINT")
+
+
+def test_termination_while_dagster_records_a_result_still_records_what_sqlmesh_committed(
+    slow_project, dagster_instance, assert_pipes_clean, monkeypatch
+):
+    # Terminate from inside Dagster's own storing of slow.a's materialization: the SIGINT lands
+    # outside our code, and Dagster raises it before our generator runs again (it never resumes).
+    fired: list[float] = []
+    store = dagster_instance.handle_new_event
+
+    def store_then_terminate(event, *args, **kwargs):
+        store(event, *args, **kwargs)
+        dagster_event = event.dagster_event
+        if not fired and dagster_event is not None and dagster_event.is_step_materialization and dagster_event.asset_key == key("slow.a"):
+            fired.append(time.monotonic())
+            dagster_instance.report_run_canceling(dagster_instance.get_runs(limit=1)[0])
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(dagster_instance, "handle_new_event", store_then_terminate)
+    defs = slow_definitions(slow_project)
+    job = defs.resolve_implicit_global_asset_job_def()
+    models = ["slow.a", "slow.b", "slow.c", "slow.gate", "slow.d", "slow.e"]
+    result = job.execute_in_process(instance=dagster_instance, asset_selection=[key(m) for m in models], raise_on_error=False)
+    assert fired, "slow.a was never recorded"
+    assert dagster_instance.get_run_by_id(result.run_id).status == DagsterRunStatus.CANCELED
+    # The watchdog stops the executor and records what it reported, just after the run ended.
+    assert wait_for_stopping_runs(timeout=30)
+    assert processes_mentioning(str(slow_project)) == [], "processes left running after termination"
+    committed = evaluated_models(slow_project)
+    assert "slow.a" in committed and "slow.gate" not in committed
+    recorded = dagster_instance.get_latest_materialization_events([key(m) for m in models])
+    assert {k for k, event in recorded.items() if event is not None} == {key(m) for m in committed}
+    messages = user_messages(dagster_instance, result.run_id)
+    assert "sqlmesh-pipes: stopping the executor (SIGINT): it stops SQLMesh and reports what finished." in messages
+    assert_pipes_clean(dagster_instance, result.run_id)

@@ -29,6 +29,7 @@ from truth_intervals import read_state
 from truth_projects import BLOCK_MARKER_SUFFIX, ProjectSpec, fault_rows, generate_project, write_faults
 
 from sqlmesh_pipes import sqlmesh_definitions_factory
+from sqlmesh_pipes.invocation import wait_for_stopping_runs
 
 ROOT = Path(__file__).resolve().parents[3]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -36,6 +37,7 @@ CLI = ROOT / "dist" / "cli.js"
 MANIFEST = "sqlmesh-pipes-manifest.json"
 JOB = "sqlmesh_job"
 BLOCK_START_TIMEOUT_S = 90.0
+STOPPING_TIMEOUT_S = 60.0
 """How long the harness waits for the blocking model to start (SQLMesh start-up and upstream models)."""
 
 SQLMESH_ENV = {
@@ -202,6 +204,10 @@ def _observe_run(spec: ProjectSpec, project: Path, instance: DagsterInstance, jo
             result = job.execute_in_process(instance=instance, asset_selection=selection, raise_on_error=False)
     else:
         result = job.execute_in_process(instance=instance, asset_selection=selection, raise_on_error=False)
+    # A run terminated while Dagster recorded a result ends before the executor has stopped; what
+    # SQLMesh finished is recorded just after (sqlmesh_pipes.invocation): wait for that.
+    if not wait_for_stopping_runs(timeout=STOPPING_TIMEOUT_S):
+        raise RuntimeError(f"the executor of run {result.run_id} was still stopping after {STOPPING_TIMEOUT_S}s")
     after = read_state(project)
     return RunObservation(
         index=index,
