@@ -38,6 +38,7 @@ MANIFEST = "sqlmesh-pipes-manifest.json"
 JOB = "sqlmesh_job"
 BLOCK_START_TIMEOUT_S = 90.0
 STOPPING_TIMEOUT_S = 60.0
+SEED_SPAN_S = 180.0
 """How long the harness waits for the blocking model to start (SQLMesh start-up and upstream models)."""
 
 SQLMESH_ENV = {
@@ -222,11 +223,21 @@ def _observe_run(spec: ProjectSpec, project: Path, instance: DagsterInstance, jo
     )
 
 
+def _not_across_midnight() -> None:
+    """Start a seed only when it cannot cross midnight UTC: its intervals, and the day its faults
+    target, are relative to today (a seed takes well under SEED_SPAN_S)."""
+    now = datetime.now(timezone.utc)
+    to_midnight = 86_400 - (now.hour * 3600 + now.minute * 60 + now.second + now.microsecond / 1e6)
+    if to_midnight < SEED_SPAN_S:
+        time.sleep(to_midnight + 1)
+
+
 def run_seed(seed: int, workdir: Path) -> SeedReport:
     """Generate, prepare and run the project of `seed` in `workdir`; return its divergences."""
     project = workdir / f"seed-{seed}"
     if project.exists():
         shutil.rmtree(project)
+    _not_across_midnight()
     started = time.monotonic()
     spec = generate_project(seed, project)
     prepare_project(project)
