@@ -33,6 +33,7 @@ from typing import Any
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
+    DagsterEventType,
     MaterializeResult,
     PipesTempFileContextInjector,
     PipesTempFileMessageReader,
@@ -125,6 +126,27 @@ def _sigint_shielded(log: Any) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _recorded(context: AssetExecutionContext, result: Result) -> bool:
+    """Whether the run's event log holds ``result`` (Dagster may have dropped the one it was handling)."""
+    wanted = (
+        DagsterEventType.ASSET_MATERIALIZATION
+        if isinstance(result, MaterializeResult)
+        else DagsterEventType.ASSET_CHECK_EVALUATION
+    )
+    for record in context.instance.all_logs(context.run_id, of_type=wanted):
+        event = record.dagster_event
+        data = event.event_specific_data if event is not None else None
+        if isinstance(result, MaterializeResult):
+            if event is not None and event.asset_key == result.asset_key:
+                return True
+        elif (
+            getattr(data, "asset_key", None) == result.asset_key
+            and getattr(data, "check_name", None) == result.check_name
+        ):
+            return True
+    return False
+
+
 def wait_for_stopping_runs(timeout: float | None = None) -> bool:
     """Wait until no executor is still being stopped after its step ended (see ``PipesRun._watch``).
 
@@ -165,6 +187,7 @@ class PipesRun:
         self._on_abandoned = on_abandoned
         self._cursor = 0
         self._cursor_lock = threading.Lock()
+        self._handed: Result | None = None
         self.session: PipesSession | None = None
         self.executor: ExecutorProcess | None = None
 
@@ -182,7 +205,11 @@ class PipesRun:
                     return
                 result = reported[self._cursor]
                 self._cursor += 1
+            # In Dagster's hands until it resumes us: an interruption during its type check of the
+            # output can still drop it (see _recover).
+            self._handed = result  # type: ignore[assignment]
             yield result  # type: ignore[misc]
+            self._handed = None
 
     def _watch(self, executor: ExecutorProcess) -> threading.Event:
         """Stop the executor and record what it reported if the step ends while we are parked.
@@ -214,6 +241,9 @@ class PipesRun:
                 break
             time.sleep(0.05)
         late = list(self._drain()) if self.session is not None else []
+        handed = self._handed
+        if handed is not None and not _recorded(self._context, handed):
+            late.insert(0, handed)
         if late and self._on_abandoned is not None:
             try:
                 self._on_abandoned(late)
