@@ -7,7 +7,7 @@ import { z } from 'zod';
  * Run options here override the CLI flags (the Dagster resource is the source of truth).
  */
 export const EXTRAS_KEY = 'sqlmesh_pipes';
-export const EXTRAS_VERSION = 1;
+export const EXTRAS_VERSION = 1 as const;
 
 /** One selected asset check: which audit use of which model it reports. */
 export const SelectedCheck = z.strictObject({
