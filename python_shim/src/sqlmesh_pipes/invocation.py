@@ -9,8 +9,11 @@ Termination. Dagster terminates a step with SIGINT, raised as an exception insid
 arrives there: we then stop the executor (SIGINT; it stops SQLMesh, reports what SQLMesh finished
 and closes), hand over what it reported, and only then let the interruption through. A SIGINT
 that arrives while Dagster is recording one of our results is raised before our code runs again,
-and our generator is never resumed: a watchdog thread sees the step fail, stops the executor the
-same way and records what it reported as events (``on_abandoned``). The executor and everything
+and our generator is never resumed (Dagster may even drop that result: it type-checks a check's
+output before it records the evaluation): a watchdog thread sees the step fail, or the generator
+is closed, and either stops the executor the same way and hands what it reported to
+``on_abandoned``, which records it, and anything handed over but missing from the event log, as
+events. The executor and everything
 it started run in their own process group, killed as a whole if they outlive
 ``termination_timeout_seconds``.
 """
@@ -33,7 +36,6 @@ from typing import Any
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
-    DagsterEventType,
     MaterializeResult,
     PipesTempFileContextInjector,
     PipesTempFileMessageReader,
@@ -126,27 +128,6 @@ def _sigint_shielded(log: Any) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _recorded(context: AssetExecutionContext, result: Result) -> bool:
-    """Whether the run's event log holds ``result`` (Dagster may have dropped the one it was handling)."""
-    wanted = (
-        DagsterEventType.ASSET_MATERIALIZATION
-        if isinstance(result, MaterializeResult)
-        else DagsterEventType.ASSET_CHECK_EVALUATION
-    )
-    for record in context.instance.all_logs(context.run_id, of_type=wanted):
-        event = record.dagster_event
-        data = event.event_specific_data if event is not None else None
-        if isinstance(result, MaterializeResult):
-            if event is not None and event.asset_key == result.asset_key:
-                return True
-        elif (
-            getattr(data, "asset_key", None) == result.asset_key
-            and getattr(data, "check_name", None) == result.check_name
-        ):
-            return True
-    return False
-
-
 def wait_for_stopping_runs(timeout: float | None = None) -> bool:
     """Wait until no executor is still being stopped after its step ended (see ``PipesRun._watch``).
 
@@ -187,7 +168,8 @@ class PipesRun:
         self._on_abandoned = on_abandoned
         self._cursor = 0
         self._cursor_lock = threading.Lock()
-        self._handed: Result | None = None
+        self._abandon_lock = threading.RLock()
+        self._abandoned = False
         self.session: PipesSession | None = None
         self.executor: ExecutorProcess | None = None
 
@@ -195,7 +177,8 @@ class PipesRun:
         """What the executor reported since the last call, one result at a time.
 
         The cursor moves past a result as it is handed over, never before: if Dagster ends the
-        step while we wait at a ``yield``, that result is Dagster's, and the watchdog takes the rest.
+        step while we wait at a ``yield``, that result is Dagster's (``on_abandoned`` checks it
+        reached the event log), and the rest is recorded as events.
         """
         assert self.session is not None
         while True:
@@ -205,11 +188,7 @@ class PipesRun:
                     return
                 result = reported[self._cursor]
                 self._cursor += 1
-            # In Dagster's hands until it resumes us: an interruption during its type check of the
-            # output can still drop it (see _recover).
-            self._handed = result  # type: ignore[assignment]
             yield result  # type: ignore[misc]
-            self._handed = None
 
     def _watch(self, executor: ExecutorProcess) -> threading.Event:
         """Stop the executor and record what it reported if the step ends while we are parked.
@@ -233,64 +212,77 @@ class PipesRun:
         return done
 
     def _recover(self, executor: ExecutorProcess) -> None:
-        stop_executor(executor, self._timeout, self._context.log)
-        handler = self.session.message_handler if self.session is not None else None
-        # The reader thread tails the messages file: let it reach `closed`.
-        for _ in range(50):
-            if handler is None or handler.received_closed_message:
-                break
-            time.sleep(0.05)
-        late = list(self._drain()) if self.session is not None else []
-        handed = self._handed
-        if handed is not None and not _recorded(self._context, handed):
-            late.insert(0, handed)
-        if late and self._on_abandoned is not None:
-            try:
-                self._on_abandoned(late)
-            except Exception as error:  # noqa: BLE001 - the step is over; say what could not be recorded
-                self._context.log.error(
-                    f"sqlmesh-pipes: could not record {len(late)} late result(s): {error}"
-                )
+        """Once per run, from whichever side sees it first (the watchdog, or the generator being
+        closed): stop the executor and hand what it reported to ``on_abandoned``."""
+        with self._abandon_lock:  # re-entrant: the generator may be closed by GC inside this thread
+            if self._abandoned:
+                return
+            self._abandoned = True
+            with _sigint_shielded(self._context.log):
+                stop_executor(executor, self._timeout, self._context.log)
+            handler = self.session.message_handler if self.session is not None else None
+            # The reader thread tails the messages file: let it reach `closed`.
+            for _ in range(50):
+                if handler is None or handler.received_closed_message:
+                    break
+                time.sleep(0.05)
+            late = list(self._drain()) if self.session is not None else []
+            if self._on_abandoned is not None:
+                try:
+                    self._on_abandoned(late)
+                except Exception as error:  # noqa: BLE001 - the step is over; say what could not be recorded
+                    self._context.log.error(
+                        f"sqlmesh-pipes: could not record {len(late)} late result(s): {error}"
+                    )
 
     def stream(self, on_session_open: Any = None) -> Iterator[Result]:
         """Yield results as the executor reports them; after a termination, yield what it reported
         while stopping, then raise the interruption. Ends when the executor has exited."""
         interrupted: BaseException | None = None
-        with open_pipes_session(
-            context=self._context,
-            context_injector=PipesTempFileContextInjector(),
-            message_reader=PipesTempFileMessageReader(),
-            extras=self._extras,
-        ) as session:
-            self.session = session
-            if on_session_open is not None:
-                on_session_open()
-            watchdog: threading.Event | None = None
-            try:
-                self.executor = start_executor(
-                    self._command, cwd=self._cwd, env={**os.environ, **session.get_bootstrap_env_vars()}
-                )
-                watchdog = self._watch(self.executor)
-                while True:
-                    try:
-                        self.executor.process.wait(timeout=POLL_SECONDS)
-                        break
-                    except subprocess.TimeoutExpired:
-                        pass
-                    yield from self._drain()
-            except GeneratorExit:
-                raise  # the consumer stopped listening: stop the executor (finally), yield nothing more
-            except BaseException as error:  # noqa: BLE001 - DagsterExecutionInterruptedError is a BaseException
-                interrupted = error
-            finally:
-                if self.executor is not None:
-                    with _sigint_shielded(self._context.log):
-                        stop_executor(self.executor, self._timeout, self._context.log)
-                if watchdog is not None:
-                    watchdog.set()
-        # The session has read the rest of the messages file on exit: what the executor reported
-        # while it stopped (the models SQLMesh finished before the signal) is here too.
-        yield from self._drain()
+        watchdog: threading.Event | None = None
+        handed_all = False
+        try:
+            with open_pipes_session(
+                context=self._context,
+                context_injector=PipesTempFileContextInjector(),
+                message_reader=PipesTempFileMessageReader(),
+                extras=self._extras,
+            ) as session:
+                self.session = session
+                if on_session_open is not None:
+                    on_session_open()
+                try:
+                    self.executor = start_executor(
+                        self._command, cwd=self._cwd, env={**os.environ, **session.get_bootstrap_env_vars()}
+                    )
+                    watchdog = self._watch(self.executor)
+                    while True:
+                        try:
+                            self.executor.process.wait(timeout=POLL_SECONDS)
+                            break
+                        except subprocess.TimeoutExpired:
+                            pass
+                        yield from self._drain()
+                except GeneratorExit:
+                    raise  # the consumer stopped listening: see the outer finally
+                except BaseException as error:  # noqa: BLE001 - DagsterExecutionInterruptedError is a BaseException
+                    interrupted = error
+                finally:
+                    if self.executor is not None:
+                        with _sigint_shielded(self._context.log):
+                            stop_executor(self.executor, self._timeout, self._context.log)
+            # The session has read the rest of the messages file on exit: what the executor reported
+            # while it stopped (the models SQLMesh finished before the signal) is here too.
+            yield from self._drain()
+            handed_all = True
+        finally:
+            if not handed_all and self.executor is not None:
+                # Closed before everything was handed over (the step failed while we waited at a
+                # yield, or an interruption hit the consumer between two results): the rest, and
+                # whatever Dagster dropped, is recorded as events.
+                self._recover(self.executor)
+            if watchdog is not None:
+                watchdog.set()
         if interrupted is not None:
             raise interrupted
 

@@ -18,6 +18,7 @@ from dagster import (
     AssetCheckResult,
     AssetKey,
     AssetMaterialization,
+    DagsterEventType,
     DagsterLogManager,
     Failure,
     MaterializeResult,
@@ -209,32 +210,60 @@ class ResultGate:
         return result
 
 
-def record_as_events(results: Iterable[Reported], gate: ResultGate, context: Any) -> None:
-    """Record results the step can no longer yield (it ended while the executor stopped) as events.
+def _in_event_log(context: Any) -> tuple[set[AssetKey], set[AssetCheckKey]]:
+    """The assets materialized and checks evaluated so far according to the run's event log."""
+    logs = context.instance.all_logs
+    materialized = {
+        record.dagster_event.asset_key
+        for record in logs(context.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+        if record.dagster_event is not None
+    }
+    checked = set()
+    for record in logs(context.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+        data = record.dagster_event.event_specific_data if record.dagster_event is not None else None
+        if isinstance(data, AssetCheckEvaluation):
+            checked.add(data.asset_check_key)
+    return materialized, checked
 
-    The materializations and check evaluations land in the run's event log like yielded ones;
-    only the step's outputs cannot be set any more.
+
+def _as_event(result: Reported | AssetMaterialization) -> AssetMaterialization | AssetCheckEvaluation:
+    if isinstance(result, AssetCheckResult):
+        return AssetCheckEvaluation(
+            asset_key=result.asset_key,  # type: ignore[arg-type]
+            check_name=result.check_name,  # type: ignore[arg-type]
+            passed=result.passed,
+            metadata=result.metadata or {},
+            severity=result.severity,
+        )
+    if isinstance(result, MaterializeResult):
+        return AssetMaterialization(asset_key=result.asset_key, metadata=result.metadata)  # type: ignore[arg-type]
+    return result
+
+
+def record_as_events(late: Iterable[Reported], gate: ResultGate, context: Any) -> None:
+    """Record what the step can no longer yield (it ended while the executor stopped) as events.
+
+    ``late``: what the executor reported after the step stopped listening. Results already handed
+    over can be missing too: an interruption raised while Dagster type-checks a check's output
+    drops that check's evaluation. Each lands in the run's event log like a yielded one; only the
+    step's outputs cannot be set any more.
     """
-    recorded = 0
-    for result in results:
-        admitted = gate.admit(result)
-        if isinstance(admitted, MaterializeResult):
-            admitted = AssetMaterialization(asset_key=admitted.asset_key, metadata=admitted.metadata)  # type: ignore[arg-type]
-        if isinstance(admitted, AssetCheckResult):
-            admitted = AssetCheckEvaluation(
-                asset_key=admitted.asset_key,  # type: ignore[arg-type]
-                check_name=admitted.check_name,  # type: ignore[arg-type]
-                passed=admitted.passed,
-                metadata=admitted.metadata or {},
-                severity=admitted.severity,
-            )
-        if admitted is not None:
-            context.log_event(admitted)
-            recorded += 1
-    if recorded:
+    materialized, checked = _in_event_log(context)
+    dropped = [r for key, r in gate.materialized.items() if key not in materialized]
+    dropped += [r for key, r in gate.checked.items() if key not in checked]
+    admitted = [gate.admit(result) for result in late]
+    events = [_as_event(r) for r in [*dropped, *admitted] if r is not None]
+    for event in events:
+        context.log_event(event)
+    if events:
+        again = (
+            f" ({len(dropped)} handed over but dropped by Dagster when the step was interrupted)"
+            if dropped
+            else ""
+        )
         context.log.warning(
-            f"sqlmesh-pipes: the step ended while SQLMesh was stopping; {recorded} result(s) of what SQLMesh "
-            "finished are recorded as events."
+            f"sqlmesh-pipes: the step ended while SQLMesh was stopping; {len(events)} result(s) of what "
+            f"SQLMesh finished are recorded as events{again}."
         )
 
 

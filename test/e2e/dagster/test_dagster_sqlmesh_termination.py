@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from dagster import DagsterRunStatus, Definitions
+from dagster import AssetCheckKey, AssetCheckResult, DagsterEventType, DagsterRunStatus, Definitions
 from dagster_e2e_helpers import evaluated_models, key, materialized, processes_mentioning, user_messages
 
 from sqlmesh_pipes import SQLMeshResource, sqlmesh_assets_factory
@@ -156,4 +156,43 @@ def test_termination_while_dagster_records_a_result_still_records_what_sqlmesh_c
     assert {k for k, event in recorded.items() if event is not None} == {key(m) for m in committed}
     messages = user_messages(dagster_instance, result.run_id)
     assert "sqlmesh-pipes: stopping the executor (SIGINT): it stops SQLMesh and reports what finished." in messages
+    assert_pipes_clean(dagster_instance, result.run_id)
+
+
+def test_termination_while_dagster_handles_a_check_result_still_records_it(
+    slow_project, dagster_instance, assert_pipes_clean, monkeypatch
+):
+    # Dagster turns a check result into an output, type-checks it (raising a pending interrupt
+    # there), and only then records the evaluation: a SIGINT arriving in between drops a result
+    # our generator already handed over. The recovery must find it missing and record it.
+    fired: list[str] = []
+    to_evaluation = AssetCheckResult.to_asset_check_evaluation
+
+    def terminate_then_convert(self, step_context):
+        if not fired and self.check_name == "not_null":
+            fired.append(self.check_name)
+            dagster_instance.report_run_canceling(dagster_instance.get_runs(limit=1)[0])
+            os.kill(os.getpid(), signal.SIGINT)
+        return to_evaluation(self, step_context)
+
+    monkeypatch.setattr(AssetCheckResult, "to_asset_check_evaluation", terminate_then_convert)
+    defs = slow_definitions(slow_project)
+    job = defs.resolve_implicit_global_asset_job_def()
+    models = ["slow.a", "slow.b", "slow.c", "slow.gate", "slow.d", "slow.e"]
+    result = job.execute_in_process(instance=dagster_instance, asset_selection=[key(m) for m in models], raise_on_error=False)
+    assert fired, "slow.b's check result never reached Dagster"
+    assert dagster_instance.get_run_by_id(result.run_id).status == DagsterRunStatus.CANCELED
+    assert wait_for_stopping_runs(timeout=30)
+    assert processes_mentioning(str(slow_project)) == [], "processes left running after termination"
+    committed = evaluated_models(slow_project)
+    assert "slow.b" in committed and "slow.gate" not in committed
+    recorded = dagster_instance.get_latest_materialization_events([key(m) for m in models])
+    assert {k for k, event in recorded.items() if event is not None} == {key(m) for m in committed}
+    evaluations = [
+        record.dagster_event.event_specific_data.asset_check_key
+        for record in dagster_instance.all_logs(result.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+    ]
+    assert evaluations == [AssetCheckKey(key("slow.b"), "not_null")], evaluations
+    messages = user_messages(dagster_instance, result.run_id)
+    assert any("1 handed over but dropped by Dagster" in m for m in messages), messages
     assert_pipes_clean(dagster_instance, result.run_id)
