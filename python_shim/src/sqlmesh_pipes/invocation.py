@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,9 +167,9 @@ class PipesRun:
         self._timeout = termination_timeout
         self._on_abandoned = on_abandoned
         self._cursor = 0
-        self._cursor_lock = threading.Lock()
         self._abandon_lock = threading.RLock()
         self._abandoned = False
+        self._generator: Generator[Result, None, None] | None = None
         self.session: PipesSession | None = None
         self.executor: ExecutorProcess | None = None
 
@@ -178,16 +178,18 @@ class PipesRun:
 
         The cursor moves past a result as it is handed over, never before: if Dagster ends the
         step while we wait at a ``yield``, that result is Dagster's (``on_abandoned`` checks it
-        reached the event log), and the rest is recorded as events.
+        reached the event log), and the rest is recorded as events. One consumer at a time: the
+        generator, or the recovery once the generator cannot run any more.
         """
         assert self.session is not None
         while True:
-            with self._cursor_lock:
-                reported = self.session.get_reported_results()
-                if self._cursor >= len(reported):
-                    return
-                result = reported[self._cursor]
-                self._cursor += 1
+            reported = self.session.get_reported_results()
+            if self._cursor >= len(reported):
+                return
+            result = reported[self._cursor]
+            # No call between the move and the yield: an interruption (raised only at calls and
+            # loop jumps) cannot land between them and lose the result.
+            self._cursor += 1
             yield result  # type: ignore[misc]
 
     def _watch(self, executor: ExecutorProcess) -> threading.Event:
@@ -205,11 +207,19 @@ class PipesRun:
                 step_failed = getattr(step, "step_exception", None) is not None
                 if step_failed or not threading.main_thread().is_alive():
                     self._recover(executor)
+                    self._close_parked_stream()
                     return
 
         threading.Thread(target=watch, name=WATCHDOG_THREAD).start()
         atexit.register(_kill_if_running, executor)
         return done
+
+    def _close_parked_stream(self) -> None:
+        """Close the Pipes session of a generator Dagster will never resume, now, while the run's
+        storage is there, rather than whenever it is garbage-collected."""
+        if self._generator is not None:
+            with contextlib.suppress(ValueError):  # executing in another thread: it closes itself
+                self._generator.close()
 
     def _recover(self, executor: ExecutorProcess) -> None:
         """Once per run, from whichever side sees it first (the watchdog, or the generator being
@@ -235,9 +245,13 @@ class PipesRun:
                         f"sqlmesh-pipes: could not record {len(late)} late result(s): {error}"
                     )
 
-    def stream(self, on_session_open: Any = None) -> Iterator[Result]:
+    def stream(self, on_session_open: Any = None) -> Generator[Result, None, None]:
         """Yield results as the executor reports them; after a termination, yield what it reported
         while stopping, then raise the interruption. Ends when the executor has exited."""
+        self._generator = self._stream(on_session_open)
+        return self._generator
+
+    def _stream(self, on_session_open: Any) -> Generator[Result, None, None]:
         interrupted: BaseException | None = None
         watchdog: threading.Event | None = None
         handed_all = False

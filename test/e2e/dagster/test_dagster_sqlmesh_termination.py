@@ -32,6 +32,13 @@ def slow_definitions(project: Path, **resource: object) -> Definitions:
     return Definitions(assets=[sqlmesh_assets_factory(sqlmesh_resource=sqlmesh)], resources={"sqlmesh": sqlmesh})
 
 
+def terminate_like_dagster(instance) -> None:
+    """What Dagster's "Terminate" does for an in-process run: mark the run CANCELING, then
+    interrupt the process executing the step."""
+    instance.report_run_canceling(instance.get_runs(limit=1)[0])
+    os.kill(os.getpid(), signal.SIGINT)
+
+
 def terminate_when_started(instance, project: Path, model: str, seen: dict, finished: threading.Event) -> threading.Thread:
     """Terminate the (only) run once `model` has written its start marker; record what Dagster had by then."""
 
@@ -42,8 +49,6 @@ def terminate_when_started(instance, project: Path, model: str, seen: dict, fini
             time.sleep(0.05)
         if not marker.exists() or finished.is_set():
             return
-        runs = instance.get_runs(limit=1)
-        seen["run"] = runs[0]
         seen["sqlmesh"] = [p for p in processes_mentioning(str(project)) if "sqlmesh_pipes_console" in p[1]]
         # In the event log while SQLMesh still runs (the model waits): results are live, not
         # end-of-run. Polled, since the report of the last finished model may still be in flight.
@@ -55,11 +60,8 @@ def terminate_when_started(instance, project: Path, model: str, seen: dict, fini
             if seen["live"] == set(upstream) or time.monotonic() > deadline or model != "slow.gate":
                 break
             time.sleep(0.05)
-        # What Dagster's "Terminate" does for an in-process run: mark the run CANCELING, then
-        # interrupt the process executing the step.
-        instance.report_run_canceling(runs[0])
         seen["interrupted_at"] = time.monotonic()
-        os.kill(os.getpid(), signal.SIGINT)
+        terminate_like_dagster(instance)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
@@ -80,10 +82,30 @@ def run_and_terminate(instance, project: Path, defs: Definitions, models: list[s
     return result, seen, ended - seen["interrupted_at"], messages
 
 
+ALL_SLOW = ["slow.a", "slow.b", "slow.c", "slow.gate", "slow.d", "slow.e"]
+
+
+def run_terminated_inside_dagster(instance, project: Path, fired: list) -> tuple:
+    """Run every slow model once the test has patched Dagster to terminate the run from inside
+    its own handling of a result; wait for the recovery. Returns the result, what SQLMesh committed
+    and the run's messages, after checking what Dagster recorded matches SQLMesh's state."""
+    job = slow_definitions(project).resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(instance=instance, asset_selection=[key(m) for m in ALL_SLOW], raise_on_error=False)
+    assert fired, "the run was never terminated"
+    assert instance.get_run_by_id(result.run_id).status == DagsterRunStatus.CANCELED
+    # The watchdog stops the executor and records what it reported, just after the run ended.
+    assert wait_for_stopping_runs(timeout=30)
+    assert processes_mentioning(str(project)) == [], "processes left running after termination"
+    committed = evaluated_models(project)
+    assert "slow.gate" not in committed
+    recorded = instance.get_latest_materialization_events([key(m) for m in ALL_SLOW])
+    assert {k for k, event in recorded.items() if event is not None} == {key(m) for m in committed}
+    return result, committed, user_messages(instance, result.run_id)
+
+
 def test_termination_records_what_sqlmesh_committed(slow_project, dagster_instance, assert_pipes_clean, closed_exception):
     defs = slow_definitions(slow_project)
-    models = ["slow.a", "slow.b", "slow.c", "slow.gate", "slow.d", "slow.e"]
-    result, seen, stop_s, messages = run_and_terminate(dagster_instance, slow_project, defs, models, "slow.gate")
+    result, seen, stop_s, messages = run_and_terminate(dagster_instance, slow_project, defs, ALL_SLOW, "slow.gate")
 
     assert seen["sqlmesh"], "no SQLMesh process was running while slow.gate waited"
     assert seen["live"] == {key("slow.a"), key("slow.b"), key("slow.c")}, "materializations only arrived after SQLMesh ended"
@@ -137,24 +159,11 @@ def test_termination_while_dagster_records_a_result_still_records_what_sqlmesh_c
         dagster_event = event.dagster_event
         if not fired and dagster_event is not None and dagster_event.is_step_materialization and dagster_event.asset_key == key("slow.a"):
             fired.append(time.monotonic())
-            dagster_instance.report_run_canceling(dagster_instance.get_runs(limit=1)[0])
-            os.kill(os.getpid(), signal.SIGINT)
+            terminate_like_dagster(dagster_instance)
 
     monkeypatch.setattr(dagster_instance, "handle_new_event", store_then_terminate)
-    defs = slow_definitions(slow_project)
-    job = defs.resolve_implicit_global_asset_job_def()
-    models = ["slow.a", "slow.b", "slow.c", "slow.gate", "slow.d", "slow.e"]
-    result = job.execute_in_process(instance=dagster_instance, asset_selection=[key(m) for m in models], raise_on_error=False)
-    assert fired, "slow.a was never recorded"
-    assert dagster_instance.get_run_by_id(result.run_id).status == DagsterRunStatus.CANCELED
-    # The watchdog stops the executor and records what it reported, just after the run ended.
-    assert wait_for_stopping_runs(timeout=30)
-    assert processes_mentioning(str(slow_project)) == [], "processes left running after termination"
-    committed = evaluated_models(slow_project)
-    assert "slow.a" in committed and "slow.gate" not in committed
-    recorded = dagster_instance.get_latest_materialization_events([key(m) for m in models])
-    assert {k for k, event in recorded.items() if event is not None} == {key(m) for m in committed}
-    messages = user_messages(dagster_instance, result.run_id)
+    result, committed, messages = run_terminated_inside_dagster(dagster_instance, slow_project, fired)
+    assert "slow.a" in committed
     assert "sqlmesh-pipes: stopping the executor (SIGINT): it stops SQLMesh and reports what finished." in messages
     assert_pipes_clean(dagster_instance, result.run_id)
 
@@ -171,28 +180,16 @@ def test_termination_while_dagster_handles_a_check_result_still_records_it(
     def terminate_then_convert(self, step_context):
         if not fired and self.check_name == "not_null":
             fired.append(self.check_name)
-            dagster_instance.report_run_canceling(dagster_instance.get_runs(limit=1)[0])
-            os.kill(os.getpid(), signal.SIGINT)
+            terminate_like_dagster(dagster_instance)
         return to_evaluation(self, step_context)
 
     monkeypatch.setattr(AssetCheckResult, "to_asset_check_evaluation", terminate_then_convert)
-    defs = slow_definitions(slow_project)
-    job = defs.resolve_implicit_global_asset_job_def()
-    models = ["slow.a", "slow.b", "slow.c", "slow.gate", "slow.d", "slow.e"]
-    result = job.execute_in_process(instance=dagster_instance, asset_selection=[key(m) for m in models], raise_on_error=False)
-    assert fired, "slow.b's check result never reached Dagster"
-    assert dagster_instance.get_run_by_id(result.run_id).status == DagsterRunStatus.CANCELED
-    assert wait_for_stopping_runs(timeout=30)
-    assert processes_mentioning(str(slow_project)) == [], "processes left running after termination"
-    committed = evaluated_models(slow_project)
-    assert "slow.b" in committed and "slow.gate" not in committed
-    recorded = dagster_instance.get_latest_materialization_events([key(m) for m in models])
-    assert {k for k, event in recorded.items() if event is not None} == {key(m) for m in committed}
+    result, committed, messages = run_terminated_inside_dagster(dagster_instance, slow_project, fired)
+    assert "slow.b" in committed
     evaluations = [
         record.dagster_event.event_specific_data.asset_check_key
         for record in dagster_instance.all_logs(result.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
     ]
     assert evaluations == [AssetCheckKey(key("slow.b"), "not_null")], evaluations
-    messages = user_messages(dagster_instance, result.run_id)
     assert any("1 handed over but dropped by Dagster" in m for m in messages), messages
     assert_pipes_clean(dagster_instance, result.run_id)
