@@ -2,7 +2,9 @@
 // Idempotent project set-up used by `npm test` and `npm run demo`:
 //   1. node_modules via `npm ci` when package-lock.json changed since the last install;
 //   2. .venv with the pinned Python packages (requirements.lock) and python_shim editable,
-//      rebuilt when the pins or python_shim/pyproject.toml change.
+//      rebuilt when the pins or python_shim/pyproject.toml change;
+//   3. with --with-dbt (`npm test`): .venv-dbt, SQLMesh with its dbt loader (requirements-dbt.lock),
+//      an env of its own as users run SQLMesh apart from Dagster (dbt's pins clash with Dagster's).
 // Each step stamps a content hash, so a second run is a no-op well under a second.
 // Only Node built-ins here: this runs before node_modules exists.
 import { createHash } from 'node:crypto';
@@ -64,26 +66,26 @@ function findPython() {
   return fail('python3 not found on PATH — install Python >= 3.10 or set SQLMESH_PIPES_BOOTSTRAP_PYTHON to its path');
 }
 
-function ensureVenv() {
-  const venv = join(root, '.venv');
+/** Build `dir` from the pinned `lock` (plus python_shim, editable, when `shim`), unless its stamp matches. */
+function ensureVenv(dir, lock, { shim }) {
+  const venv = join(root, dir);
   const stampPath = join(venv, '.sqlmesh-pipes-stamp');
-  const wanted = hashFiles('requirements.lock', 'python_shim/pyproject.toml');
+  const wanted = hashFiles(lock, ...(shim ? ['python_shim/pyproject.toml'] : []));
   if (readStamp(stampPath) === wanted) return;
 
   const python = findPython();
   const venvPython = join(venv, 'bin', 'python');
   if (existsSync(venv)) rmSync(venv, { recursive: true, force: true });
-  process.stderr.write(`setup: creating .venv with ${python} and the pinned packages (requirements.lock)…\n`);
+  process.stderr.write(`setup: creating ${dir} with ${python} and the pinned packages (${lock})…\n`);
   if (run(python, ['-m', 'venv', venv]).status !== 0) {
-    fail(`\`${python} -m venv .venv\` failed — install the venv module (Debian: apt-get install python3-venv)`);
+    fail(`\`${python} -m venv ${dir}\` failed — install the venv module (Debian: apt-get install python3-venv)`);
   }
   const pip = (args) => run(venvPython, ['-m', 'pip', '--disable-pip-version-check', ...args]);
-  if (pip(['install', '--quiet', '-r', 'requirements.lock']).status !== 0) {
+  if (pip(['install', '--quiet', '-r', lock]).status !== 0) {
     rmSync(venv, { recursive: true, force: true });
-    fail('pip could not install requirements.lock (see above) — check access to PyPI, then re-run');
+    fail(`pip could not install ${lock} (see above) — check access to PyPI, then re-run`);
   }
-  const shim = pip(['install', '--quiet', '--no-deps', '--no-build-isolation', '-e', 'python_shim']);
-  if (shim.status !== 0) {
+  if (shim && pip(['install', '--quiet', '--no-deps', '--no-build-isolation', '-e', 'python_shim']).status !== 0) {
     rmSync(venv, { recursive: true, force: true });
     fail('pip could not install python_shim in editable mode (see above)');
   }
@@ -92,4 +94,5 @@ function ensureVenv() {
 }
 
 ensureNodeModules();
-ensureVenv();
+ensureVenv('.venv', 'requirements.lock', { shim: true });
+if (process.argv.includes('--with-dbt')) ensureVenv('.venv-dbt', 'requirements-dbt.lock', { shim: false });

@@ -18,6 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 PYTHON = ROOT / ".venv" / "bin" / "python"
+DBT_PYTHON = ROOT / ".venv-dbt" / "bin" / "python"
+"""SQLMesh with its dbt loader, in its own env (`scripts/setup.mjs --with-dbt`)."""
 CLI = ROOT / "dist" / "cli.js"
 FIXTURE_PROJECTS = ROOT / "test" / "fixtures" / "e2e-projects"
 MANIFEST = "sqlmesh-pipes-manifest.json"
@@ -36,8 +38,9 @@ def _run(argv: list[str], cwd: Path, what: str) -> None:
         pytest.fail(f"{what} failed (exit {result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
 
 
-def prepare_template(name: str, dest: Path) -> Path:
-    """Copy fixture project `name` to `dest`, apply prod without backfill and write the manifest.
+def prepare_template(name: str, dest: Path, python: Path = PYTHON) -> Path:
+    """Copy fixture project `name` to `dest`, apply prod without backfill and write the manifest,
+    with SQLMesh from `python`'s env.
 
     A `setup.sql` in the project runs first (tables SQLMesh reads but does not own: external models).
     """
@@ -46,17 +49,18 @@ def prepare_template(name: str, dest: Path) -> Path:
     if setup.is_file():
         with duckdb.connect(str(dest / "db.duckdb")) as con:
             con.execute(setup.read_text(encoding="utf-8"))
-    sqlmesh = [str(PYTHON), "-c", "import sys; from sqlmesh.cli.main import cli; sys.exit(cli())"]
+    sqlmesh = [str(python), "-c", "import sys; from sqlmesh.cli.main import cli; sys.exit(cli())"]
     _run([*sqlmesh, "plan", "--auto-apply", "--no-prompts", "--skip-backfill"], dest, f"`sqlmesh plan` of {name}")
-    _run(["node", str(CLI), "manifest", "--project", str(dest), "--out", str(dest / MANIFEST)], dest, f"manifest of {name}")
+    manifest = ["node", str(CLI), "manifest", "--project", str(dest), "--out", str(dest / MANIFEST)]
+    _run([*manifest, "--sqlmesh-python", str(python)], dest, f"manifest of {name}")
     shutil.rmtree(dest / "logs", ignore_errors=True)
     return dest
 
 
-def _template(name: str):
+def _template(name: str, python: Path = PYTHON):
     @pytest.fixture(scope="session")
     def template(tmp_path_factory: pytest.TempPathFactory, built_dist: Path) -> Path:
-        return prepare_template(name, tmp_path_factory.mktemp("templates") / name)
+        return prepare_template(name, tmp_path_factory.mktemp("templates") / name, python)
 
     return template
 
@@ -75,8 +79,10 @@ slow_template = _template("slow")
 batches_template = _template("batches")
 audits_template = _template("audits")
 text_template = _template("text")
+dbt_template = _template("dbt", DBT_PYTHON)
 shop_project = _copy("shop_template", "shop")
 slow_project = _copy("slow_template", "slow")
 batches_project = _copy("batches_template", "batches")
 audits_project = _copy("audits_template", "audits")
 text_project = _copy("text_template", "text")
+dbt_project = _copy("dbt_template", "dbt")
