@@ -37,11 +37,11 @@ from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
     MaterializeResult,
+    PipesSession,
     PipesTempFileContextInjector,
     PipesTempFileMessageReader,
     open_pipes_session,
 )
-from dagster._core.pipes.context import PipesSession
 
 WATCHDOG_THREAD = "sqlmesh-pipes-watchdog"
 POLL_SECONDS = 0.1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from dagster import (
     AssetSelection,
@@ -25,14 +26,14 @@ from dagster import (
     define_asset_job,
     schedule,
 )
-from dagster._core.definitions.unresolved_asset_job_definition import (  # not exported by `dagster`
-    UnresolvedAssetJobDefinition,
-)
 
 from . import errors, executor
 from .asset_decorator import sqlmesh_specs_for
 from .resource import SQLMeshResource
 from .validation import type_error, validate_name
+
+if TYPE_CHECKING:  # a return type only: the class is not exported by `dagster`
+    from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 BLOCKING_RUN_STATUSES: tuple[DagsterRunStatus, ...] = tuple(
     status

@@ -7,7 +7,6 @@ that maps each asset key and check back to its model and audit at run time.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from graphlib import TopologicalSorter
@@ -17,6 +16,7 @@ from dagster import AssetCheckKey, AssetCheckSpec, AssetKey, AssetSpec
 
 from . import errors
 from .manifest import Manifest, ManifestModel
+from .name_rules import EMAIL, VALID_GROUP_NAME, VALID_NAME
 from .translator import (
     METADATA_PREFIX,
     SQLMeshTranslationContext,
@@ -30,10 +30,6 @@ MODEL_NAME_METADATA_KEY = f"{METADATA_PREFIX}model_name"
 AUDIT_NAME_METADATA_KEY = f"{METADATA_PREFIX}audit_name"
 AUDIT_INDEX_METADATA_KEY = f"{METADATA_PREFIX}audit_index"
 """On every check spec: which audit use of the model (index into the manifest's ``audits``)."""
-
-_VALID_GROUP_NAME = re.compile(r"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*$")
-_VALID_CHECK_NAME = re.compile(r"^[A-Za-z0-9_]+$")
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,7}\b")
 
 
 @dataclass(frozen=True)
@@ -63,9 +59,6 @@ class SQLMeshSpecs:
         return any(spec.asset_key not in own for spec in self.check_specs)
 
 
-_VALID_NAME = re.compile(r"^[A-Za-z0-9_]+$")  # Dagster's own rule for op input/output names
-
-
 def _asset_key(translator: SQLMeshTranslator, model: ManifestModel) -> AssetKey:
     key = translator.get_asset_key(model)
     if not isinstance(key, AssetKey):
@@ -76,7 +69,7 @@ def _asset_key(translator: SQLMeshTranslator, model: ManifestModel) -> AssetKey:
         )
     # A subsettable multi-asset derives op input/output names from the key: Dagster would fail
     # later with an internal name ("__subset_input__...") that does not say which model or why.
-    if not _VALID_NAME.match(key.to_python_identifier()):
+    if not VALID_NAME.match(key.to_python_identifier()):
         raise errors.SQLMeshPipesDefinitionError(
             errors.INVALID_ASSET_KEY.format(key=key.to_user_string(), model=model.name)
         )
@@ -101,7 +94,7 @@ def _group_name(
     translator: SQLMeshTranslator, context: SQLMeshTranslationContext, model: ManifestModel
 ) -> str | None:
     group = translator.get_group_name(context, model)
-    if group is not None and not (isinstance(group, str) and _VALID_GROUP_NAME.match(group)):
+    if group is not None and not (isinstance(group, str) and VALID_GROUP_NAME.match(group)):
         from_tag = any(tag.startswith("dagster:group_name:") for tag in model.tags)
         source, fix = (
             ("tag dagster:group_name", "the model's tag")
@@ -119,7 +112,7 @@ def _owners(translator: SQLMeshTranslator, model: ManifestModel) -> list[str]:
     for owner in owners:
         if not (
             isinstance(owner, str)
-            and (_EMAIL.fullmatch(owner) or (owner.startswith("team:") and len(owner) > 5))
+            and (EMAIL.fullmatch(owner) or (owner.startswith("team:") and len(owner) > 5))
         ):
             raise errors.SQLMeshPipesDefinitionError(
                 errors.INVALID_OWNER.format(value=owner, model=model.name)
@@ -228,7 +221,7 @@ def build_sqlmesh_specs(
         names: set[str] = set()
         for index, audit in enumerate(model.audits):
             name = translator.get_check_name(model, index)
-            if not isinstance(name, str) or not _VALID_CHECK_NAME.match(name) or name in names:
+            if not isinstance(name, str) or not VALID_NAME.match(name) or name in names:
                 problem = "a name used twice on the model" if name in names else "an invalid name"
                 raise errors.SQLMeshPipesDefinitionError(
                     errors.BAD_TRANSLATOR_RESULT.format(

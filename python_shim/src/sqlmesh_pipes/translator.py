@@ -36,6 +36,7 @@ from typing import Any
 from dagster import AssetKey, AutomationCondition, MetadataValue, TableColumn, TableSchema
 
 from .manifest import Manifest, ManifestAudit, ManifestModel
+from .name_rules import EMAIL
 
 TAG_PROPERTY_PREFIX = "dagster:"
 """SQLMesh tags ``dagster:<property>:<value>`` set Dagster properties instead of becoming tags."""
@@ -59,7 +60,6 @@ DEFAULT_METADATA_KEYS: tuple[str, ...] = (
 
 _VALID_TAG_KEY = re.compile(r"^([A-Za-z0-9_.-]{1,63}/)?[A-Za-z0-9_.-]{1,63}$")
 _INVALID_NAME_CHARS = re.compile(r"[^A-Za-z0-9_]")
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,7}\b")
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,7 @@ def default_owners(model: ManifestModel) -> list[str]:
     owners: list[str] = []
     for owner in raw:
         owner = owner.strip()
-        if not (_EMAIL.fullmatch(owner) or owner.startswith("team:")):
+        if not (EMAIL.fullmatch(owner) or owner.startswith("team:")):
             owner = f"team:{owner}"
         if owner not in owners:
             owners.append(owner)

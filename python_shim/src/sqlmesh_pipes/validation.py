@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from dagster import RetryPolicy
 
 from . import errors
+from .name_rules import VALID_GROUP_NAME, VALID_NAME
 from .resource import SQLMeshResource
 
-VALID_NAME = re.compile(r"^[A-Za-z0-9_]+$")
-VALID_GROUP_NAME = re.compile(r"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*$")
 RESERVED_OP_TAG_PREFIX = "sqlmesh_pipes/"
 
 
