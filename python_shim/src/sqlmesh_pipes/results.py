@@ -212,14 +212,14 @@ class ResultGate:
 
 def _in_event_log(context: Any) -> tuple[set[AssetKey], set[AssetCheckKey]]:
     """The assets materialized and checks evaluated so far according to the run's event log."""
-    logs = context.instance.all_logs
+    logs, run_id = context.instance.all_logs, context.run.run_id
     materialized = {
         record.dagster_event.asset_key
-        for record in logs(context.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+        for record in logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
         if record.dagster_event is not None
     }
     checked = set()
-    for record in logs(context.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+    for record in logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
         data = record.dagster_event.event_specific_data if record.dagster_event is not None else None
         if isinstance(data, AssetCheckEvaluation):
             checked.add(data.asset_check_key)
