@@ -17,7 +17,12 @@ from shim_helpers import (
 
 from sqlmesh_pipes import SQLMeshPipesDefinitionError, SQLMeshTranslator, SQLMeshTranslatorSettings
 from sqlmesh_pipes.manifest import parse_manifest
-from sqlmesh_pipes.specs import build_sqlmesh_specs
+from sqlmesh_pipes.specs import (
+    AUDIT_INDEX_METADATA_KEY,
+    AUDIT_NAME_METADATA_KEY,
+    MODEL_NAME_METADATA_KEY,
+    build_sqlmesh_specs,
+)
 
 ORDERS = AssetKey(["db", "staging", "orders"])
 REVENUE = AssetKey(["db", "marts", "revenue"])
@@ -29,14 +34,24 @@ def _specs(data=None, translator=None, **kwargs):
     )
 
 
+def audit_use(specs, key: AssetCheckKey) -> tuple[str, str, int]:
+    """What the resource maps a selected check back to: (model, audit, index) from the spec metadata."""
+    (spec,) = [spec for spec in specs.check_specs if spec.key == key]
+    metadata = spec.metadata
+    return (
+        metadata[MODEL_NAME_METADATA_KEY],
+        metadata[AUDIT_NAME_METADATA_KEY],
+        metadata[AUDIT_INDEX_METADATA_KEY],
+    )
+
+
 def test_one_spec_per_model_with_deps_including_externals():
     specs = _specs()
     by_key = {s.key: s for s in specs.asset_specs}
     assert set(by_key) == {ORDERS, REVENUE, AssetKey(["db", "marts", "hourly"])}
     assert [d.asset_key for d in by_key[ORDERS].deps] == [AssetKey(["db", "raw", "orders"])]
     assert [d.asset_key for d in by_key[REVENUE].deps] == [ORDERS]
-    assert specs.external_keys == {fqn("raw.orders"): AssetKey(["db", "raw", "orders"])}
-    assert specs.model_by_key[REVENUE] == "marts.revenue"
+    assert by_key[REVENUE].metadata[MODEL_NAME_METADATA_KEY] == "marts.revenue"
 
 
 def test_spec_attributes():
@@ -68,8 +83,7 @@ def test_check_specs_unique_blocking_and_mapped_back():
     assert second.metadata["sqlmesh_pipes/audit_index"] == 1
     assert second.metadata["sqlmesh_pipes/audit_name"] == "not_null"
     assert second.metadata["sqlmesh_pipes/model_name"] == "staging.orders"
-    ref = specs.check_by_key[AssetCheckKey(ORDERS, "not_null_2")]
-    assert (ref.model, ref.audit, ref.audit_index) == ("staging.orders", "not_null", 1)
+    assert audit_use(specs, AssetCheckKey(ORDERS, "not_null_2")) == ("staging.orders", "not_null", 1)
 
 
 def test_checks_can_be_disabled():
@@ -250,8 +264,7 @@ def test_external_model_audits_are_checks_on_the_external_asset():
         checks[AssetCheckKey(raw, "not_null")].blocking
         and not checks[AssetCheckKey(raw, "accepted_range")].blocking
     )
-    ref = specs.check_by_key[AssetCheckKey(raw, "accepted_range")]
-    assert (ref.model, ref.audit, ref.audit_index) == ("raw.orders", "accepted_range", 1)
+    assert audit_use(specs, AssetCheckKey(raw, "accepted_range")) == ("raw.orders", "accepted_range", 1)
     assert specs.checks_outside_assets
 
 
@@ -261,8 +274,7 @@ def test_standalone_audits_go_on_the_most_downstream_model_they_query():
     match = checks[AssetCheckKey(REVENUE, "revenue_matches_orders")]
     assert not match.blocking
     assert {dep.asset_key for dep in match.additional_deps} == {ORDERS, AssetKey(["db", "raw", "orders"])}
-    ref = specs.check_by_key[match.key]
-    assert (ref.model, ref.audit_index) == ("revenue_matches_orders", 0)
+    assert audit_use(specs, match.key) == ("revenue_matches_orders", "revenue_matches_orders", 0)
     # Its name is free on marts.revenue unless the model's own audit took it: then suffixed.
     revenue_checks = sorted(key.name for key in checks if key.asset_key == REVENUE)
     assert revenue_checks == ["assert_positive", "not_null", "revenue_matches_orders"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from graphlib import TopologicalSorter
 from typing import Any
 
-from dagster import AssetCheckKey, AssetCheckSpec, AssetKey, AssetSpec
+from dagster import AssetCheckSpec, AssetKey, AssetSpec
 
 from . import errors
 from .manifest import Manifest, ManifestModel
@@ -45,10 +45,6 @@ class SelectedCheckRef:
 class SQLMeshSpecs:
     asset_specs: tuple[AssetSpec, ...]
     check_specs: tuple[AssetCheckSpec, ...]
-    model_by_key: Mapping[AssetKey, str]
-    check_by_key: Mapping[AssetCheckKey, SelectedCheckRef]
-    external_keys: Mapping[str, AssetKey]
-    """External FQN → the asset key it was mapped to."""
     unattached_audits: tuple[str, ...] = ()
     """Standalone audits that query no model or external model: no asset to check."""
 
@@ -172,7 +168,6 @@ def build_sqlmesh_specs(
     external_keys: dict[str, AssetKey] = {}
     asset_specs: list[AssetSpec] = []
     check_specs: list[AssetCheckSpec] = []
-    check_by_key: dict[AssetCheckKey, SelectedCheckRef] = {}
 
     for model in models:
         key = key_by_fqn[model.fqn]
@@ -244,7 +239,6 @@ def build_sqlmesh_specs(
                 metadata=check_metadata,
             )
             check_specs.append(spec)
-            check_by_key[spec.key] = SelectedCheckRef(model=model.name, audit=audit.name, audit_index=index)
 
     unattached: list[str] = []
     if settings.enable_asset_checks:
@@ -275,8 +269,6 @@ def build_sqlmesh_specs(
                     },
                 )
                 check_specs.append(spec)
-                ref = SelectedCheckRef(model=external.name, audit=audit.name, audit_index=index)
-                check_by_key[spec.key] = ref
         depth = _depths(models)
         for standalone in manifest.standalone_audits:
             target = _standalone_target(standalone.depends_on, key_by_fqn, external_keys, depth, embedded)
@@ -301,15 +293,10 @@ def build_sqlmesh_specs(
                 },
             )
             check_specs.append(spec)
-            ref = SelectedCheckRef(model=standalone.name, audit=standalone.name, audit_index=0)
-            check_by_key[spec.key] = ref
 
     return SQLMeshSpecs(
         asset_specs=tuple(asset_specs),
         check_specs=tuple(check_specs),
-        model_by_key=model_by_key,
-        check_by_key=check_by_key,
-        external_keys=external_keys,
         unattached_audits=tuple(unattached),
     )
 
