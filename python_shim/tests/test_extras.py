@@ -8,27 +8,7 @@ from dagster._core.pipes.context import _convert_asset_key
 
 from sqlmesh_pipes.extras import EXTRAS_KEY, build_run_extras, pipes_asset_key, pipes_extras
 from sqlmesh_pipes.specs import SelectedCheckRef
-
-# The keys of RunExtras in src/extras.ts (strict there: nothing else may be sent).
-RUN_EXTRAS_KEYS = {
-    "version",
-    "models",
-    "checks",
-    "project_dir",
-    "environment",
-    "gateway",
-    "ignore_cron",
-    "execution_time",
-    "start",
-    "end",
-    "sqlmesh_python",
-    "console",
-    "termination_timeout_seconds",
-    "concurrent_tasks",
-    "manifest_path",
-}
-SELECTED_CHECK_KEYS = {"asset_key", "check_name", "model", "audit", "audit_index"}
-
+from sqlmesh_pipes_contracts import read_run_extras
 
 @pytest.mark.parametrize("parts", [["a", "b"], ["a/b", "c"], ["back\\slash", "x"], ["single"]])
 def test_asset_key_strings_match_dagsters_pipes_encoding(parts):
@@ -53,13 +33,15 @@ def test_build_run_extras():
         manifest_path="/p/m.json",
         execution_time=datetime(2026, 1, 2, 3, 4, tzinfo=timezone.utc),
     )
-    assert set(extras) <= RUN_EXTRAS_KEYS
-    assert extras["version"] == 1
-    assert list(extras["models"].items()) == [
+    data = extras.to_json()
+    # The strict reader generated from the zod schema takes it back unchanged.
+    assert read_run_extras(data) == extras
+    assert data["version"] == 1
+    assert list(data["models"].items()) == [
         ("db/marts/revenue", "marts.revenue"),
         ("db/staging/orders", "staging.orders"),
     ]
-    assert extras["checks"] == [
+    assert data["checks"] == [
         {
             "asset_key": "db/staging/orders",
             "check_name": "not_null",
@@ -75,16 +57,15 @@ def test_build_run_extras():
             "audit_index": 1,
         },
     ]
-    assert all(set(c) == SELECTED_CHECK_KEYS for c in extras["checks"])
-    assert extras["execution_time"] == "2026-01-02T03:04:00+00:00"
-    assert extras["start"] is None and extras["end"] is None
-    assert (extras["environment"], extras["gateway"], extras["ignore_cron"], extras["concurrent_tasks"]) == (
+    assert data["execution_time"] == "2026-01-02T03:04:00+00:00"
+    assert data["start"] is None and data["end"] is None
+    assert (data["environment"], data["gateway"], data["ignore_cron"], data["concurrent_tasks"]) == (
         "dev",
         "local",
         True,
         4,
     )
-    assert pipes_extras(extras) == {EXTRAS_KEY: dict(extras)} and EXTRAS_KEY == "sqlmesh_pipes"
+    assert pipes_extras(extras) == {EXTRAS_KEY: data} and EXTRAS_KEY == "sqlmesh_pipes"
 
 
 def test_checks_only_extras_have_no_models():
@@ -95,4 +76,4 @@ def test_checks_only_extras_have_no_models():
         project_dir="/p",
         environment="prod",
     )
-    assert extras["models"] == {} and len(extras["checks"]) == 1
+    assert extras.models == {} and len(extras.checks) == 1

@@ -13,6 +13,7 @@ from dagster import (
 from sqlmesh_pipes.results import (
     ResultGate,
     RunSummaryError,
+    failed_models,
     find_run_summary,
     parse_run_summary,
     run_failure,
@@ -38,6 +39,7 @@ def summary(**overrides):
             {"model": "s.a", "asset_key": "a", "outcome": "materialized", "reason": None, "error_class": None}
         ],
         "error": None,
+        "manifest_drift": None,
         "duration_ms": 5,
     }
     payload.update(overrides)
@@ -97,7 +99,7 @@ def test_run_failure_counts_partial_models_and_reads_the_drift():
             manifest_drift={"unknown_models": ["s.new"], "changed_models": []},
         )
     )
-    assert [m.model for m in parsed.failed] == ["s.a"]
+    assert [m.model for m in failed_models(parsed)] == ["s.a"]
     assert parsed.manifest_drift is not None and parsed.manifest_drift.unknown_models == ("s.new",)
     assert "1 model(s): s.a" in run_failure(parsed).description
 

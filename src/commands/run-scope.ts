@@ -1,4 +1,4 @@
-import type { SelectedCheck } from '../extras.js';
+import type { SelectedCheck } from '../contracts/run-extras.js';
 import { UsageError } from '../errors.js';
 import type { RunScope } from '../report/reporter.js';
 import { defaultAssetKey, defaultCheckName } from '../report/names.js';

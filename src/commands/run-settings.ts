@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { EXTRAS_KEY, RunExtras } from '../extras.js';
+import { EXTRAS_KEY, RunExtras } from '../contracts/run-extras.js';
 import { UsageError } from '../errors.js';
 import type { PipesExtras } from '../pipes/index.js';
 import { validateRunTime, validateWindow } from './run-times.js';

@@ -1,5 +1,5 @@
-import type { AuditFailure, Interval } from '../sqlmesh/events.js';
-import type { ManifestAudit } from '../sqlmesh/manifest-schema.js';
+import type { AuditFailure, Interval } from '../contracts/console-events.js';
+import type { ManifestAudit } from '../contracts/manifest.js';
 import type { ModelRun } from './run-state.js';
 
 /** One batch in which an audit failed, as SQLMesh evaluated it there. */

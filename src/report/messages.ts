@@ -1,5 +1,5 @@
-import type { EventOf, SqlmeshEvent } from '../sqlmesh/events.js';
-import type { ManifestAudit, ManifestModel } from '../sqlmesh/manifest-schema.js';
+import type { EventOf, SqlmeshEvent } from '../contracts/console-events.js';
+import type { ManifestAudit, ManifestModel } from '../contracts/manifest.js';
 import type { AuditOutcome } from './audits.js';
 import { evaluationMs, isPartial, type ModelRun } from './run-state.js';
 import { type MetadataMap, md } from './metadata.js';

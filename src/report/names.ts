@@ -1,5 +1,5 @@
 import { assetKeyToString } from '../pipes/index.js';
-import type { ManifestModel } from '../sqlmesh/manifest-schema.js';
+import type { ManifestModel } from '../contracts/manifest.js';
 
 // The Dagster side's defaults (python_shim/src/sqlmesh_pipes/translator.py), needed only
 // outside Dagster, where the mock context stands in for what the translator would name.

@@ -1,11 +1,11 @@
-import type { SelectedCheck } from '../extras.js';
-import type { SqlmeshEvent } from '../sqlmesh/events.js';
+import type { SelectedCheck } from '../contracts/run-extras.js';
+import type { SqlmeshEvent } from '../contracts/console-events.js';
 import type { ManifestNode } from '../sqlmesh/manifest.js';
-import type { ManifestModel } from '../sqlmesh/manifest-schema.js';
+import type { ManifestModel } from '../contracts/manifest.js';
 import { auditOutcomes } from './audits.js';
 import { type CheckIntent, UNVERIFIED, checkResult, failureText, liveLog, materializationMetadata } from './messages.js';
 import type { MetadataMap } from './metadata.js';
-import { RUN_SUMMARY_KIND, type ManifestDrift, type ModelOutcome, type RunSummary } from './run-summary.js';
+import { RUN_SUMMARY_KIND, type ManifestDrift, type ModelOutcome, type RunSummary } from '../contracts/run-summary.js';
 import { applyEvent, createRunState, evaluationMs, isComplete, isMaterialized, isPartial, type ModelRun, type RunState } from './run-state.js';
 
 /** Where the reporter sends what it decides: Pipes (or the mock context) behind a small interface. */

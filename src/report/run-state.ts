@@ -1,4 +1,4 @@
-import type { EventOf, NodeKind, SqlmeshEvent } from '../sqlmesh/events.js';
+import type { EventOf, NodeKind, SqlmeshEvent } from '../contracts/console-events.js';
 
 /** What one DAG node (model, external model, standalone audit) did in this run, from events. */
 export interface ModelRun {

@@ -1,5 +1,5 @@
 import type { ModelSummary } from './reporter.js';
-import type { RunSummary } from './run-summary.js';
+import type { RunSummary } from '../contracts/run-summary.js';
 
 const MARK: Record<ModelSummary['outcome'], string> = {
   materialized: 'ok',

@@ -1,3 +1,4 @@
+import { EVENTS_FD_ENV } from '../contracts/constants.js';
 import { sqlmeshEnv } from './python.js';
 import type { NormalizedRunOptions } from './options.js';
 
@@ -35,7 +36,7 @@ function jsonCommand(o: NormalizedRunOptions): SqlmeshCommand {
     file: o.python,
     args,
     cwd: o.project,
-    env: sqlmeshEnv({ ...o.env, SQLMESH_PIPES_EVENTS_FD: String(EVENTS_FD) }),
+    env: sqlmeshEnv({ ...o.env, [EVENTS_FD_ENV]: String(EVENTS_FD) }),
   };
 }
 

@@ -3,12 +3,12 @@ import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import type { NodeKind } from './events.js';
-import { Manifest, type ManifestAudit, type ManifestExternalModel, type ManifestModel } from './manifest-schema.js';
+import type { NodeKind } from '../contracts/console-events.js';
+import { Manifest, type ManifestAudit, type ManifestExternalModel, type ManifestModel } from '../contracts/manifest.js';
 import { isErrorLine } from './parse-json.js';
 import { checkSqlmeshPython, resolveSqlmeshPython, sqlmeshEnv } from './python.js';
 
-export { Manifest, ManifestExternalModel, ManifestModel, MANIFEST_VERSION, manifestJsonSchema } from './manifest-schema.js';
+export { Manifest, ManifestExternalModel, ManifestModel, MANIFEST_VERSION} from '../contracts/manifest.js';
 
 /** Options of {@link generateManifest}. */
 export interface GenerateManifestOptions {

@@ -1,4 +1,4 @@
-import type { AuditFailure, EventOf, ExecutionStats, Interval, SqlmeshEvent } from './events.js';
+import type { AuditFailure, EventOf, ExecutionStats, Interval, SqlmeshEvent } from '../contracts/console-events.js';
 import { isErrorLine, logEvent } from './parse-json.js';
 
 /**

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { execa } from 'execa';
 import { UsageError } from '../errors.js';
 import { EVENTS_FD, formatCommand, sqlmeshCommand, type SqlmeshCommand } from './command.js';
-import type { EventOf, SqlmeshEvent } from './events.js';
+import type { EventOf, SqlmeshEvent } from '../contracts/console-events.js';
 import { MAX_EVENT_LINE_BYTES, splitLines } from './lines.js';
 import { normalizeRunOptions, type NormalizedRunOptions, type RunSqlmeshOptions } from './options.js';
 import { isErrorLine, logEvent, outputLineEvent, parseJsonLine } from './parse-json.js';

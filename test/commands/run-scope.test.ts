@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveScope } from '../../src/commands/run-scope.js';
 import { type RunFlags, resolveRunSettings } from '../../src/commands/run-settings.js';
-import { EXTRAS_VERSION, type RunExtras } from '../../src/extras.js';
+import { EXTRAS_VERSION, type RunExtras } from '../../src/contracts/run-extras.js';
 import { indexManifest, type Manifest } from '../../src/sqlmesh/manifest.js';
 import { manifestModel, manifestOf } from '../helpers/manifest.js';
 

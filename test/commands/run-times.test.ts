@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRunTime, validateRunTime, validateWindow } from '../../src/commands/run-times.js';
 import { resolveRunSettings } from '../../src/commands/run-settings.js';
-import { EXTRAS_VERSION } from '../../src/extras.js';
+import { EXTRAS_VERSION } from '../../src/contracts/run-extras.js';
 
 const NOW = Date.parse('2026-11-30T14:27:00Z');
 

@@ -1,4 +1,4 @@
-import type { EventOf } from '../../src/sqlmesh/events.js';
+import type { EventOf } from '../../src/contracts/console-events.js';
 
 /** A successful batch event; override what the test is about. */
 export function batch(model: string, overrides: Partial<EventOf<'batch_evaluated'>> = {}): EventOf<'batch_evaluated'> {

@@ -1,4 +1,4 @@
-import { MANIFEST_VERSION, type Manifest, type ManifestModel } from '../../src/sqlmesh/manifest-schema.js';
+import { MANIFEST_VERSION, type Manifest, type ManifestModel } from '../../src/contracts/manifest.js';
 
 /** A manifest model with sensible defaults; override what the test is about. */
 export function manifestModel(name: string, overrides: Partial<ManifestModel> = {}): ManifestModel {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { SelectedCheck } from '../../src/extras.js';
+import type { SelectedCheck } from '../../src/contracts/run-extras.js';
 import type { CheckIntent } from '../../src/report/messages.js';
 import type { MetadataMap } from '../../src/report/metadata.js';
 import { Reporter, type ReportSink } from '../../src/report/reporter.js';
-import type { SqlmeshEvent } from '../../src/sqlmesh/events.js';
-import type { ManifestModel } from '../../src/sqlmesh/manifest-schema.js';
+import type { SqlmeshEvent } from '../../src/contracts/console-events.js';
+import type { ManifestModel } from '../../src/contracts/manifest.js';
 import { batch, failed } from '../helpers/events.js';
 import { manifestModel, manifestOf } from '../helpers/manifest.js';
 import { indexManifest } from '../../src/sqlmesh/manifest.js';

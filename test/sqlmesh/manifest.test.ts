@@ -12,7 +12,6 @@ import {
   loadManifest,
   Manifest,
   MANIFEST_VERSION,
-  manifestJsonSchema,
   parseManifest,
   type ManifestModel,
 } from '../../src/sqlmesh/manifest.js';
@@ -280,17 +279,6 @@ describe('loadManifest validation', () => {
     await expect(loadManifest(path)).rejects.toThrow(
       /^manifest .*bad\.json is invalid: models\[1\]\.audits\[0\]\.blocking \(model analytics\.daily_revenue\): Invalid input: expected boolean, received string$/,
     );
-  });
-
-  test('the JSON Schema export describes the same strict contract', () => {
-    const schema = manifestJsonSchema() as {
-      properties: Record<string, unknown>;
-      additionalProperties: unknown;
-      required: string[];
-    };
-    expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(Manifest.shape).sort());
-    expect(schema.additionalProperties).toBe(false);
-    expect(schema.required).toContain('models');
   });
 
   test('another manifest version is rejected', async () => {

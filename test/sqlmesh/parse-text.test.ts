@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { SqlmeshEvent } from '../../src/sqlmesh/events.js';
+import type { SqlmeshEvent } from '../../src/contracts/console-events.js';
 import { TextRunParser, parseInterval, stripFqn } from '../../src/sqlmesh/parse-text.js';
 import { ALL_BATCHES, outline } from './helpers/events.js';
 

@@ -22,7 +22,7 @@ from .manifest import (
     ManifestColumn,
     ManifestExternalModel,
     ManifestModel,
-    load_manifest,
+    read_manifest_file,
 )
 from .resource import SQLMeshResource
 from .schedule import sqlmesh_adaptive_schedule_factory
@@ -43,7 +43,7 @@ __all__ = [
     "SQLMeshTranslationContext",
     "SQLMeshTranslator",
     "SQLMeshTranslatorSettings",
-    "load_manifest",
+    "read_manifest_file",
     "sqlmesh_adaptive_schedule_factory",
     "sqlmesh_assets_factory",
     "sqlmesh_definitions_factory",

@@ -142,13 +142,10 @@ RUN_PROCESS_FAILED = (
     "Everything it reported before is recorded; its full output is in the step's stderr (compute "
     "logs) and in the '[pipes] external process pipes closed with exception' event."
 )
-EXIT_CODE_MEANINGS = {
-    # Under Pipes model failures exit 0 and travel in the run summary, so 1 means a crash.
-    1: "executor error",
-    2: "usage or configuration error",
-    130: "interrupted by SIGINT",
-    143: "terminated by SIGTERM",
-}
+RUN_SUMMARY_INVALID = (
+    "The executor's run summary is invalid at {where}: {problem}. The executor and the sqlmesh_pipes "
+    "Python package must come from the same sqlmesh-pipes release: reinstall both."
+)
 
 # --- schedule -------------------------------------------------------------------------------------
 SCHEDULE_SKIP_IN_PROGRESS = (

@@ -29,13 +29,16 @@ from dagster import (
 )
 from pydantic import Field, PrivateAttr, field_validator
 
+from sqlmesh_pipes_contracts import EXIT_CODE_MEANINGS, EXIT_USAGE
+
 from . import errors, executor
 from .extras import build_run_extras, pipes_asset_key, pipes_extras
 from .invocation import PipesRun
-from .manifest import Manifest, load_manifest
+from .manifest import Manifest, read_manifest_file
 from .name_rules import VALID_NAME
 from .results import (
     ResultGate,
+    RunSummaryError,
     find_run_summary,
     log_outcomes,
     log_unevaluated_checks,
@@ -243,7 +246,7 @@ class SQLMeshResource(ConfigurableResource):
         if self.should_regenerate_manifest and path not in _REGENERATED:
             self.regenerate()
             _REGENERATED.add(path)
-        return load_manifest(path, hint=self._manifest_hint())
+        return read_manifest_file(path, hint=self._manifest_hint())
 
     # --- run ---------------------------------------------------------------------------------------
 
@@ -365,14 +368,15 @@ class SQLMeshResource(ConfigurableResource):
             raise Failure(
                 description=errors.RUN_PROCESS_FAILED.format(
                     code=code if code is not None else "?",
-                    meaning=errors.EXIT_CODE_MEANINGS.get(code, "unexpected")
-                    if code is not None
-                    else "unknown",
+                    meaning=EXIT_CODE_MEANINGS.get(code, "unexpected") if code is not None else "unknown",
                     error=(process.error_line() if process is not None else None) or "(no error line)",
                 ),
-                allow_retries=code != 2,
+                allow_retries=code != EXIT_USAGE,
             )
-        summary = find_run_summary(pipes_run.custom_messages())
+        try:
+            summary = find_run_summary(pipes_run.custom_messages())
+        except RunSummaryError as e:
+            raise Failure(description=str(e), allow_retries=False) from None
         if summary is not None:
             log_outcomes(
                 summary,

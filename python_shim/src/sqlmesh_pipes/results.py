@@ -1,16 +1,16 @@
 """Turning one executor invocation into Dagster results, log lines and (maybe) a step failure.
 
 The executor reports materializations and check results over Pipes and, last, a run summary
-as a custom message (``src/report/run-summary.ts``). Under Pipes, model failures exit 0 and are
-carried by the summary, so everything reported survives; this module then fails the step with
-SQLMesh's own error text AFTER the results were yielded.
+as a custom message (``src/contracts/run-summary.ts``) in which it words each model's outcome:
+this module shows those words and never words an outcome itself. Under Pipes, model failures
+exit 0 and are carried by the summary, so everything reported survives; this module then fails
+the step with SQLMesh's own error text AFTER the results were yielded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from dagster import (
     AssetCheckEvaluation,
@@ -25,112 +25,31 @@ from dagster import (
     MetadataValue,
 )
 
+from sqlmesh_pipes_contracts import (
+    MODEL_OUTCOME_VALUES,
+    OUTCOME_LABELS,
+    RUN_SUMMARY_KIND,
+    ContractError,
+    RunSummary,
+    RunSummaryModel,
+    read_run_summary,
+)
+
 from . import errors
 
-RUN_SUMMARY_KIND = "sqlmesh_pipes/run_summary"
-
-Outcome = Literal["materialized", "partial", "failed", "skipped", "not_due", "not_run", "unverified"]
-_OUTCOMES = ("materialized", "partial", "failed", "skipped", "not_due", "not_run", "unverified")
 _FAILED_OUTCOMES = ("failed", "partial")
-_STATUSES = ("success", "failed", "nothing_to_do")
-
-_OUTCOME_LABEL = {
-    "not_due": "not due",
-    "skipped": "skipped",
-    "failed": "failed",
-    "partial": "partially materialized",
-    "not_run": "not run",
-    "unverified": "unverified",
-}
-_OUTCOME_TEXT = {
-    "not_due": "not due at this execution time (SQLMesh cron/intervals)",
-    "skipped": "skipped by SQLMesh",
-    "not_run": "not evaluated: the SQLMesh run failed or was interrupted first",
-    "failed": "failed",
-    "partial": "partially materialized (a batch failed)",
-    "unverified": "not recorded: SQLMesh's text output about it was ambiguous",
-    "materialized": "materialized",
-}
 
 
-@dataclass(frozen=True)
-class ModelOutcome:
-    model: str
-    asset_key: str | None
-    outcome: Outcome
-    reason: str | None
-    error_class: str | None
-
-
-@dataclass(frozen=True)
-class ManifestDrift:
-    """The manifest does not match what SQLMesh ran (``manifest_drift`` in run-summary.ts)."""
-
-    unknown_models: tuple[str, ...]
-    changed_models: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    exit_code: int
-    status: Literal["success", "failed", "nothing_to_do"]
-    models: tuple[ModelOutcome, ...]
-    error: str | None
-    duration_ms: float
-    manifest_drift: ManifestDrift | None = None
-
-    @property
-    def failed(self) -> tuple[ModelOutcome, ...]:
-        """Models whose evaluation failed, including the partially materialized ones."""
-        return tuple(m for m in self.models if m.outcome in _FAILED_OUTCOMES)
-
-
-class RunSummaryError(ValueError):
-    pass
+class RunSummaryError(errors.SQLMeshPipesExecutorError):
+    """The executor's run summary does not match the contract (an executor of another release)."""
 
 
 def parse_run_summary(payload: Any) -> RunSummary:
-    """Validate a ``RunSummary`` payload (``src/report/run-summary.ts``)."""
-    if not isinstance(payload, dict) or payload.get("kind") != RUN_SUMMARY_KIND:
-        raise RunSummaryError(f"not a run summary: {payload!r:.200}")
-    status = payload.get("status")
-    if status not in _STATUSES:
-        raise RunSummaryError(f"run summary status {status!r} is not one of {_STATUSES}")
-    raw_models = payload.get("models")
-    if not isinstance(raw_models, list):
-        raise RunSummaryError("run summary has no models list")
-    models = []
-    for raw in raw_models:
-        if (
-            not isinstance(raw, dict)
-            or not isinstance(raw.get("model"), str)
-            or raw.get("outcome") not in _OUTCOMES
-        ):
-            raise RunSummaryError(f"bad model outcome in run summary: {raw!r:.200}")
-        models.append(
-            ModelOutcome(
-                model=raw["model"],
-                asset_key=raw.get("asset_key"),
-                outcome=raw["outcome"],
-                reason=raw.get("reason"),
-                error_class=raw.get("error_class"),
-            )
-        )
-    error = payload.get("error")
-    drift = payload.get("manifest_drift")
-    return RunSummary(
-        exit_code=int(payload.get("exit_code", 1 if status == "failed" else 0)),
-        status=status,
-        models=tuple(models),
-        error=error if isinstance(error, str) else None,
-        duration_ms=float(payload.get("duration_ms") or 0),
-        manifest_drift=ManifestDrift(
-            unknown_models=tuple(drift.get("unknown_models") or ()),
-            changed_models=tuple(drift.get("changed_models") or ()),
-        )
-        if isinstance(drift, dict)
-        else None,
-    )
+    """Read a run summary payload strictly (``src/contracts/run-summary.ts``)."""
+    try:
+        return read_run_summary(payload)
+    except ContractError as e:
+        raise RunSummaryError(errors.RUN_SUMMARY_INVALID.format(where=e.where, problem=e.problem)) from None
 
 
 def find_run_summary(custom_messages: Sequence[Any]) -> RunSummary | None:
@@ -139,6 +58,11 @@ def find_run_summary(custom_messages: Sequence[Any]) -> RunSummary | None:
         if isinstance(payload, dict) and payload.get("kind") == RUN_SUMMARY_KIND:
             return parse_run_summary(payload)
     return None
+
+
+def failed_models(summary: RunSummary) -> tuple[RunSummaryModel, ...]:
+    """Models whose evaluation failed, including the partially materialized ones."""
+    return tuple(m for m in summary.models if m.outcome in _FAILED_OUTCOMES)
 
 
 Reported = MaterializeResult | AssetCheckResult
@@ -279,15 +203,14 @@ def log_outcomes(
     The executor already logs each model's outcome live over Pipes, so the per-model lines here
     are DEBUG; the summary line names every model per outcome, so nothing is lost at INFO.
     """
-    by_outcome: dict[str, list[str]] = {outcome: [] for outcome in _OUTCOMES}
+    by_outcome: dict[str, list[str]] = {outcome: [] for outcome in MODEL_OUTCOME_VALUES}
     for entry in summary.models:
         by_outcome[entry.outcome].append(entry.model)
         if entry.outcome in ("materialized", "partial"):
             if entry.asset_key is not None and entry.asset_key not in reported_keys:
                 log.warning(f"SQLMesh model {entry.model} was evaluated but no materialization was reported.")
             continue
-        text = f"SQLMesh model {entry.model} not materialized: {_OUTCOME_TEXT[entry.outcome]}"
-        log.debug(text + (f" — {entry.reason}" if entry.reason else ""))
+        log.debug(f"SQLMesh model {entry.model} not materialized ({OUTCOME_LABELS[entry.outcome]}): {entry.reason}")
     seen = {entry.model for entry in summary.models}
     silent = sorted(
         model for key, model in model_by_key.items() if model not in seen and key not in reported_keys
@@ -295,7 +218,7 @@ def log_outcomes(
     parts = [f"{len(by_outcome['materialized'])} materialized"]
     for outcome in ("partial", "not_due", "skipped", "not_run", "unverified", "failed"):
         if by_outcome[outcome]:
-            parts.append(f"{_OUTCOME_LABEL[outcome]}: {', '.join(sorted(by_outcome[outcome]))}")
+            parts.append(f"{OUTCOME_LABELS[outcome]}: {', '.join(sorted(by_outcome[outcome]))}")
     if silent:
         parts.append(f"no outcome reported: {', '.join(silent)}")
     drift = summary.manifest_drift
@@ -321,14 +244,19 @@ def log_unevaluated_checks(
         for r in results
         if isinstance(r, AssetCheckResult) and r.asset_key is not None
     }
-    outcomes = {m.model: m.outcome for m in summary.models} if summary is not None else {}
+    outcomes = {m.model: m for m in summary.models} if summary is not None else {}
     for key, model in selected:
         if key not in evaluated:
-            outcome = outcomes.get(model)
-            why = _OUTCOME_TEXT[outcome] if outcome else "not part of the run"
+            entry = outcomes.get(model)
+            if entry is None:
+                why = f"{model} was not part of the run"
+            elif entry.reason:
+                why = f"{model} was {OUTCOME_LABELS[entry.outcome]}: {entry.reason}"
+            else:
+                why = f"{model} was {OUTCOME_LABELS[entry.outcome]}"
             log.info(
-                f"Check {key.to_user_string()} not evaluated: SQLMesh audits {model} only when it "
-                f"evaluates it, and it was {why}."
+                f"Check {key.to_user_string()} not evaluated: SQLMesh audits a model only when it "
+                f"evaluates it, and {why}."
             )
 
 
@@ -338,7 +266,7 @@ def run_failure(summary: RunSummary | None) -> Failure | None:
         return Failure(description=errors.RUN_NO_SUMMARY)
     if summary.status != "failed":
         return None
-    failed = summary.failed
+    failed = failed_models(summary)
     names = ", ".join(m.model for m in failed) or "(none listed)"
     error_text = (
         summary.error or "\n\n".join(m.reason for m in failed if m.reason) or "(SQLMesh gave no error text)"

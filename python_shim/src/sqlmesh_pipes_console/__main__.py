@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 
-EXIT_USAGE = 2
+from sqlmesh_pipes_contracts import EXIT_OK, EXIT_USAGE
+
 USAGE = "usage: python -m sqlmesh_pipes_console {run,manifest} [options]"
 
 
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         return manifest_main(rest)
     if command in ("-h", "--help"):
         sys.stdout.write(USAGE + "\n")
-        return 0
+        return EXIT_OK
     what = f"unknown command {command!r}" if command else "missing command"
     sys.stderr.write(f"sqlmesh-pipes console: {what}; {USAGE}\n")
     return EXIT_USAGE

@@ -12,7 +12,7 @@ import os
 import threading
 import typing as t
 
-EVENTS_FD_ENV = "SQLMESH_PIPES_EVENTS_FD"
+from sqlmesh_pipes_contracts import EVENTS_FD_ENV
 
 
 class EventChannel:

@@ -8,11 +8,6 @@ import re
 import typing as t
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
 # SQLMesh's own list (sqlmesh.core.config.common.ALL_CONFIG_FILENAMES) plus a dbt project, which
 # SQLMesh loads too; used when the import fails (an older SQLMesh).
 _FALLBACK_CONFIG_FILES = ("config.py", "config.yml", "config.yaml", "sqlmesh.yml", "sqlmesh.yaml")

@@ -1,4 +1,4 @@
-"""A SQLMesh console that turns every run callback into one JSON event (src/sqlmesh/events.ts).
+"""A SQLMesh console that turns every run callback into one JSON event (src/contracts/console-events.ts).
 
 Tolerance rules, because SQLMesh changed these signatures several times:
 - subclass NoopConsole, so a callback we do not know is a silent no-op;
@@ -8,17 +8,33 @@ Tolerance rules, because SQLMesh changed these signatures several times:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import threading
 import typing as t
 from datetime import datetime, timezone
 
+from sqlglot import exp
 from sqlmesh.core.console import NoopConsole
 
 from sqlmesh_pipes_console.channel import EventChannel
+from sqlmesh_pipes_contracts import (
+    AuditFailure,
+    AuditWarning,
+    BatchEvaluated,
+    BatchStarted,
+    EvaluationFinished,
+    EvaluationStarted,
+    ExecutionStats,
+    Interval,
+    LogLine,
+    ModelFailed,
+    ModelsSkipped,
+    NothingToDo,
+    SqlmeshEvent,
+)
 
-Event = dict[str, t.Any]
 F = t.TypeVar("F", bound=t.Callable[..., None])
 
 # `_run` reports nothing due with this status line (sqlmesh/core/context.py).
@@ -66,10 +82,10 @@ def iso_ms(epoch_ms: t.Any) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _interval(interval: t.Any) -> list[str] | None:
+def _interval(interval: t.Any) -> Interval | None:
     try:
         start, end = interval
-        return [t.cast(str, iso_ms(start)), t.cast(str, iso_ms(end))]
+        return (t.cast(str, iso_ms(start)), t.cast(str, iso_ms(end)))
     except (TypeError, ValueError):
         return None
 
@@ -118,8 +134,8 @@ def audit_index(error: t.Any) -> int | None:
     return same_name[0] if len(same_name) == 1 else None
 
 
-def audit_failure(error: t.Any) -> Event:
-    """An AuditError as the AuditFailure shape."""
+def audit_failure(error: t.Any) -> AuditFailure:
+    """An AuditError as an AuditFailure."""
     dialect = getattr(error, "adapter_dialect", None)
     raw_args = getattr(error, "audit_args", None)
     args = {str(k): _sql(v, dialect) for k, v in raw_args.items()} if isinstance(raw_args, dict) else None
@@ -129,13 +145,13 @@ def audit_failure(error: t.Any) -> Event:
         index = audit_index(error)
     except Exception:  # noqa: BLE001 - identification is best effort; the name still reports it
         index = None
-    return {
-        "audit": str(getattr(error, "audit_name", "") or ""),
-        "audit_index": index,
-        "args": args,
-        "failed_rows": int(count) if isinstance(count, int) else None,
-        "query": cap_text(_sql(query, dialect)) if query is not None else None,
-    }
+    return AuditFailure(
+        audit=str(getattr(error, "audit_name", "") or ""),
+        audit_index=index,
+        args=args,
+        failed_rows=int(count) if isinstance(count, int) else None,
+        query=cap_text(_sql(query, dialect)) if query is not None else None,
+    )
 
 
 def _safe(method: F) -> F:
@@ -170,25 +186,25 @@ class JsonConsole(NoopConsole):
         self._unwarned: dict[tuple[str, int], list[t.Any]] = {}
         # Non-blocking failures warned during the batch a thread evaluates: held until that
         # batch's progress update names its index, then emitted with it.
-        self._held_warnings: dict[int, list[Event]] = {}
+        self._held_warnings: dict[int, list[AuditWarning]] = {}
         self.nothing_to_do_reported = False
 
     # -- helpers -------------------------------------------------------------------------
 
-    def emit(self, event: Event) -> None:
+    def emit(self, event: SqlmeshEvent) -> None:
         """Write one event."""
-        self.channel.write(event)
+        self.channel.write(event.to_json())
 
-    def log(self, level: str, message: str) -> None:
+    def log(self, level: t.Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], message: str) -> None:
         """A `log` event from the console."""
-        self.emit({"type": "log", "level": level, "message": cap_text(message), "source": "console"})
+        self.emit(LogLine(level=level, message=cap_text(message), source="console"))
 
     def model_name(self, snapshot_or_fqn: t.Any) -> str:
         """The model name as written in the project (e.g. `demo.orders`)."""
         if isinstance(snapshot_or_fqn, str):
             with self._lock:
                 known = self._names.get(snapshot_or_fqn)
-            return known or _strip_fqn(snapshot_or_fqn)
+            return known or strip_fqn(snapshot_or_fqn)
         node = getattr(snapshot_or_fqn, "node", None)
         name = getattr(node, "name", None) or getattr(snapshot_or_fqn, "name", None)
         return str(name)
@@ -236,7 +252,7 @@ class JsonConsole(NoopConsole):
                 fingerprints[name] = str(identifier)
         with self._lock:
             self._batch_counts = dict(batches)
-        self.emit({"type": "evaluation_started", "batches": batches, "fingerprints": fingerprints})
+        self.emit(EvaluationStarted(batches=batches, fingerprints=fingerprints))
 
     @_safe
     def start_snapshot_evaluation_progress(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -247,7 +263,7 @@ class JsonConsole(NoopConsole):
             self._held_warnings.pop(threading.get_ident(), None)
         if _arg(args, kwargs, 1, "audit_only", False):
             return
-        self.emit({"type": "batch_started", "model": self._remember(snapshot), "node": node_kind(snapshot)})
+        self.emit(BatchStarted(model=self._remember(snapshot), node=node_kind(snapshot)))
 
     @_safe
     def update_snapshot_evaluation_progress(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -265,28 +281,27 @@ class JsonConsole(NoopConsole):
             with self._lock:
                 self._unwarned.setdefault((name, batch_idx), []).extend(leftover)
             for warning in held:
-                self.emit({**warning, "batch_index": batch_idx})
+                self.emit(dataclasses.replace(warning, batch_index=batch_idx))
             return
         for warning in held:
-            self.emit({**warning, "batch_index": batch_idx})
+            self.emit(dataclasses.replace(warning, batch_index=batch_idx))
         interval = _arg(args, kwargs, 1, "interval")
         stats = _arg(args, kwargs, 7, "execution_stats")
         with self._lock:
             batch_count = self._batch_counts.get(name)
         self.emit(
-            {
-                "type": "batch_evaluated",
-                "model": name,
-                "node": node_kind(snapshot),
-                "interval": _interval(interval),
-                "batch_index": int(batch_idx),
-                "batch_count": batch_count,
-                "duration_ms": duration_ms,
-                "audits_passed": int(_arg(args, kwargs, 4, "num_audits_passed", 0) or 0),
-                "audits_failed": int(_arg(args, kwargs, 5, "num_audits_failed", 0) or 0),
-                "annotation": _annotation(snapshot, interval, stats),
-                "execution_stats": _execution_stats(stats),
-            }
+            BatchEvaluated(
+                model=name,
+                node=node_kind(snapshot),
+                interval=_interval(interval),
+                batch_index=int(batch_idx),
+                batch_count=batch_count,
+                duration_ms=duration_ms,
+                audits_passed=int(_arg(args, kwargs, 4, "num_audits_passed", 0) or 0),
+                audits_failed=int(_arg(args, kwargs, 5, "num_audits_failed", 0) or 0),
+                annotation=_annotation(snapshot, interval, stats),
+                execution_stats=_execution_stats(stats),
+            )
         )
 
     @_safe
@@ -298,14 +313,14 @@ class JsonConsole(NoopConsole):
         # Warnings whose batch never reported progress (not seen in SQLMesh 0.236): keep them.
         for warning in stray:
             self.emit(warning)
-        self.emit({"type": "evaluation_finished", "success": success})
+        self.emit(EvaluationFinished(success=success))
 
     @_safe
     def log_skipped_models(self, *args: t.Any, **kwargs: t.Any) -> None:
         names = _arg(args, kwargs, 0, "snapshot_names") or ()
         # SQLMesh calls this with an empty set on success; the text console prints nothing then.
         if names:
-            self.emit({"type": "models_skipped", "models": sorted(self.model_name(n) for n in names)})
+            self.emit(ModelsSkipped(models=tuple(sorted(self.model_name(n) for n in names))))
 
     @_safe
     def log_failed_models(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -313,17 +328,17 @@ class JsonConsole(NoopConsole):
             failed = self._model_failed(error)
             cause = error.__cause__ or error
             raised = [id(e) for e in getattr(cause, "errors", None) or ()]
-            batch = failed["batch_index"] if failed["batch_index"] is not None else 0
+            batch = failed.batch_index if failed.batch_index is not None else 0
             with self._lock:
-                leftover = self._unwarned.pop((failed["model"], batch), [])
+                leftover = self._unwarned.pop((failed.model, batch), [])
             # Non-blocking audits that failed in the same batch: SQLMesh raised before warning.
             for audit_error in leftover:
                 if id(audit_error) not in raised:
-                    warning = self._audit_warning(failed["model"], audit_failure(audit_error))
-                    self.emit({**warning, "batch_index": failed["batch_index"]})
+                    warning = self._audit_warning(failed.model, audit_failure(audit_error))
+                    self.emit(dataclasses.replace(warning, batch_index=failed.batch_index))
             self.emit(failed)
 
-    def _model_failed(self, error: t.Any) -> Event:
+    def _model_failed(self, error: t.Any) -> ModelFailed:
         node = getattr(error, "node", None)
         fqn = getattr(node, "snapshot_name", None) or getattr(node, "name", None) or str(node)
         cause = error.__cause__ or error
@@ -333,28 +348,21 @@ class JsonConsole(NoopConsole):
         name = self.model_name(str(fqn))
         with self._lock:
             kind = self._kinds.get(name)
-        return {
-            "type": "model_failed",
-            "model": name,
-            "node": kind,
-            "interval": _interval(getattr(node, "interval", None)),
-            "batch_index": batch_index if isinstance(batch_index, int) else None,
-            "error_class": type(cause).__name__,
-            "message": cap_text(str(cause)),
-            "audit_failures": failures,
-        }
+        return ModelFailed(
+            model=name,
+            node=t.cast(t.Any, kind),
+            interval=_interval(getattr(node, "interval", None)),
+            batch_index=batch_index if isinstance(batch_index, int) else None,
+            error_class=type(cause).__name__,
+            message=cap_text(str(cause)),
+            audit_failures=tuple(failures),
+        )
 
-    def _audit_warning(self, model: str, failure: Event, message: str | None = None) -> Event:
+    def _audit_warning(self, model: str, failure: AuditFailure, message: str | None = None) -> AuditWarning:
         """A non-blocking audit failure: SQLMesh let the batch go on despite it."""
         if message is None:
-            message = f"{model}: '{failure['audit']}' audit error: {failure['failed_rows']} rows failed."
-        return {
-            "type": "audit_warning",
-            "model": model,
-            "failure": failure,
-            "message": message,
-            "batch_index": None,
-        }
+            message = f"{model}: '{failure.audit}' audit error: {failure.failed_rows} rows failed."
+        return AuditWarning(model=model, failure=failure, message=message, batch_index=None)
 
     # -- messages ------------------------------------------------------------------------
 
@@ -363,7 +371,7 @@ class JsonConsole(NoopConsole):
         message = str(_arg(args, kwargs, 0, "message", ""))
         if message.startswith(NOTHING_TO_DO_PREFIX):
             self.nothing_to_do_reported = True
-            self.emit({"type": "nothing_to_do", "message": message, "next_ready_at": next_ready_at(message)})
+            self.emit(NothingToDo(message=message, next_ready_at=next_ready_at(message)))
             return
         self.log("INFO", message)
 
@@ -397,32 +405,37 @@ class JsonConsole(NoopConsole):
         self.log("INFO", str(_arg(args, kwargs, 0, "message", "")).strip())
 
 
-def _strip_fqn(fqn: str) -> str:
-    """`"db"."demo"."orders"` -> `demo.orders` (fallback when the snapshot was never seen)."""
-    parts = [p.strip('"`[]') for p in re.findall(r'"[^"]*"|[^.]+', fqn)]
-    return ".".join(parts[-2:]) if len(parts) >= 2 else fqn.strip('"')
+def strip_fqn(fqn: str) -> str:
+    """`"db"."demo"."orders"` -> `demo.orders`, `"db"."my schema"."t"` -> `"my schema".t`: catalog
+    dropped, quotes only where a part needs them (how SQLMesh writes a model name). The fallback
+    when the snapshot was never seen; parsed by sqlglot, so `""` inside a quoted part is one `"`."""
+    try:
+        table = exp.to_table(fqn)
+    except Exception:  # noqa: BLE001 - not a table name at all: show it as it came
+        return fqn
+    return ".".join(exp.to_identifier(part).sql() for part in (table.db, table.name) if part)
 
 
-def _failure_from_text(match: re.Match[str], long: t.Any) -> Event:
+def _failure_from_text(match: re.Match[str], long: t.Any) -> AuditFailure:
     query = None
     if isinstance(long, str) and "Audit query:\n" in long:
         query = long.split("Audit query:\n", 1)[1].strip()
-    return {
-        "audit": match.group("audit"),
-        "audit_index": None,
-        "args": None,
-        "failed_rows": int(match.group("count")),
-        "query": query,
-    }
+    return AuditFailure(
+        audit=match.group("audit"),
+        audit_index=None,
+        args=None,
+        failed_rows=int(match.group("count")),
+        query=query,
+    )
 
 
-def _execution_stats(stats: t.Any) -> Event | None:
+def _execution_stats(stats: t.Any) -> ExecutionStats | None:
     if stats is None:
         return None
-    return {
-        "total_rows_processed": getattr(stats, "total_rows_processed", None),
-        "total_bytes_processed": getattr(stats, "total_bytes_processed", None),
-    }
+    return ExecutionStats(
+        total_rows_processed=getattr(stats, "total_rows_processed", None),
+        total_bytes_processed=getattr(stats, "total_bytes_processed", None),
+    )
 
 
 def _annotation(snapshot: t.Any, interval: t.Any, stats: t.Any) -> str | None:

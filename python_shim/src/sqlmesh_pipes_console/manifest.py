@@ -17,8 +17,6 @@ import typing as t
 from pathlib import Path
 
 from sqlmesh_pipes_console.common import (
-    EXIT_OK,
-    EXIT_USAGE,
     ArgumentParser,
     UsageError,
     check_project,
@@ -26,6 +24,7 @@ from sqlmesh_pipes_console.common import (
     gateway_names,
     one_line,
 )
+from sqlmesh_pipes_contracts import EXIT_OK, EXIT_USAGE, Manifest
 
 # Unexpected errors propagate: Python prints the traceback and exits 1.
 PROG = "sqlmesh-pipes manifest"
@@ -37,7 +36,7 @@ def main(argv: list[str]) -> int:
         argv = argv[1:]
     try:
         args = _parse(argv)
-        manifest = load_manifest(Path(args.project), gateway=args.gateway)
+        manifest = build_project_manifest(Path(args.project), gateway=args.gateway)
         _write(manifest, args.out)
     except UsageError as error:
         sys.stderr.write(f"{PROG}: {error}\n")
@@ -45,8 +44,8 @@ def main(argv: list[str]) -> int:
     return EXIT_OK
 
 
-def load_manifest(project: Path, gateway: str | None = None) -> dict[str, t.Any]:
-    """Load the SQLMesh project at `project` (no state, no plan) and return the manifest dict."""
+def build_project_manifest(project: Path, gateway: str | None = None) -> Manifest:
+    """Load the SQLMesh project at `project` (no state, no plan) and return its manifest."""
     project = check_project(project)
 
     # Offline by default: a manifest build must never phone home.
@@ -92,8 +91,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _write(manifest: dict[str, t.Any], out: str | None) -> None:
-    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+def _write(manifest: Manifest, out: str | None) -> None:
+    text = json.dumps(manifest.to_json(), indent=2, ensure_ascii=False) + "\n"
     if out is None:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -1,8 +1,7 @@
-"""Build the sqlmesh-pipes manifest (src/sqlmesh/manifest-schema.ts) from a loaded SQLMesh Context.
+"""Build the sqlmesh-pipes manifest (src/contracts/manifest.ts) from a loaded SQLMesh Context.
 
-Pure conversion: SQLMesh objects in, JSON-ready dicts out. Every key here must match the strict
-zod schema exactly; an extra or missing key breaks both readers (Dagster side and Node side).
-Runs in the SQLMesh env: never imports dagster.
+Pure conversion: SQLMesh objects in, the generated contract dataclasses out (a missing or
+misspelt field fails here, not in a reader). Runs in the SQLMesh env: never imports dagster.
 """
 
 from __future__ import annotations
@@ -14,22 +13,29 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from sqlmesh_pipes_contracts import (
+    Manifest,
+    ManifestAudit,
+    ManifestColumn,
+    ManifestExternalModel,
+    ManifestModel,
+    ManifestStandaloneAudit,
+)
+
 if t.TYPE_CHECKING:
     from sqlmesh import Context
     from sqlmesh.core.model import Model
-
-MANIFEST_VERSION = 2
 
 # Kind fields that repeat model-level facts or carry no information for a reader.
 _KIND_FIELDS_SKIPPED = {"name", "dialect"}
 
 
-def build_manifest(context: Context, project_dir: Path) -> dict[str, t.Any]:
+def build_manifest(context: Context, project_dir: Path) -> Manifest:
     """The whole manifest of a loaded Context: models and external models sorted by FQN."""
     import sqlmesh
 
-    models: list[dict[str, t.Any]] = []
-    external_models: list[dict[str, t.Any]] = []
+    models: list[ManifestModel] = []
+    external_models: list[ManifestExternalModel] = []
     fingerprint = _fingerprinter(context)
     for fqn in sorted(context.models):
         model = context.models[fqn]
@@ -45,19 +51,18 @@ def build_manifest(context: Context, project_dir: Path) -> dict[str, t.Any]:
         if not getattr(audit, "skip", False)
     ]
 
-    return {
-        "manifest_version": MANIFEST_VERSION,
-        "sqlmesh_version": sqlmesh.__version__,
-        "generated_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
-        "project_dir": str(project_dir),
+    return Manifest(
+        sqlmesh_version=sqlmesh.__version__,
+        generated_at=datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+        project_dir=str(project_dir),
         # A config without named gateways has the gateway "" — report that as "no gateway".
-        "gateway": context.selected_gateway or None,
-        "default_catalog": context.default_catalog,
-        "dialect": context.default_dialect or "",
-        "models": models,
-        "external_models": external_models,
-        "standalone_audits": standalone_audits,
-    }
+        gateway=context.selected_gateway or None,
+        default_catalog=context.default_catalog,
+        dialect=context.default_dialect or "",
+        models=tuple(models),
+        external_models=tuple(external_models),
+        standalone_audits=tuple(standalone_audits),
+    )
 
 
 def _fingerprinter(context: Context) -> t.Callable[[t.Any], str | None]:
@@ -85,83 +90,91 @@ def _fingerprinter(context: Context) -> t.Callable[[t.Any], str | None]:
 
 def model_entry(
     model: Model, project_dir: Path | None = None, fingerprint: str | None = None
-) -> dict[str, t.Any]:
-    """One project model as a ManifestModel dict (seed paths made relative to `project_dir`)."""
+) -> ManifestModel:
+    """One project model (seed paths made relative to `project_dir`)."""
     dialect = model.dialect
-    return {
-        "name": model.name,
-        "fqn": model.fqn,
-        **_table_parts(model.fqn),
-        "kind": model.kind.name.value if isinstance(model.kind.name, enum.Enum) else str(model.kind.name),
-        "kind_details": kind_details(model, project_dir),
-        "cron": str(model.cron),
-        "interval_unit": model.interval_unit.value if model.interval_unit else None,
-        "tags": list(model.tags),
-        "owner": model.owner or None,
-        "description": model.description or None,
-        "columns": columns(model),
-        "depends_on": sorted(model.depends_on),
-        "audits": audits(model),
-        "data_hash": model.data_hash,
-        "fingerprint": fingerprint,
-        "partitioned_by": [sql_text(e, dialect) for e in model.partitioned_by],
-        "clustered_by": [sql_text(e, dialect) for e in (model.clustered_by or [])],
-        "grains": [sql_text(e, dialect) for e in model.grains],
-        "dialect": dialect,
-        "query": rendered_query(model),
-    }
+    catalog, schema, table = _table_parts(model.fqn)
+    return ManifestModel(
+        name=model.name,
+        fqn=model.fqn,
+        catalog=catalog,
+        schema=schema,
+        table=table,
+        kind=model.kind.name.value if isinstance(model.kind.name, enum.Enum) else str(model.kind.name),
+        kind_details=kind_details(model, project_dir),
+        cron=str(model.cron),
+        interval_unit=model.interval_unit.value if model.interval_unit else None,
+        tags=tuple(model.tags),
+        owner=model.owner or None,
+        description=model.description or None,
+        columns=columns(model),
+        depends_on=tuple(sorted(model.depends_on)),
+        audits=audits(model),
+        data_hash=model.data_hash,
+        fingerprint=fingerprint,
+        partitioned_by=tuple(sql_text(e, dialect) for e in model.partitioned_by),
+        clustered_by=tuple(sql_text(e, dialect) for e in (model.clustered_by or [])),
+        grains=tuple(sql_text(e, dialect) for e in model.grains),
+        dialect=dialect,
+        query=rendered_query(model),
+    )
 
 
-def external_model_entry(model: Model) -> dict[str, t.Any]:
-    """One external model (external_models.yaml) as a ManifestExternalModel dict."""
-    return {
-        "name": model.name,
-        "fqn": model.fqn,
-        **_table_parts(model.fqn),
-        "description": model.description or None,
-        "columns": columns(model),
-        "audits": audits(model),
-    }
+def external_model_entry(model: Model) -> ManifestExternalModel:
+    """One external model (external_models.yaml)."""
+    catalog, schema, table = _table_parts(model.fqn)
+    return ManifestExternalModel(
+        name=model.name,
+        fqn=model.fqn,
+        catalog=catalog,
+        schema=schema,
+        table=table,
+        description=model.description or None,
+        columns=columns(model),
+        audits=audits(model),
+    )
 
 
-def standalone_audit_entry(audit: t.Any, fingerprint: str | None) -> dict[str, t.Any]:
+def standalone_audit_entry(audit: t.Any, fingerprint: str | None) -> ManifestStandaloneAudit:
     """A standalone audit (audits/*.sql with `standalone true`, dbt relationship/singular tests)."""
-    return {
-        "name": audit.name,
-        "depends_on": sorted(audit.depends_on),
-        "cron": str(audit.cron),
-        "description": getattr(audit, "description", None) or None,
-        "fingerprint": fingerprint,
-    }
+    return ManifestStandaloneAudit(
+        name=audit.name,
+        depends_on=tuple(sorted(audit.depends_on)),
+        cron=str(audit.cron),
+        description=getattr(audit, "description", None) or None,
+        fingerprint=fingerprint,
+    )
 
 
-def columns(model: Model) -> list[dict[str, t.Any]]:
+def columns(model: Model) -> tuple[ManifestColumn, ...]:
     """Columns in query order with their types; described-but-untyped columns come last, untyped."""
     types = model.columns_to_types or {}
     descriptions = model.column_descriptions
     result = [
-        {"name": name, "type": _type_sql(data_type, model.dialect), "description": descriptions.get(name)}
+        ManifestColumn(
+            name=name, type=_type_sql(data_type, model.dialect), description=descriptions.get(name)
+        )
         for name, data_type in types.items()
     ]
     # A model whose columns SQLMesh cannot infer (SELECT *, some Python models) may still
     # document columns; keep those descriptions rather than dropping them.
     result.extend(
-        {"name": name, "type": None, "description": text}
+        ManifestColumn(name=name, type=None, description=text)
         for name, text in descriptions.items()
         if name not in types
     )
-    return result
+    return tuple(result)
 
 
-def audits(model: Model) -> list[dict[str, t.Any]]:
+def audits(model: Model) -> tuple[ManifestAudit, ...]:
     """Audits attached to the model, with arguments rendered as SQL and the effective blocking flag.
 
     Their order is the audit index the run's console reports (json_console.audit_index).
     """
-    return [
-        {"name": name, "args": rendered, "blocking": blocking}
+    return tuple(
+        ManifestAudit(name=name, args=rendered, blocking=blocking)
         for name, rendered, blocking in audit_uses(model)
-    ]
+    )
 
 
 def audit_uses(model: t.Any) -> list[tuple[str, dict[str, str], bool]]:
@@ -218,9 +231,10 @@ def rendered_query(model: Model) -> str | None:
     return query.sql(dialect=model.dialect, pretty=True, copy=False) if query is not None else None
 
 
-def _table_parts(fqn: str) -> dict[str, t.Any]:
+def _table_parts(fqn: str) -> tuple[str | None, str, str]:
+    """(catalog or None, schema, table) of a quoted FQN, as SQLMesh's own parser splits it."""
     table = exp.to_table(fqn)
-    return {"catalog": table.catalog or None, "schema": table.db, "table": table.name}
+    return table.catalog or None, table.db, table.name
 
 
 def _type_sql(data_type: exp.DataType | None, dialect: str) -> str | None:

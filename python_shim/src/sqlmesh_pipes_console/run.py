@@ -16,16 +16,23 @@ import typing as t
 from pathlib import Path
 
 from sqlmesh_pipes_console.common import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_USAGE,
     ArgumentParser,
     UsageError,
     check_project,
     explain_config_error,
     gateway_names,
     one_line,
+)
+from sqlmesh_pipes_contracts import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    EnvironmentSnapshots,
+    LogLine,
+    NothingToDo,
+    RunFinished,
+    RunStarted,
 )
 
 PROG = "sqlmesh-pipes run"
@@ -154,15 +161,14 @@ def _run(context: t.Any, console: t.Any, args: argparse.Namespace, channel: t.An
 
     environment = args.environment or context.config.default_target_environment
     channel.write(
-        {
-            "type": "run_started",
-            "environment": environment,
-            "sqlmesh_version": getattr(sqlmesh, "__version__", None),
-            "execution_time": args.execution_time,
-            "selected_models": args.select_models,
-            "gateway": context.selected_gateway,
-            "concurrent_tasks": context.concurrent_tasks,
-        }
+        RunStarted(
+            environment=environment,
+            sqlmesh_version=getattr(sqlmesh, "__version__", None),
+            execution_time=args.execution_time,
+            selected_models=tuple(args.select_models) if args.select_models is not None else None,
+            gateway=context.selected_gateway,
+            concurrent_tasks=context.concurrent_tasks,
+        ).to_json()
     )
     _report_environment(context, environment, channel)
     try:
@@ -194,18 +200,14 @@ def _run(context: t.Any, console: t.Any, args: argparse.Namespace, channel: t.An
     if getattr(status, "is_nothing_to_do", False):
         if not console.nothing_to_do_reported:
             message = "No models are ready to run."
-            channel.write({"type": "nothing_to_do", "message": message, "next_ready_at": None})
-        channel.write(
-            {"type": "run_finished", "status": "nothing_to_do", "message": None, "error_class": None}
-        )
+            channel.write(NothingToDo(message=message, next_ready_at=None).to_json())
+        channel.write(RunFinished(status="nothing_to_do", message=None, error_class=None).to_json())
         return EXIT_OK
     if getattr(status, "is_failure", False):
-        channel.write(
-            {"type": "run_finished", "status": "failed", "message": "Run failed.", "error_class": None}
-        )
+        channel.write(RunFinished(status="failed", message="Run failed.", error_class=None).to_json())
         sys.stderr.write("Error: Run failed.\n")
         return EXIT_FAILED
-    channel.write({"type": "run_finished", "status": "success", "message": None, "error_class": None})
+    channel.write(RunFinished(status="success", message=None, error_class=None).to_json())
     return EXIT_OK
 
 
@@ -220,18 +222,18 @@ def _report_environment(context: t.Any, environment: str, channel: t.Any) -> Non
         state = context.state_reader.get_environment(environment)
     except Exception as error:  # noqa: BLE001 - the run itself will report state problems
         message = f"environment {environment!r} not read: {error}"
-        channel.write({"type": "log", "level": "DEBUG", "message": message, "source": "console"})
+        channel.write(LogLine(level="DEBUG", message=message, source="console").to_json())
         return
     if state is None:
         return
     fingerprints = {str(s.name): str(s.identifier) for s in state.snapshots}
-    channel.write({"type": "environment_snapshots", "environment": environment, "fingerprints": fingerprints})
+    channel.write(EnvironmentSnapshots(environment=environment, fingerprints=fingerprints).to_json())
 
 
 def _finish_error(
     channel: t.Any, code: int, message: str, error_class: str, prefix: str = PROG, quiet: bool = False
 ) -> int:
-    channel.write({"type": "run_finished", "status": "error", "message": message, "error_class": error_class})
+    channel.write(RunFinished(status="error", message=message, error_class=error_class).to_json())
     if not quiet:
         sys.stderr.write(f"{prefix}: {one_line(message)}\n")
     return code

@@ -1,4 +1,4 @@
-import type { SqlmeshEvent } from '../../../src/sqlmesh/events.js';
+import type { SqlmeshEvent } from '../../../src/contracts/console-events.js';
 import type { SqlmeshInvocation, SqlmeshRunResult } from '../../../src/sqlmesh/process.js';
 
 /** Drain an invocation: all events, then its result (or the error it rejected with). */

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { MANIFEST_VERSION } from './constants.js';
+
+/*
+ * The project manifest: everything the Dagster side knows about a SQLMesh project.
+ * Produced in the SQLMesh env by `sqlmesh-pipes manifest` (python_shim/src/sqlmesh_pipes_console);
+ * read by the Dagster code location (python_shim/src/sqlmesh_pipes) and by the Node executor.
+ * Strict: an unknown key is an error, so the producer and both readers stay in step.
+ * Bump MANIFEST_VERSION on any incompatible change.
+ */
+export { MANIFEST_VERSION };
+
+export const ManifestColumn = z
+  .strictObject({
+    name: z.string(),
+    type: z.string().nullable(),
+    description: z.string().nullable(),
+  })
+  .meta({ id: 'ManifestColumn', description: 'A column of a model, as SQLMesh knows it.' });
+export type ManifestColumn = z.infer<typeof ManifestColumn>;
+
+export const ManifestAudit = z
+  .strictObject({
+    name: z.string(),
+    args: z.record(z.string(), z.string()).describe('Arguments rendered as SQL text.'),
+    blocking: z.boolean(),
+  })
+  .meta({ id: 'ManifestAudit', description: "One audit use on a model; its position in the model's `audits` is its audit index." });
+export type ManifestAudit = z.infer<typeof ManifestAudit>;
+
+export const ManifestModel = z
+  .strictObject({
+    name: z.string().describe('SQLMesh model name as written in the project, e.g. `sushi.orders`.'),
+    fqn: z.string().describe('Fully qualified and quoted: `"db"."sushi"."orders"`.'),
+    catalog: z.string().nullable(),
+    schema: z.string(),
+    table: z.string(),
+    kind: z.string().describe('Kind name: FULL, VIEW, SEED, INCREMENTAL_BY_TIME_RANGE, INCREMENTAL_BY_UNIQUE_KEY, ...'),
+    kind_details: z.record(z.string(), z.unknown()).describe('Kind properties worth showing (batch_size, time_column, unique_key, lookback, ...).'),
+    cron: z.string(),
+    interval_unit: z.string().nullable(),
+    tags: z.array(z.string()),
+    owner: z.string().nullable(),
+    description: z.string().nullable(),
+    columns: z.array(ManifestColumn),
+    depends_on: z.array(z.string()).describe('FQNs of upstream models and external models.'),
+    audits: z.array(ManifestAudit),
+    data_hash: z.string(),
+    fingerprint: z.string().nullable().describe("SQLMesh's snapshot identifier of this definition (query, metadata, parents); null if unknown."),
+    partitioned_by: z.array(z.string()),
+    clustered_by: z.array(z.string()),
+    grains: z.array(z.string()),
+    dialect: z.string(),
+    query: z.string().nullable().describe('Rendered query (null when it cannot be rendered offline, e.g. Python models).'),
+  })
+  .meta({ id: 'ManifestModel', description: 'A SQLMesh model (every kind except EXTERNAL, which are in `external_models`).' });
+export type ManifestModel = z.infer<typeof ManifestModel>;
+
+export const ManifestExternalModel = z
+  .strictObject({
+    name: z.string(),
+    fqn: z.string(),
+    catalog: z.string().nullable(),
+    schema: z.string(),
+    table: z.string(),
+    description: z.string().nullable(),
+    columns: z.array(ManifestColumn),
+    audits: z.array(ManifestAudit).describe('Audits SQLMesh runs on the external table (checks on the external asset).'),
+  })
+  .meta({ id: 'ManifestExternalModel', description: 'An external model: a table SQLMesh reads but does not build.' });
+export type ManifestExternalModel = z.infer<typeof ManifestExternalModel>;
+
+export const ManifestStandaloneAudit = z
+  .strictObject({
+    name: z.string(),
+    depends_on: z.array(z.string()).describe('FQNs of the models and external models it queries.'),
+    cron: z.string(),
+    description: z.string().nullable(),
+    fingerprint: z.string().nullable(),
+  })
+  .meta({ id: 'ManifestStandaloneAudit', description: "A standalone audit: its own node in SQLMesh's DAG (cron, dependencies), never blocking." });
+export type ManifestStandaloneAudit = z.infer<typeof ManifestStandaloneAudit>;
+
+export const Manifest = z
+  .strictObject({
+    manifest_version: z.literal(MANIFEST_VERSION),
+    sqlmesh_version: z.string(),
+    generated_at: z.string(),
+    project_dir: z.string(),
+    gateway: z.string().nullable(),
+    default_catalog: z.string().nullable(),
+    dialect: z.string(),
+    models: z.array(ManifestModel),
+    external_models: z.array(ManifestExternalModel),
+    standalone_audits: z.array(ManifestStandaloneAudit),
+  })
+  .meta({ id: 'Manifest', description: 'The project manifest: everything the Dagster side knows about a SQLMesh project.' });
+export type Manifest = z.infer<typeof Manifest>;
