@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { manifestCommand } from './commands/manifest.js';
 import { runCommand } from './commands/run.js';
 import { scheduleCommand } from './commands/schedule.js';
-import { ExitCode, UsageError } from './errors.js';
+import { ConfigurationError, ExitCode, UsageError } from './errors.js';
 
 const USAGE = `Usage:
   sqlmesh-pipes run --project DIR [--environment prod] [--gateway NAME]
@@ -123,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** One line for usage errors; the message and stack for anything unexpected. */
 function reportError(error: unknown, command: string | undefined): number {
-  if (error instanceof UsageError) {
+  if (error instanceof ConfigurationError) {
     process.stderr.write(`sqlmesh-pipes${command ? ` ${command}` : ''}: ${error.message}\n`);
     return ExitCode.usage;
   }

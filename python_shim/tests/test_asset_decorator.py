@@ -121,7 +121,8 @@ def test_unevaluated_checks_are_explained(make_resource, scenario):
     assert _materialized(result) == set() and _checks(result) == {}
     assert (
         "Check db/marts/revenue:assert_positive not evaluated: SQLMesh audits a model only when it "
-        "evaluates it, and marts.revenue was not due: not due until 2026-01-02" in _logs(instance, result.run_id)
+        "evaluates it, and marts.revenue was not due: not due until 2026-01-02"
+        in _logs(instance, result.run_id)
     )
 
 
@@ -140,7 +141,9 @@ def test_failure_records_successes_then_fails_with_sqlmesh_text(make_resource, s
     logs = _logs(instance, result.run_id)
     # The executor's words (the summary's reason), never the Python side's own.
     assert "marts.hourly not materialized (not due): not due until 2026-01-02" in logs
-    assert "marts.revenue not materialized (failed): Catalog Error: Table marts.revenue does not exist!" in logs
+    assert (
+        "marts.revenue not materialized (failed): Catalog Error: Table marts.revenue does not exist!" in logs
+    )
     assert "— 1 materialized; not due: marts.hourly; failed: marts.revenue." in logs
 
 

@@ -10,6 +10,7 @@ from sqlmesh_pipes.extras import EXTRAS_KEY, build_run_extras, pipes_asset_key, 
 from sqlmesh_pipes.specs import SelectedCheckRef
 from sqlmesh_pipes_contracts import read_run_extras
 
+
 @pytest.mark.parametrize("parts", [["a", "b"], ["a/b", "c"], ["back\\slash", "x"], ["single"]])
 def test_asset_key_strings_match_dagsters_pipes_encoding(parts):
     key = AssetKey(parts)

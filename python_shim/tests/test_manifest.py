@@ -15,7 +15,9 @@ def test_parses_every_field():
     assert orders.fqn == '"db"."staging"."orders"'
     assert orders.audits[1].name == "not_null" and orders.audits[1].blocking is False
     assert orders.columns[0].description == "order id"
-    assert [external.table for external in m.external_models if external.fqn == '"db"."raw"."orders"'] == ["orders"]
+    assert [external.table for external in m.external_models if external.fqn == '"db"."raw"."orders"'] == [
+        "orders"
+    ]
     # Back to the same JSON, key for key (the generated writer is the reader's inverse).
     assert m.to_json() == example_manifest()
 

@@ -31,7 +31,12 @@ def _tick(schedule_def, instance):
 
 def test_cron_comes_from_the_executor(make_resource, scenario):
     record = scenario(
-        schedule={"cron": "*/15 * * * *", "interval_seconds": 900, "crons": ["*/15 * * * *", "@daily"]}
+        schedule={
+            "cron": "*/15 * * * *",
+            "interval_seconds": 900,
+            "crons": ["*/15 * * * *", "@daily"],
+            "basis": "model_cron",
+        }
     )
     resource = make_resource(ignore_cron=True)
     schedule_def, job = sqlmesh_adaptive_schedule_factory(sqlmesh_resource=resource)
@@ -53,8 +58,13 @@ def test_executor_error_line_is_surfaced(make_resource, scenario):
 def test_bad_executor_output():
     with pytest.raises(SQLMeshPipesExecutorError, match="not the expected JSON"):
         parse_schedule_output('{"cron": "@daily"}', command="x")
+    with pytest.raises(SQLMeshPipesExecutorError, match=r"\$\.interval_seconds: expected a positive integer"):
+        parse_schedule_output(
+            '{"cron": "0 * * * *", "interval_seconds": 0, "crons": [], "basis": "union"}', command="x"
+        )
     assert parse_schedule_output(
-        '{"cron": "0 * * * *", "interval_seconds": 3600, "crons": ["@hourly"]}', command="x"
+        '{"cron": "0 * * * *", "interval_seconds": 3600, "crons": ["@hourly"], "basis": "model_cron"}',
+        command="x",
     ).cron
 
 

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
-import { adaptiveSchedule, type AdaptiveSchedule } from '../schedule/adaptive.js';
+import type { AdaptiveSchedule } from '../contracts/schedule.js';
+import { adaptiveSchedule } from '../schedule/adaptive.js';
 import { generateManifest, loadManifest } from '../sqlmesh/manifest.js';
 
 export interface ScheduleOptions {

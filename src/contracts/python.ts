@@ -1,3 +1,4 @@
+import { SqlmeshPipesError } from '../errors.js';
 import type { Contract } from './registry.js';
 
 /**
@@ -223,7 +224,7 @@ class Renderer {
       const members = node.oneOf.map((option) => refName(option.$ref!));
       return `${name} = ${members.join(' | ')}${doc}`;
     }
-    if (!isObject(node)) throw new Error(`contracts: definition ${name} is neither an object, an enum, a tuple nor a union`);
+    if (!isObject(node)) throw new SqlmeshPipesError(`contracts: definition ${name} is neither an object, an enum, a tuple nor a union`);
     return `${this.dataclass(name, node)}\n\n\n${this.readerFunction(name, node)}`;
   }
 
@@ -299,7 +300,7 @@ class Renderer {
       const byTag = root.oneOf.map((option) => {
         const target = refName(option.$ref!);
         const tag = this.#defs[target]!.properties?.type?.const;
-        if (typeof tag !== 'string') throw new Error(`contracts: ${target} has no constant \`type\` to dispatch on`);
+        if (typeof tag !== 'string') throw new SqlmeshPipesError(`contracts: ${target} has no constant \`type\` to dispatch on`);
         return `    ${JSON.stringify(tag)}: ${readerName(target)},`;
       });
       return [
@@ -354,7 +355,7 @@ class Renderer {
       case undefined:
         if (Object.keys(node).filter((k) => k !== 'description').length === 0) return 'Any';
     }
-    throw new Error(`contracts: no Python type for ${JSON.stringify(node)}`);
+    throw new SqlmeshPipesError(`contracts: no Python type for ${JSON.stringify(node)}`);
   }
 
   /** A Python expression that reads `value` (at `where` + `key`) as `node`. */
@@ -376,11 +377,11 @@ class Renderer {
       if (nonNull.length === 1 && node.anyOf.length === 2) {
         return `None if ${value} is None else ${this.read(nonNull[0]!, value, where, key).replace(JSON.stringify(describe(nonNull[0]!, this.#defs)), expected)}`;
       }
-      throw new Error(`contracts: unsupported union ${JSON.stringify(node)}`);
+      throw new SqlmeshPipesError(`contracts: unsupported union ${JSON.stringify(node)}`);
     }
     if (Array.isArray(node.type)) {
       const nonNull = node.type.filter((type) => type !== 'null');
-      if (nonNull.length !== 1 || node.type.length !== 2) throw new Error(`contracts: unsupported type list ${JSON.stringify(node.type)}`);
+      if (nonNull.length !== 1 || node.type.length !== 2) throw new SqlmeshPipesError(`contracts: unsupported type list ${JSON.stringify(node.type)}`);
       if (nonNull[0] === 'string' && value.startsWith('obj[')) {
         return `(v if (v := ${value}) is None or isinstance(v, str) else _fail(v, ${expected}, ${where}, ${key}))`;
       }
@@ -421,7 +422,7 @@ class Renderer {
       case undefined:
         if (this.type(node) === 'Any') return value;
     }
-    throw new Error(`contracts: no reader for ${JSON.stringify(node)}`);
+    throw new SqlmeshPipesError(`contracts: no reader for ${JSON.stringify(node)}`);
   }
 
   /** A Python expression giving the JSON of `value` (typed as `node`). */
@@ -493,7 +494,7 @@ function mergeDefs(contracts: readonly RenderedContract[]): Record<string, Schem
   for (const { contract, jsonSchema } of contracts) {
     for (const [name, node] of Object.entries(jsonSchema.$defs)) {
       const known = defs[name];
-      if (known && JSON.stringify(known) !== JSON.stringify(node)) throw new Error(`contracts: ${contract.name} defines ${name} differently`);
+      if (known && JSON.stringify(known) !== JSON.stringify(node)) throw new SqlmeshPipesError(`contracts: ${contract.name} defines ${name} differently`);
       defs[name] = node;
     }
   }
@@ -545,7 +546,7 @@ function withoutNull(node: SchemaNode): SchemaNode {
 
 function refName(ref: string): string {
   const name = ref.replace(/^#\/\$defs\//, '');
-  if (name === ref) throw new Error(`contracts: unsupported $ref ${ref}`);
+  if (name === ref) throw new SqlmeshPipesError(`contracts: unsupported $ref ${ref}`);
   return name;
 }
 
@@ -573,7 +574,7 @@ export function pyLiteral(value: unknown): string {
     const entries = Object.entries(value).map(([k, v]) => `${/^\d+$/.test(k) ? k : JSON.stringify(k)}: ${pyLiteral(v)}`);
     return `{${entries.join(', ')}}`;
   }
-  throw new Error(`contracts: no Python literal for ${String(value)}`);
+  throw new SqlmeshPipesError(`contracts: no Python literal for ${String(value)}`);
 }
 
 function pyDoc(text: string): string {

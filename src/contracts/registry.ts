@@ -4,6 +4,7 @@ import { EVENTS_FD_ENV, EXIT_CODE_MEANINGS, EXTRAS_KEY, EXTRAS_VERSION, ExitCode
 import { Manifest } from './manifest.js';
 import { RunExtras } from './run-extras.js';
 import { OUTCOME_LABELS, RunSummary } from './run-summary.js';
+import { AdaptiveSchedule } from './schedule.js';
 
 /** One document that crosses between TypeScript and Python. */
 export interface Contract {
@@ -38,6 +39,13 @@ export const CONTRACTS: readonly Contract[] = [
     reader: 'read_run_summary',
     producer: 'the executor, as its last Pipes custom message',
     consumers: 'the Dagster side (sqlmesh_pipes.results)',
+  },
+  {
+    name: 'adaptive-schedule',
+    schema: AdaptiveSchedule,
+    reader: 'read_adaptive_schedule',
+    producer: 'the executor (`sqlmesh-pipes schedule`, on stdout)',
+    consumers: 'the Dagster side (sqlmesh_pipes.executor)',
   },
   {
     name: 'console-event',

@@ -10,8 +10,8 @@ export class PipesError extends Error {
 }
 
 /** The process received SIGINT/SIGTERM; sent as the `closed` exception. */
-export class PipesInterruptedError extends Error {
-  override readonly name = 'PipesInterruptedError';
+export class PipesInterruptedError extends PipesError {
+  override readonly name: string = 'PipesInterruptedError';
   constructor(readonly signal: NodeJS.Signals) {
     super(`interrupted by ${signal}`);
   }

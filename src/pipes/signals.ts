@@ -5,6 +5,7 @@
 // (which may still report what finished), then write `closed` with the interruption and exit.
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
+import { PipesInterruptedError } from './errors.js';
 
 /** What a registered child needs to offer; a ChildProcess or an execa subprocess fits. */
 export type PipesChild = Pick<ChildProcess, 'kill' | 'exitCode' | 'signalCode' | 'once'>;
@@ -80,7 +81,7 @@ export class PipesTermination {
   }
 
   private async run(signal: NodeJS.Signals, reason: unknown): Promise<unknown[]> {
-    this.controller.abort(reason ?? new Error(`interrupted by ${signal}`));
+    this.controller.abort(reason ?? new PipesInterruptedError(signal));
     const errors: unknown[] = [];
     await Promise.all(
       [...this.children].map((entry) => stopChild(entry.child, entry.signal ?? signal, this.childTimeoutMs).catch((error: unknown) => errors.push(error))),

@@ -1,17 +1,6 @@
-import { UsageError } from '../errors.js';
+import type { AdaptiveSchedule } from '../contracts/schedule.js';
+import { ConfigurationError } from '../errors.js';
 import { analyzeCron, assertSqlmeshGranularity, covers, type AnalyzedCron } from './cron.js';
-
-/** One schedule that fires whenever any model of the project can be due. */
-export interface AdaptiveSchedule {
-  /** 5-field cron for the Dagster schedule. */
-  readonly cron: string;
-  /** Smallest gap between two ticks of `cron`, in seconds. */
-  readonly interval_seconds: number;
-  /** The distinct model crons it was derived from, as written. */
-  readonly crons: readonly string[];
-  /** Why this cron: a model cron that covers all others, or the union of their hours and minutes. */
-  readonly basis: 'model_cron' | 'union';
-}
 
 export interface ModelCron {
   readonly model: string;
@@ -26,7 +15,7 @@ export interface ModelCron {
  * model's ticks. SQLMesh itself decides what is due at each tick.
  */
 export function adaptiveSchedule(models: readonly ModelCron[], options: { ignoreCron?: boolean } = {}): AdaptiveSchedule {
-  if (models.length === 0) throw new UsageError('the manifest has no models — nothing to schedule');
+  if (models.length === 0) throw new ConfigurationError('the manifest has no models — nothing to schedule');
   const byCron = new Map<string, AnalyzedCron>();
   for (const { model, cron } of models) {
     if (byCron.has(cron)) continue;
@@ -34,7 +23,7 @@ export function adaptiveSchedule(models: readonly ModelCron[], options: { ignore
     try {
       analyzed = analyzeCron(cron);
     } catch (error) {
-      throw new UsageError(`model ${model}: ${(error as Error).message}`, { cause: error });
+      throw new ConfigurationError(`model ${model}: ${(error as Error).message}`, { cause: error });
     }
     if (!options.ignoreCron) assertSqlmeshGranularity(analyzed, model);
     byCron.set(cron, analyzed);

@@ -1,5 +1,5 @@
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
-import { UsageError } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
 
 /** The aliases SQLMesh documents for model crons. */
 export const CRON_ALIASES: Readonly<Record<string, string>> = {
@@ -32,22 +32,22 @@ export interface AnalyzedCron {
   readonly parsed: CronExpression;
 }
 
-/** Parse a SQLMesh model cron (alias or 5 fields) or throw a UsageError naming it. */
+/** Parse a SQLMesh model cron (alias or 5 fields) or throw a ConfigurationError naming it. */
 export function analyzeCron(source: string): AnalyzedCron {
   const trimmed = source.trim();
   const expression = trimmed.startsWith('@') ? CRON_ALIASES[trimmed.toLowerCase()] : trimmed;
   if (expression === undefined) {
-    throw new UsageError(`unsupported cron alias ${JSON.stringify(source)} — use one of ${Object.keys(CRON_ALIASES).join(', ')} or a 5-field cron`);
+    throw new ConfigurationError(`unsupported cron alias ${JSON.stringify(source)} — use one of ${Object.keys(CRON_ALIASES).join(', ')} or a 5-field cron`);
   }
   const fieldCount = expression.split(/\s+/).length;
   if (fieldCount !== 5) {
-    throw new UsageError(`cron ${JSON.stringify(source)} has ${fieldCount} fields — SQLMesh crons have 5 (minute hour day-of-month month day-of-week)`);
+    throw new ConfigurationError(`cron ${JSON.stringify(source)} has ${fieldCount} fields — SQLMesh crons have 5 (minute hour day-of-month month day-of-week)`);
   }
   let parsed: CronExpression;
   try {
     parsed = CronExpressionParser.parse(expression, { tz: 'UTC' });
   } catch (error) {
-    throw new UsageError(`invalid cron ${JSON.stringify(source)}: ${(error as Error).message}`, { cause: error });
+    throw new ConfigurationError(`invalid cron ${JSON.stringify(source)}: ${(error as Error).message}`, { cause: error });
   }
   const { minute, hour, dayOfMonth, month, dayOfWeek } = parsed.fields;
   const minutesOfDay: number[] = [];
@@ -67,11 +67,11 @@ function minGap(minutesOfDay: readonly number[]): number {
   return gap;
 }
 
-/** Throw a UsageError when a cron can fire more often than SQLMesh's 5-minute minimum. */
+/** Throw a ConfigurationError when a cron can fire more often than SQLMesh's 5-minute minimum. */
 export function assertSqlmeshGranularity(cron: AnalyzedCron, model?: string): void {
   if (cron.minGapMinutes >= SQLMESH_MIN_INTERVAL_MINUTES) return;
   const who = model ? `model ${model} has cron` : 'cron';
-  throw new UsageError(
+  throw new ConfigurationError(
     `${who} ${JSON.stringify(cron.source)} fires every ${cron.minGapMinutes} min, finer than SQLMesh's ${SQLMESH_MIN_INTERVAL_MINUTES}-minute minimum — use a coarser cron, or ignore_cron to schedule it anyway`,
   );
 }

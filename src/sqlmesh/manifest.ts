@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
+import { ConfigurationError, SqlmeshPipesError } from '../errors.js';
 import type { NodeKind } from '../contracts/console-events.js';
 import { Manifest, type ManifestAudit, type ManifestExternalModel, type ManifestModel } from '../contracts/manifest.js';
 import { isErrorLine } from './parse-json.js';
@@ -26,7 +26,7 @@ export interface GenerateManifestOptions {
 
 /**
  * Build the manifest of a SQLMesh project in its own Python env and return it validated.
- * Throws a UsageError (one line) for a missing project, a bad gateway or a python without sqlmesh.
+ * Throws a ConfigurationError (one line) for a missing project, a bad gateway or a python without sqlmesh.
  */
 export async function generateManifest(options: GenerateManifestOptions): Promise<Manifest> {
   const project = resolve(options.project);
@@ -48,16 +48,16 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
   if (child.exitCode === 2) {
     // The Python side already wrote one line naming the problem; the CLI adds its own prefix.
     const line = lastLine(child.stderr).replace(/^sqlmesh-pipes manifest: /, '');
-    throw new UsageError(line || `manifest generation failed for ${project}`);
+    throw new ConfigurationError(line || `manifest generation failed for ${project}`);
   }
-  if (child.isCanceled) throw new Error(`manifest generation for ${project} was cancelled`, { cause: child });
+  if (child.isCanceled) throw new SqlmeshPipesError(`manifest generation for ${project} was cancelled`, { cause: child });
   if (child.failed) {
     // Probe the python only now: on the happy path the probe would cost a second sqlmesh import.
-    // It throws the one-line UsageError for a missing python or one without sqlmesh.
+    // It throws the one-line ConfigurationError for a missing python or one without sqlmesh.
     await checkSqlmeshPython(python);
     // A traceback ends in context lines (`^ (line: 1)`); the exception line says what is wrong.
     const why = lastErrorLine(child.stderr) || lastLine(child.stderr) || child.shortMessage;
-    throw new UsageError(`SQLMesh could not load the project ${project}: ${why} — fix the project (config, models) and retry`, {
+    throw new ConfigurationError(`SQLMesh could not load the project ${project}: ${why} — fix the project (config, models) and retry`, {
       cause: child,
     });
   }
@@ -65,14 +65,14 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
   return out ? loadManifest(out) : parseManifest(child.stdout, source);
 }
 
-/** Read and validate a manifest file; a UsageError names the file and the first problem. */
+/** Read and validate a manifest file; a ConfigurationError names the file and the first problem. */
 export async function loadManifest(path: string): Promise<Manifest> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read manifest ${path}: ${code ?? String(error)} — run \`sqlmesh-pipes manifest --project DIR --out ${path}\``);
+    throw new ConfigurationError(`cannot read manifest ${path}: ${code ?? String(error)} — run \`sqlmesh-pipes manifest --project DIR --out ${path}\``);
   }
   return parseManifest(text, path);
 }
@@ -83,10 +83,10 @@ export function parseManifest(text: string, source: string): Manifest {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`manifest ${source} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigurationError(`manifest ${source} is not valid JSON: ${(error as Error).message}`);
   }
   const parsed = Manifest.safeParse(raw);
-  if (!parsed.success) throw new UsageError(`manifest ${source} is invalid: ${firstIssue(parsed.error, raw)}`);
+  if (!parsed.success) throw new ConfigurationError(`manifest ${source} is invalid: ${firstIssue(parsed.error, raw)}`);
   return parsed.data;
 }
 

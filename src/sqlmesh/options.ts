@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
 import { resolveSqlmeshPython } from './python.js';
 
 /** How the run's events are read. */
@@ -57,7 +57,7 @@ export interface NormalizedRunOptions {
   readonly env: Readonly<Record<string, string>>;
 }
 
-/** Apply defaults and validate once; every problem is a UsageError naming the option and value. */
+/** Apply defaults and validate once; every problem is a ConfigurationError naming the option and value. */
 export function normalizeRunOptions(options: RunSqlmeshOptions): NormalizedRunOptions {
   const {
     project,
@@ -99,7 +99,7 @@ export function normalizeRunOptions(options: RunSqlmeshOptions): NormalizedRunOp
 
 function validateProject(project: unknown): string {
   if (typeof project !== 'string' || project === '') {
-    throw new UsageError(`project must be a directory path, got ${JSON.stringify(project)} (${typeof project})`);
+    throw new ConfigurationError(`project must be a directory path, got ${JSON.stringify(project)} (${typeof project})`);
   }
   const dir = resolve(project);
   let isDir = false;
@@ -108,14 +108,14 @@ function validateProject(project: unknown): string {
   } catch {
     isDir = false;
   }
-  if (!isDir) throw new UsageError(`SQLMesh project directory not found: ${dir} — pass --project the SQLMesh project's folder`);
+  if (!isDir) throw new ConfigurationError(`SQLMesh project directory not found: ${dir} — pass --project the SQLMesh project's folder`);
   return dir;
 }
 
 function validateName(option: string, value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new UsageError(`${option} must be a non-empty string, got ${JSON.stringify(value)} (${typeof value})`);
+    throw new ConfigurationError(`${option} must be a non-empty string, got ${JSON.stringify(value)} (${typeof value})`);
   }
   return value;
 }
@@ -123,7 +123,7 @@ function validateName(option: string, value: unknown): string | null {
 function validateSelection(value: unknown): readonly string[] | null {
   if (value === null || value === undefined) return null;
   if (!Array.isArray(value) || value.some((name) => typeof name !== 'string' || name.trim() === '')) {
-    throw new UsageError(`selectModels must be an array of model names, got ${JSON.stringify(value)}`);
+    throw new ConfigurationError(`selectModels must be an array of model names, got ${JSON.stringify(value)}`);
   }
   return [...(value as string[])];
 }
@@ -131,14 +131,14 @@ function validateSelection(value: unknown): readonly string[] | null {
 function validateConcurrentTasks(value: unknown): number | null {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new UsageError(`concurrentTasks must be a positive integer, got ${String(value)} (${typeof value})`);
+    throw new ConfigurationError(`concurrentTasks must be a positive integer, got ${String(value)} (${typeof value})`);
   }
   return value;
 }
 
 function validateConsole(value: unknown): ConsoleMode {
   if (value !== 'json' && value !== 'text') {
-    throw new UsageError(`console must be 'json' or 'text', got ${JSON.stringify(value)}`);
+    throw new ConfigurationError(`console must be 'json' or 'text', got ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -146,10 +146,10 @@ function validateConsole(value: unknown): ConsoleMode {
 function validateTextMode(options: NormalizedRunOptions): void {
   if (options.console !== 'text') return;
   if (options.executionTime !== null) {
-    throw new UsageError("executionTime needs the JSON console: `sqlmesh run` has no --execution-time (use --console json)");
+    throw new ConfigurationError("executionTime needs the JSON console: `sqlmesh run` has no --execution-time (use --console json)");
   }
   if (options.concurrentTasks !== null && options.gateway === null) {
     // The text console can only override it through SQLMESH__GATEWAYS__<name>__..., which needs the name.
-    throw new UsageError('concurrentTasks with the text console needs an explicit gateway (pass --gateway NAME)');
+    throw new ConfigurationError('concurrentTasks with the text console needs an explicit gateway (pass --gateway NAME)');
   }
 }

@@ -1,5 +1,6 @@
 import type { AuditFailure, EventOf, ExecutionStats, Interval, SqlmeshEvent } from '../contracts/console-events.js';
 import { isErrorLine, logEvent } from './parse-json.js';
+import { SqlmeshPipesError } from '../errors.js';
 
 /**
  * The text fallback: turns the unmodified `sqlmesh run` CLI output (Markdown console when piped,
@@ -447,7 +448,7 @@ export class TextRunParser {
 
   #batch(line: string, matched?: RegExpExecArray): EventOf<'batch_evaluated'> {
     const match = matched ?? BATCH.exec(line);
-    if (!match) throw new Error(`not a batch line: ${line}`);
+    if (!match) throw new SqlmeshPipesError(`not a batch line: ${line}`);
     const [, index, count, printed, inner, seconds] = match as unknown as [string, string, string, string, string, string];
     const model = this.#modelName(printed);
     let annotation = inner;

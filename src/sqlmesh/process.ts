@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { execa } from 'execa';
-import { UsageError } from '../errors.js';
+import { ConfigurationError, SqlmeshPipesError } from '../errors.js';
 import { EVENTS_FD, formatCommand, sqlmeshCommand, type SqlmeshCommand } from './command.js';
 import type { EventOf, SqlmeshEvent } from '../contracts/console-events.js';
 import { MAX_EVENT_LINE_BYTES, splitLines } from './lines.js';
@@ -37,7 +37,7 @@ export type SpawnSqlmesh = (command: SqlmeshCommand) => SqlmeshChild;
 export interface RunSqlmeshDeps {
   readonly spawn?: SpawnSqlmesh;
   /**
-   * Returns SQLMesh's version or throws a UsageError; called only to explain a run that could not
+   * Returns SQLMesh's version or throws a ConfigurationError; called only to explain a run that could not
    * start (the probe costs a second Python start-up, ~0.6 s, on every healthy run otherwise).
    * @default checkSqlmeshPython
    */
@@ -69,8 +69,8 @@ export interface SqlmeshRunResult {
 }
 
 /** A run that ended outside SQLMesh's own semantics: not started, crashed, killed by someone else. */
-export class SqlmeshRunError extends Error {
-  override readonly name = 'SqlmeshRunError';
+export class SqlmeshRunError extends SqlmeshPipesError {
+  override readonly name: string = 'SqlmeshRunError';
   readonly shortMessage: string;
   constructor(
     readonly result: SqlmeshRunResult,
@@ -94,7 +94,7 @@ export interface SqlmeshInvocation {
   readonly events: AsyncIterable<SqlmeshEvent>;
   /**
    * Resolves when the process has exited and every line is parsed, for exit 0 and 1 (SQLMesh's
-   * own outcomes) and after kill(). Rejects with a UsageError for exit 2 (configuration), and
+   * own outcomes) and after kill(). Rejects with a ConfigurationError for exit 2 (configuration), and
    * with a SqlmeshRunError otherwise (not started, crashed, killed by a signal we did not send).
    */
   readonly result: Promise<SqlmeshRunResult>;
@@ -104,7 +104,7 @@ export interface SqlmeshInvocation {
 
 /**
  * Start ONE SQLMesh process for a run. Checks the options, the project directory and the
- * SQLMesh python first (UsageError), then spawns and streams typed events.
+ * SQLMesh python first (ConfigurationError), then spawns and streams typed events.
  */
 export async function runSqlmesh(options: RunSqlmeshOptions, deps: RunSqlmeshDeps = {}): Promise<SqlmeshInvocation> {
   const normalized = normalizeRunOptions(options);
@@ -256,10 +256,10 @@ function startRun(
     if (exit.spawnError) throw new SqlmeshRunError(outcome, 'could not be started', { cause: exit.spawnError });
     if (canceled) return outcome;
     const configuration = configurationError(finished);
-    if (configuration) throw new UsageError(configuration, { cause: new SqlmeshRunError(outcome, 'reported a configuration error') });
+    if (configuration) throw new ConfigurationError(configuration, { cause: new SqlmeshRunError(outcome, 'reported a configuration error') });
     if (exit.exitCode === 2) {
       const message = finished?.message ?? errorLines[errorLines.length - 1] ?? 'configuration error';
-      throw new UsageError(message, { cause: new SqlmeshRunError(outcome, 'reported a configuration error (exit 2)') });
+      throw new ConfigurationError(message, { cause: new SqlmeshRunError(outcome, 'reported a configuration error (exit 2)') });
     }
     if (exit.exitCode === 0 || exit.exitCode === 1) return outcome;
     throw new SqlmeshRunError(outcome, describeExit(exit));

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { UsageError } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
 
 // src/sqlmesh/python.ts and dist/sqlmesh/python.js sit at the same depth below the package root.
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -47,7 +47,7 @@ export function sqlmeshEnv(extra: Record<string, string> = {}): Record<string, s
   };
 }
 
-/** Check that `python` runs and imports sqlmesh; return SQLMesh's version or throw a UsageError. */
+/** Check that `python` runs and imports sqlmesh; return SQLMesh's version or throw a ConfigurationError. */
 export async function checkSqlmeshPython(python: string): Promise<string> {
   const probe = await execa(python, ['-c', 'import sqlmesh, sys; sys.stdout.write(sqlmesh.__version__)'], {
     env: sqlmeshEnv(),
@@ -55,11 +55,11 @@ export async function checkSqlmeshPython(python: string): Promise<string> {
     reject: false,
   });
   if (probe.failed && 'code' in probe && probe.code === 'ENOENT') {
-    throw new UsageError(`SQLMesh python not found: ${python} — pass --sqlmesh-python PATH to a python with sqlmesh installed`);
+    throw new ConfigurationError(`SQLMesh python not found: ${python} — pass --sqlmesh-python PATH to a python with sqlmesh installed`);
   }
   if (probe.exitCode !== 0) {
     const why = probe.stderr.includes('No module named') ? 'has no sqlmesh module' : `failed (exit ${probe.exitCode})`;
-    throw new UsageError(`${python} ${why} — pass --sqlmesh-python PATH to a python with sqlmesh installed`);
+    throw new ConfigurationError(`${python} ${why} — pass --sqlmesh-python PATH to a python with sqlmesh installed`);
   }
   return probe.stdout.trim();
 }

@@ -1,3 +1,5 @@
+import { SqlmeshPipesError } from '../errors.js';
+
 /**
  * An async queue with one consumer: producers push, the consumer iterates.
  * Backpressure: once the consumer iterates, `full` turns true above `highWaterMark` so
@@ -49,7 +51,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    if (this.#iterating) throw new Error('the events of a SQLMesh run can be iterated only once');
+    if (this.#iterating) throw new SqlmeshPipesError('the events of a SQLMesh run can be iterated only once');
     this.#iterating = true;
     return {
       next: () => {

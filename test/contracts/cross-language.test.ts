@@ -8,10 +8,10 @@ import { SqlmeshEvent } from '../../src/contracts/console-events.js';
 import { Manifest } from '../../src/contracts/manifest.js';
 import { RunExtras } from '../../src/contracts/run-extras.js';
 import { RunSummary } from '../../src/contracts/run-summary.js';
+import { AdaptiveSchedule } from '../../src/contracts/schedule.js';
 import { Reporter } from '../../src/report/reporter.js';
 import { indexManifest } from '../../src/sqlmesh/manifest.js';
-import { runSqlmesh } from '../../src/sqlmesh/process.js';
-import { spawnWithExeca } from '../../src/sqlmesh/process.js';
+import { runSqlmesh, spawnWithExeca } from '../../src/sqlmesh/process.js';
 import { batch, failed } from '../helpers/events.js';
 import { manifestModel, manifestOf } from '../helpers/manifest.js';
 import { collect } from '../sqlmesh/helpers/events.js';
@@ -144,6 +144,22 @@ print(json.dumps(parse_manifest(json.load(sys.stdin)).to_json()))`,
   it('the committed example manifest (python_shim tests) is a valid Manifest', async () => {
     const raw = JSON.parse(await readFile(join(root, 'python_shim', 'tests', 'fixtures', 'example_manifest.json'), 'utf8'));
     expect(Manifest.parse(raw)).toEqual(raw);
+  });
+});
+
+describe('adaptive schedule: written by `sqlmesh-pipes schedule`, read by the Dagster side', () => {
+  it("the executor's answer for a real manifest reads back unchanged", async () => {
+    const manifest = join(root, 'python_shim', 'tests', 'fixtures', 'example_manifest.json');
+    const { stdout } = await execa(process.execPath, [join(root, 'dist', 'cli.js'), 'schedule', '--manifest', manifest]);
+    const answer = AdaptiveSchedule.parse(JSON.parse(stdout));
+    const read = await python(
+      `
+import sys, json
+from sqlmesh_pipes.executor import parse_schedule_output
+print(json.dumps(parse_schedule_output(sys.stdin.read(), command="schedule").to_json()))`,
+      stdout,
+    );
+    expect(read).toEqual(answer);
   });
 });
 

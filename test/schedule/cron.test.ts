@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { ConfigurationError } from '../../src/errors.js';
 import { adaptiveSchedule } from '../../src/schedule/adaptive.js';
 import { analyzeCron, assertSqlmeshGranularity, covers } from '../../src/schedule/cron.js';
 
@@ -29,7 +29,7 @@ describe('analyzeCron', () => {
     ['* * *', /has 3 fields/],
     ['61 * * * *', /invalid cron "61 \* \* \* \*"/],
   ])('refuses %s clearly', (source, message) => {
-    expect(() => analyzeCron(source)).toThrow(UsageError);
+    expect(() => analyzeCron(source)).toThrow(ConfigurationError);
     expect(() => analyzeCron(source)).toThrow(message);
   });
 });

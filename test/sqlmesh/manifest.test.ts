@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { ConfigurationError } from '../../src/errors.js';
 import {
   generateManifest,
   indexManifest,
@@ -212,35 +212,35 @@ describe('generateManifest options and errors', () => {
     expect(await readdir(join(scratch, 'out'))).toEqual(['manifest.json']);
   });
 
-  test('an unknown gateway is a one-line UsageError', async () => {
+  test('an unknown gateway is a one-line ConfigurationError', async () => {
     const error = await generateManifest({ project: example, gateway: 'nope' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UsageError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(/^gateway 'nope' is not in the project's config \(gateways: [\w, ]+\) — pass one of them as --gateway/);
   });
 
-  test('a missing project is a one-line UsageError', async () => {
+  test('a missing project is a one-line ConfigurationError', async () => {
     const error = await generateManifest({ project: join(scratch, 'nowhere') }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UsageError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(/^SQLMesh project directory not found: .*nowhere — pass --project the SQLMesh project's folder$/);
   });
 
-  test('a directory without a SQLMesh project is a one-line UsageError', async () => {
+  test('a directory without a SQLMesh project is a one-line ConfigurationError', async () => {
     const error = await generateManifest({ project: scratch }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/^no SQLMesh project in .* \(none of: config.py, /);
   });
 
-  test('a missing python is a UsageError naming the fix', async () => {
+  test('a missing python is a ConfigurationError naming the fix', async () => {
     const error = await generateManifest({ project: example, sqlmeshPython: '/nonexistent/python' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UsageError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(/^SQLMesh python not found: \/nonexistent\/python — pass --sqlmesh-python/);
   });
 
-  test('a python without sqlmesh is a UsageError naming the fix', async () => {
+  test('a python without sqlmesh is a ConfigurationError naming the fix', async () => {
     // A fake interpreter that fails like a python without sqlmesh, for the run and the probe alike.
     const fake = join(scratch, 'python-without-sqlmesh');
     await writeFile(fake, "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'sqlmesh'\" >&2\nexit 1\n", { mode: 0o755 });
     const error = await generateManifest({ project: example, sqlmeshPython: fake }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UsageError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(/python-without-sqlmesh has no sqlmesh module — pass --sqlmesh-python/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { ConfigurationError } from '../../src/errors.js';
 import { runSqlmesh, SqlmeshRunError, type RunSqlmeshOptions } from '../../src/sqlmesh/process.js';
 import { collect } from './helpers/events.js';
 import { fakeProcess, fakeSpawn } from './helpers/fake-process.js';
@@ -100,12 +100,12 @@ describe('runSqlmesh (fake process)', () => {
     expect(result).toMatchObject({ exitCode: 1, status: 'failed', failed: true, errorLines: ['Error: Run failed.'] });
   });
 
-  it('exit 2 rejects with a UsageError carrying the command and exit code', async () => {
+  it('exit 2 rejects with a ConfigurationError carrying the command and exit code', async () => {
     const { child, invocation } = await start({ gateway: 'nope' });
-    child.event({ type: 'run_finished', status: 'error', message: "Missing gateway with name 'nope'.", error_class: 'UsageError' });
+    child.event({ type: 'run_finished', status: 'error', message: "Missing gateway with name 'nope'.", error_class: 'ConfigurationError' });
     child.finish({ exitCode: 2 });
     const { error } = await collect(invocation);
-    expect(error).toBeInstanceOf(UsageError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toBe("Missing gateway with name 'nope'.");
     const cause = (error as Error).cause as SqlmeshRunError;
     expect(cause).toBeInstanceOf(SqlmeshRunError);
@@ -147,7 +147,7 @@ describe('runSqlmesh (fake process)', () => {
     text.child.stdout.write("Error: Environment 'nope' was not found.\n");
     text.child.finish({ exitCode: 1 });
     for (const { error } of [await collect(json.invocation), await collect(text.invocation)]) {
-      expect(error).toBeInstanceOf(UsageError);
+      expect(error).toBeInstanceOf(ConfigurationError);
       expect((error as Error).message).toBe(
         "SQLMesh environment 'nope' was not found — apply a plan to it first (sqlmesh plan nope), or pass the name of an existing environment (--environment)",
       );
@@ -222,7 +222,7 @@ describe('runSqlmesh (fake process)', () => {
     [{ console: 'text' as const, concurrentTasks: 2 }, /needs an explicit gateway/],
   ])('rejects bad options up front: %j', async (options, message) => {
     const spawn = fakeSpawn(fakeProcess());
-    await expect(runSqlmesh({ project: BASIC, python: '/py', ...options }, { spawn, checkPython })).rejects.toThrow(UsageError);
+    await expect(runSqlmesh({ project: BASIC, python: '/py', ...options }, { spawn, checkPython })).rejects.toThrow(ConfigurationError);
     await expect(runSqlmesh({ project: BASIC, python: '/py', ...options }, { spawn, checkPython })).rejects.toThrow(message);
     expect(spawn.commands).toHaveLength(0);
   });

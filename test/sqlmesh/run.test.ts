@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { ConfigurationError } from '../../src/errors.js';
 import { SHIM_PYTHONPATH, sqlmeshEnv } from '../../src/sqlmesh/python.js';
 import { runSqlmesh, type RunSqlmeshOptions } from '../../src/sqlmesh/process.js';
 import { ALL_BATCHES, collect, comparable, outline, withoutTimings } from './helpers/events.js';
@@ -181,7 +181,7 @@ describe.concurrent('runSqlmesh: JSON console, and the text fallback agreeing wi
   it('a missing environment (no plan yet) is a configuration error naming the fix, in both consoles', async () => {
     for (const console of ['json', 'text'] as const) {
       const { events, error } = await run(await scratchCopy(BASIC), { console });
-      expect(error).toBeInstanceOf(UsageError);
+      expect(error).toBeInstanceOf(ConfigurationError);
       expect((error as Error).message).toBe(
         "SQLMesh environment 'prod' was not found — apply a plan to it first (sqlmesh plan prod), or pass the name of an existing environment (--environment)",
       );
@@ -191,30 +191,30 @@ describe.concurrent('runSqlmesh: JSON console, and the text fallback agreeing wi
 });
 
 describe.concurrent('configuration errors', () => {
-  it('a missing project is a UsageError before anything is spawned', async () => {
-    await expect(runSqlmesh({ project: '/nonexistent/project', python: PYTHON })).rejects.toThrow(UsageError);
+  it('a missing project is a ConfigurationError before anything is spawned', async () => {
+    await expect(runSqlmesh({ project: '/nonexistent/project', python: PYTHON })).rejects.toThrow(ConfigurationError);
     await expect(runSqlmesh({ project: '/nonexistent/project', python: PYTHON })).rejects.toThrow(/project directory not found: \/nonexistent\/project/);
   });
 
-  it('a python without sqlmesh is a UsageError', async () => {
+  it('a python without sqlmesh is a ConfigurationError', async () => {
     // No up-front probe (it would cost every run a Python start-up): the failed start is explained.
     const missing = await collect(await runSqlmesh({ project: BASIC, python: '/nonexistent/python' }));
-    expect(missing.error).toBeInstanceOf(UsageError);
+    expect(missing.error).toBeInstanceOf(ConfigurationError);
     expect(String(missing.error)).toMatch(/SQLMesh python not found: \/nonexistent\/python/);
     const bare = await execa('python3', ['-c', 'import sqlmesh'], { reject: false });
     if (bare.exitCode !== 0) {
       const without = await collect(await runSqlmesh({ project: BASIC, python: 'python3' }));
-      expect(without.error).toBeInstanceOf(UsageError);
+      expect(without.error).toBeInstanceOf(ConfigurationError);
       expect(String(without.error)).toMatch(/python3 has no sqlmesh module/);
     }
   });
 
-  it('a bad gateway: result rejects with a UsageError carrying SQLMesh context (exit 2)', async () => {
+  it('a bad gateway: result rejects with a ConfigurationError carrying SQLMesh context (exit 2)', async () => {
     const { events, error } = await run(planned, { gateway: 'nope' });
-    expect(error).toBeInstanceOf(UsageError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toBe("gateway 'nope' is not in the project's config (gateways: local, other) — pass one of them as --gateway, or add it to the config");
     expect(((error as Error).cause as { result: { exitCode: number; command: string } }).result).toMatchObject({ exitCode: 2, command: expect.stringContaining('--gateway nope') });
-    expect(events.at(-1)).toMatchObject({ type: 'run_finished', status: 'error', error_class: 'UsageError' });
+    expect(events.at(-1)).toMatchObject({ type: 'run_finished', status: 'error', error_class: 'ConfigurationError' });
   });
 
   it('the console exits 2 with one line for a missing project, a bad gateway or a bad flag', async () => {

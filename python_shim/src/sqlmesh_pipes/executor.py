@@ -11,8 +11,9 @@ import json
 import os
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+from sqlmesh_pipes_contracts import AdaptiveSchedule, ContractError, read_adaptive_schedule
 
 from . import errors
 
@@ -60,37 +61,17 @@ def run_short_command(argv: Sequence[str], *, timeout: float = SHORT_COMMAND_TIM
     return proc.stdout
 
 
-@dataclass(frozen=True)
-class AdaptiveCron:
-    """The answer of ``sqlmesh-pipes schedule``."""
-
-    cron: str
-    interval_seconds: int
-    crons: tuple[str, ...]
-
-
-def parse_schedule_output(stdout: str, *, command: str) -> AdaptiveCron:
-    """Parse ``{"cron": "...", "interval_seconds": N, "crons": [...]}`` (extra keys ignored)."""
+def parse_schedule_output(stdout: str, *, command: str) -> AdaptiveSchedule:
+    """Read ``sqlmesh-pipes schedule``'s answer (``AdaptiveSchedule``, strict)."""
     try:
-        data = json.loads(stdout)
-        cron = data["cron"]
-        interval = data["interval_seconds"]
-        crons = data["crons"]
-        if not (
-            isinstance(cron, str)
-            and len(cron.split()) == 5
-            and isinstance(interval, (int, float))
-            and isinstance(crons, list)
-        ):
-            raise ValueError("expected cron (5 fields), interval_seconds (number), crons (list)")
-    except (ValueError, KeyError, TypeError) as e:
+        return read_adaptive_schedule(json.loads(stdout))
+    except (ValueError, ContractError) as e:
         raise errors.SQLMeshPipesExecutorError(
             errors.EXECUTOR_BAD_OUTPUT.format(command=command, output=stdout[:200], error=e)
         ) from None
-    return AdaptiveCron(cron=cron, interval_seconds=int(interval), crons=tuple(str(c) for c in crons))
 
 
-def adaptive_cron(*, node: str, executor: str, manifest_path: str, ignore_cron: bool) -> AdaptiveCron:
+def adaptive_cron(*, node: str, executor: str, manifest_path: str, ignore_cron: bool) -> AdaptiveSchedule:
     """The schedule's cron, from ``sqlmesh-pipes schedule --manifest FILE [--ignore-cron]``."""
     argv = [node, executor, "schedule", "--manifest", manifest_path]
     if ignore_cron:

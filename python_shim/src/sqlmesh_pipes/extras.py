@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from dagster import AssetCheckKey, AssetKey
+
 from sqlmesh_pipes_contracts import EXTRAS_KEY, ConsoleKind, RunExtras, SelectedCheck
 
 from .specs import SelectedCheckRef

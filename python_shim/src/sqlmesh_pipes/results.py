@@ -210,7 +210,9 @@ def log_outcomes(
             if entry.asset_key is not None and entry.asset_key not in reported_keys:
                 log.warning(f"SQLMesh model {entry.model} was evaluated but no materialization was reported.")
             continue
-        log.debug(f"SQLMesh model {entry.model} not materialized ({OUTCOME_LABELS[entry.outcome]}): {entry.reason}")
+        log.debug(
+            f"SQLMesh model {entry.model} not materialized ({OUTCOME_LABELS[entry.outcome]}): {entry.reason}"
+        )
     seen = {entry.model for entry in summary.models}
     silent = sorted(
         model for key, model in model_by_key.items() if model not in seen and key not in reported_keys

@@ -27,6 +27,8 @@ from dagster import (
     schedule,
 )
 
+from sqlmesh_pipes_contracts import AdaptiveSchedule
+
 from . import errors, executor
 from .asset_decorator import sqlmesh_specs_for
 from .resource import SQLMeshResource
@@ -42,7 +44,7 @@ BLOCKING_RUN_STATUSES: tuple[DagsterRunStatus, ...] = tuple(
 )
 """A run in any of these will still run (or is running) ``sqlmesh run``: the tick waits."""
 
-_SCHEDULE_CACHE: dict[tuple[str, str, str, bool, int], executor.AdaptiveCron] = {}
+_SCHEDULE_CACHE: dict[tuple[str, str, str, bool, int], AdaptiveSchedule] = {}
 
 
 def blocking_run(instance: DagsterInstance, job_name: str) -> tuple[str, str] | None:
@@ -56,7 +58,7 @@ def blocking_run(instance: DagsterInstance, job_name: str) -> tuple[str, str] | 
     return run.run_id, run.status.value
 
 
-def adaptive_cron_for(sqlmesh_resource: SQLMeshResource) -> executor.AdaptiveCron:
+def adaptive_cron_for(sqlmesh_resource: SQLMeshResource) -> AdaptiveSchedule:
     """Ask the executor for the project's schedule (cached per manifest version)."""
     manifest = sqlmesh_resource.get_manifest()  # regenerates first in development mode
     path = manifest.path or sqlmesh_resource.resolved_manifest_path

@@ -5,6 +5,7 @@
 - manifest: written by the SQLMesh side (sqlmesh_pipes_console.manifest); read by the Dagster code location and the executor (``read_manifest``).
 - run-extras: written by the Dagster side (sqlmesh_pipes.extras), in the Pipes context extras; read by the executor (``read_run_extras``).
 - run-summary: written by the executor, as its last Pipes custom message; read by the Dagster side (sqlmesh_pipes.results) (``read_run_summary``).
+- adaptive-schedule: written by the executor (`sqlmesh-pipes schedule`, on stdout); read by the Dagster side (sqlmesh_pipes.executor) (``read_adaptive_schedule``).
 - console-event: written by the SQLMesh side JSON console (sqlmesh_pipes_console.json_console), one per line; read by the executor (``read_console_event``).
 
 Readers are as strict as the zod schemas: a missing key, a wrong type or (for strict objects) an
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, NoReturn
 
-__all__ = ["ContractError", "MANIFEST_VERSION", "EXTRAS_KEY", "EXTRAS_VERSION", "RUN_SUMMARY_KIND", "EVENTS_FD_ENV", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_CODE_MEANINGS", "OUTCOME_LABELS", "ManifestColumn", "ManifestAudit", "ManifestModel", "ManifestExternalModel", "ManifestStandaloneAudit", "Manifest", "SelectedCheck", "ConsoleKind", "CONSOLE_KIND_VALUES", "RunExtras", "ModelOutcome", "MODEL_OUTCOME_VALUES", "RunSummaryModel", "ManifestDrift", "RunSummary", "RunStarted", "EnvironmentSnapshots", "EvaluationStarted", "NodeKind", "NODE_KIND_VALUES", "BatchStarted", "Interval", "ExecutionStats", "BatchEvaluated", "AuditFailure", "AuditWarning", "EvaluationFinished", "ModelsSkipped", "ModelFailed", "BatchesUnverified", "NothingToDo", "RunFinished", "LogLevel", "LOG_LEVEL_VALUES", "LogSource", "LOG_SOURCE_VALUES", "LogLine", "SqlmeshEvent", "read_manifest", "read_run_extras", "read_run_summary", "read_console_event"]
+__all__ = ["ContractError", "MANIFEST_VERSION", "EXTRAS_KEY", "EXTRAS_VERSION", "RUN_SUMMARY_KIND", "EVENTS_FD_ENV", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_CODE_MEANINGS", "OUTCOME_LABELS", "ManifestColumn", "ManifestAudit", "ManifestModel", "ManifestExternalModel", "ManifestStandaloneAudit", "Manifest", "SelectedCheck", "ConsoleKind", "CONSOLE_KIND_VALUES", "RunExtras", "ModelOutcome", "MODEL_OUTCOME_VALUES", "RunSummaryModel", "ManifestDrift", "RunSummary", "AdaptiveSchedule", "RunStarted", "EnvironmentSnapshots", "EvaluationStarted", "NodeKind", "NODE_KIND_VALUES", "BatchStarted", "Interval", "ExecutionStats", "BatchEvaluated", "AuditFailure", "AuditWarning", "EvaluationFinished", "ModelsSkipped", "ModelFailed", "BatchesUnverified", "NothingToDo", "RunFinished", "LogLevel", "LOG_LEVEL_VALUES", "LogSource", "LOG_SOURCE_VALUES", "LogLine", "SqlmeshEvent", "read_manifest", "read_run_extras", "read_run_summary", "read_adaptive_schedule", "read_console_event"]
 
 # --- constants (src/contracts/constants.ts) ---
 
@@ -590,6 +591,39 @@ def _read_run_summary(value: Any, where: str) -> RunSummary:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AdaptiveSchedule:
+    """One schedule that fires whenever any model of the project can be due."""
+
+    cron: str
+    """5-field cron for the Dagster schedule."""
+    interval_seconds: int
+    """Smallest gap between two ticks of ``cron``, in seconds."""
+    crons: tuple[str, ...]
+    """The distinct model crons it was derived from, as written."""
+    basis: Literal["model_cron", "union"]
+    """Why this cron: a model cron that covers all others, or the union of their hours and minutes."""
+
+    def to_json(self) -> dict[str, Any]:
+        """This AdaptiveSchedule as JSON-ready data."""
+        data: dict[str, Any] = {"cron": self.cron, "interval_seconds": self.interval_seconds, "crons": list(self.crons), "basis": self.basis}
+        return data
+
+
+_ADAPTIVE_SCHEDULE_KEYS: Final = frozenset({"cron", "interval_seconds", "crons", "basis"})
+_ADAPTIVE_SCHEDULE_REQUIRED: Final = frozenset({"cron", "interval_seconds", "crons", "basis"})
+
+
+def _read_adaptive_schedule(value: Any, where: str) -> AdaptiveSchedule:
+    obj = _object(value, where, _ADAPTIVE_SCHEDULE_KEYS, _ADAPTIVE_SCHEDULE_REQUIRED, True)
+    return AdaptiveSchedule(
+        cron=(v if isinstance(v := obj["cron"], str) else _fail(v, "a string", where, "cron")),
+        interval_seconds=_gt(_int(obj["interval_seconds"], "a positive integer", where, "interval_seconds"), 0, "a positive integer", where, "interval_seconds"),
+        crons=_strs(obj["crons"], "a list of strings", where, "crons"),
+        basis=_one_of(obj["basis"], ("model_cron", "union"), "one of \"model_cron\", \"union\"", where, "basis"),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunStarted:
     """The run starts."""
 
@@ -1088,6 +1122,11 @@ def read_run_extras(value: Any, where: str = "$") -> RunExtras:
 def read_run_summary(value: Any, where: str = "$") -> RunSummary:
     """Read a RunSummary from decoded JSON, strictly (``ContractError`` names what is wrong)."""
     return _read_run_summary(value, where)
+
+
+def read_adaptive_schedule(value: Any, where: str = "$") -> AdaptiveSchedule:
+    """Read a AdaptiveSchedule from decoded JSON, strictly (``ContractError`` names what is wrong)."""
+    return _read_adaptive_schedule(value, where)
 
 
 _SQLMESH_EVENT_READERS: Final = {

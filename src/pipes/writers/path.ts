@@ -2,6 +2,7 @@
 // (PipesFileMessageReader / PipesTempFileMessageReader). Each line goes out in one write(2)
 // on an O_APPEND descriptor, so the reader never sees half a line followed by another message.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { PipesError } from '../errors.js';
 import { encodeMessage } from '../message.js';
 import type { PipesMessage } from '../protocol.js';
 import type { PipesMessageChannel } from './channel.js';
@@ -16,7 +17,7 @@ export class PipesFileMessageChannel implements PipesMessageChannel {
   }
 
   writeMessage(message: PipesMessage): void {
-    if (this.fd === null) throw new Error(`message file ${this.path} is already closed`);
+    if (this.fd === null) throw new PipesError(`message file ${this.path} is already closed`);
     const bytes = Buffer.from(encodeMessage(message), 'utf8');
     let offset = 0;
     // A regular file takes the whole buffer in one call; the loop only covers exotic targets.

@@ -37,7 +37,7 @@ def test_an_unknown_environment_fails_the_step_with_the_fix(shop_project, dagste
     assert "exited with code 2 (usage or configuration error)" in failure and fix in failure, failure
     assert result.get_step_failure_events()[0].event_specific_data.user_failure_data is not None
     error = closed_exception(dagster_instance, result.run_id)
-    assert (error.cls_name, error.message) == ("UsageError", fix)
+    assert (error.cls_name, error.message) == ("ConfigurationError", fix)
     messages = user_messages(dagster_instance, result.run_id)
     assert not any("not materialized" in m for m in messages), messages  # no 14 lines of noise
     assert evaluated_models(shop_project) == set()
