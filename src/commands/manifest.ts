@@ -1,4 +1,4 @@
-import { generateManifest, type Manifest } from '../sqlmesh/manifest.js';
+import { buildManifest, type Manifest } from '../sqlmesh/manifest.js';
 
 export interface ManifestOptions {
   readonly project: string;
@@ -9,7 +9,7 @@ export interface ManifestOptions {
 
 /** `sqlmesh-pipes manifest`: build the project's manifest in the SQLMesh env (and write it to --out). */
 export function manifestCommand(options: ManifestOptions): Promise<Manifest> {
-  return generateManifest({
+  return buildManifest({
     project: options.project,
     gateway: options.gateway ?? null,
     sqlmeshPython: options.sqlmeshPython ?? null,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { EXTRAS_KEY, RunExtras } from '../contracts/run-extras.js';
+import { type ConsoleKind, EXTRAS_KEY, RunExtras } from '../contracts/run-extras.js';
 import { UsageError } from '../errors.js';
-import type { PipesExtras } from '../pipes/index.js';
+import type { PipesExtras } from '../pipes/protocol.js';
 import { validateRunTime, validateWindow } from './run-times.js';
 
 /** Flags of `sqlmesh-pipes run`, as parsed from argv. */
@@ -33,7 +33,7 @@ export interface RunSettings {
   readonly start: string | null;
   readonly end: string | null;
   readonly sqlmeshPython: string | null;
-  readonly console: 'json' | 'text';
+  readonly console: ConsoleKind;
   readonly concurrentTasks: number | null;
   readonly manifest: string | null;
   readonly messagesFile: string | null;

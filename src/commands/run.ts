@@ -1,16 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ExitCode, UsageError } from '../errors.js';
-import {
-  type PipesContext,
-  isDagsterPipesProcess,
-  openDagsterPipes,
-  openMockDagsterPipes,
-} from '../pipes/index.js';
+import type { PipesContext } from '../pipes/context.js';
+import { openDagsterPipes, openMockDagsterPipes } from '../pipes/open.js';
+import { isDagsterPipesProcess } from '../pipes/params.js';
 import type { MetadataMap } from '../report/metadata.js';
 import { Reporter, type ReportSink } from '../report/reporter.js';
 import { summaryTable } from '../report/terminal.js';
 import { capText } from '../sqlmesh/cap-lines.js';
-import { generateManifest, indexManifest, loadManifest, type ManifestIndex } from '../sqlmesh/manifest.js';
+import { buildManifest, indexManifest, readManifestFile, type ManifestIndex } from '../sqlmesh/manifest.js';
 import { SqlmeshRunError, type SqlmeshRunResult, runSqlmesh } from '../sqlmesh/process.js';
 import { resolveScope, type ResolvedScope } from './run-scope.js';
 import { type RunFlags, type RunSettings, readExtras, resolveRunSettings } from './run-settings.js';
@@ -90,8 +87,8 @@ async function closingOnEveryPath(pipes: PipesContext, work: () => Promise<numbe
 
 function manifestFor(settings: RunSettings, signal?: AbortSignal): Promise<ManifestIndex> {
   const manifest = settings.manifest
-    ? loadManifest(settings.manifest)
-    : generateManifest({ project: settings.project, gateway: settings.gateway, sqlmeshPython: settings.sqlmeshPython, ...(signal ? { signal } : {}) });
+    ? readManifestFile(settings.manifest)
+    : buildManifest({ project: settings.project, gateway: settings.gateway, sqlmeshPython: settings.sqlmeshPython, ...(signal ? { signal } : {}) });
   return manifest.then(indexManifest);
 }
 

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { AdaptiveSchedule } from '../contracts/schedule.js';
 import { adaptiveSchedule } from '../schedule/adaptive.js';
-import { generateManifest, loadManifest } from '../sqlmesh/manifest.js';
+import { buildManifest, readManifestFile } from '../sqlmesh/manifest.js';
 
 export interface ScheduleOptions {
   readonly manifest?: string | undefined;
@@ -17,7 +17,7 @@ export async function scheduleCommand(options: ScheduleOptions): Promise<Adaptiv
     throw new UsageError('schedule needs exactly one of --manifest FILE or --project DIR');
   }
   const manifest = options.manifest
-    ? await loadManifest(options.manifest)
-    : await generateManifest({ project: options.project!, gateway: options.gateway ?? null, sqlmeshPython: options.sqlmeshPython ?? null });
+    ? await readManifestFile(options.manifest)
+    : await buildManifest({ project: options.project!, gateway: options.gateway ?? null, sqlmeshPython: options.sqlmeshPython ?? null });
   return adaptiveSchedule(manifest.models.map((model) => ({ model: model.name, cron: model.cron })), { ignoreCron: options.ignoreCron });
 }

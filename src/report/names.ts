@@ -1,4 +1,4 @@
-import { assetKeyToString } from '../pipes/index.js';
+import { assetKeyToString } from '../pipes/asset-keys.js';
 import type { ManifestModel } from '../contracts/manifest.js';
 
 // The Dagster side's defaults (python_shim/src/sqlmesh_pipes/translator.py), needed only

@@ -8,10 +8,10 @@ import { Manifest, type ManifestAudit, type ManifestExternalModel, type Manifest
 import { isErrorLine } from './parse-json.js';
 import { checkSqlmeshPython, resolveSqlmeshPython, sqlmeshEnv } from './python.js';
 
-export { Manifest, ManifestExternalModel, ManifestModel, MANIFEST_VERSION} from '../contracts/manifest.js';
+export { Manifest, ManifestExternalModel, ManifestModel, MANIFEST_VERSION } from '../contracts/manifest.js';
 
-/** Options of {@link generateManifest}. */
-export interface GenerateManifestOptions {
+/** Options of {@link buildManifest}. */
+export interface BuildManifestOptions {
   /** SQLMesh project directory (holds config.yaml / config.py). */
   readonly project: string;
   /** Gateway to load; @default the project's default gateway */
@@ -28,7 +28,7 @@ export interface GenerateManifestOptions {
  * Build the manifest of a SQLMesh project in its own Python env and return it validated.
  * Throws a ConfigurationError (one line) for a missing project, a bad gateway or a python without sqlmesh.
  */
-export async function generateManifest(options: GenerateManifestOptions): Promise<Manifest> {
+export async function buildManifest(options: BuildManifestOptions): Promise<Manifest> {
   const project = resolve(options.project);
   const python = resolveSqlmeshPython(options.sqlmeshPython);
 
@@ -62,11 +62,11 @@ export async function generateManifest(options: GenerateManifestOptions): Promis
     });
   }
   const source = out ?? `manifest of ${project}`;
-  return out ? loadManifest(out) : parseManifest(child.stdout, source);
+  return out ? readManifestFile(out) : parseManifest(child.stdout, source);
 }
 
 /** Read and validate a manifest file; a ConfigurationError names the file and the first problem. */
-export async function loadManifest(path: string): Promise<Manifest> {
+export async function readManifestFile(path: string): Promise<Manifest> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -1,10 +1,11 @@
 import { statSync } from 'node:fs';
+import type { ConsoleKind } from '../contracts/run-extras.js';
 import { resolve } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { resolveSqlmeshPython } from './python.js';
 
 /** How the run's events are read. */
-export type ConsoleMode = 'json' | 'text';
+export type { ConsoleKind };
 
 /** Options of one `sqlmesh run` (see runSqlmesh). */
 export interface RunSqlmeshOptions {
@@ -27,7 +28,7 @@ export interface RunSqlmeshOptions {
   /** Skip the janitor SQLMesh runs before a prod run. @default false */
   readonly skipJanitor?: boolean;
   /** @default 'json' */
-  readonly console?: ConsoleMode;
+  readonly console?: ConsoleKind;
   /** Python of the SQLMesh env. @default resolveSqlmeshPython() */
   readonly python?: string | null;
   /** Text console: quoted FQN → model name (e.g. from the manifest). */
@@ -50,7 +51,7 @@ export interface NormalizedRunOptions {
   readonly end: string | null;
   readonly concurrentTasks: number | null;
   readonly skipJanitor: boolean;
-  readonly console: ConsoleMode;
+  readonly console: ConsoleKind;
   readonly python: string;
   readonly fqnToName: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
   readonly knownNodes: ReadonlySet<string> | null;
@@ -136,7 +137,7 @@ function validateConcurrentTasks(value: unknown): number | null {
   return value;
 }
 
-function validateConsole(value: unknown): ConsoleMode {
+function validateConsole(value: unknown): ConsoleKind {
   if (value !== 'json' && value !== 'text') {
     throw new ConfigurationError(`console must be 'json' or 'text', got ${JSON.stringify(value)}`);
   }

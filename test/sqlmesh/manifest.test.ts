@@ -7,9 +7,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
 import {
-  generateManifest,
+  buildManifest,
   indexManifest,
-  loadManifest,
+  readManifestFile,
   Manifest,
   MANIFEST_VERSION,
   parseManifest,
@@ -49,7 +49,7 @@ describe('manifest of the example project (real SQLMesh)', () => {
   let manifest: Manifest;
 
   beforeAll(async () => {
-    manifest = await generateManifest({ project: example });
+    manifest = await buildManifest({ project: example });
   });
 
   test('project-level facts', async () => {
@@ -191,46 +191,46 @@ describe('manifest of the example project (real SQLMesh)', () => {
   });
 
   test('the committed fixture for the Dagster side still matches the schema and the project', async () => {
-    const fixture = await loadManifest(join(root, 'python_shim', 'tests', 'fixtures', 'example_manifest.json'));
+    const fixture = await readManifestFile(join(root, 'python_shim', 'tests', 'fixtures', 'example_manifest.json'));
     const strip = (m: Manifest) => m.models.map(({ name, kind, cron, audits, depends_on, columns, tags }) => ({ name, kind, cron, audits, depends_on, columns, tags }));
     expect(strip(fixture)).toEqual(strip(manifest));
   });
 });
 
-describe('generateManifest options and errors', () => {
+describe('buildManifest options and errors', () => {
   test('--gateway selects another gateway (its catalog in every FQN)', async () => {
-    const manifest = await generateManifest({ project: example, gateway: 'scratch' });
+    const manifest = await buildManifest({ project: example, gateway: 'scratch' });
     expect(manifest.gateway).toBe('scratch');
     expect(manifest.default_catalog).toBe('scratch');
     expect(indexManifest(manifest).modelByName('staging.orders')?.depends_on).toEqual(['"scratch"."landing"."orders"']);
   });
 
-  test('--out writes the file that loadManifest reads', async () => {
+  test('--out writes the file that readManifestFile reads', async () => {
     const out = join(scratch, 'out', 'manifest.json');
-    const manifest = await generateManifest({ project: example, out });
-    expect(await loadManifest(out)).toEqual(manifest);
+    const manifest = await buildManifest({ project: example, out });
+    expect(await readManifestFile(out)).toEqual(manifest);
     expect(await readdir(join(scratch, 'out'))).toEqual(['manifest.json']);
   });
 
   test('an unknown gateway is a one-line ConfigurationError', async () => {
-    const error = await generateManifest({ project: example, gateway: 'nope' }).catch((e: unknown) => e);
+    const error = await buildManifest({ project: example, gateway: 'nope' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(/^gateway 'nope' is not in the project's config \(gateways: [\w, ]+\) — pass one of them as --gateway/);
   });
 
   test('a missing project is a one-line ConfigurationError', async () => {
-    const error = await generateManifest({ project: join(scratch, 'nowhere') }).catch((e: unknown) => e);
+    const error = await buildManifest({ project: join(scratch, 'nowhere') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(/^SQLMesh project directory not found: .*nowhere — pass --project the SQLMesh project's folder$/);
   });
 
   test('a directory without a SQLMesh project is a one-line ConfigurationError', async () => {
-    const error = await generateManifest({ project: scratch }).catch((e: unknown) => e);
+    const error = await buildManifest({ project: scratch }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/^no SQLMesh project in .* \(none of: config.py, /);
   });
 
   test('a missing python is a ConfigurationError naming the fix', async () => {
-    const error = await generateManifest({ project: example, sqlmeshPython: '/nonexistent/python' }).catch((e: unknown) => e);
+    const error = await buildManifest({ project: example, sqlmeshPython: '/nonexistent/python' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(/^SQLMesh python not found: \/nonexistent\/python — pass --sqlmesh-python/);
   });
@@ -239,20 +239,20 @@ describe('generateManifest options and errors', () => {
     // A fake interpreter that fails like a python without sqlmesh, for the run and the probe alike.
     const fake = join(scratch, 'python-without-sqlmesh');
     await writeFile(fake, "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'sqlmesh'\" >&2\nexit 1\n", { mode: 0o755 });
-    const error = await generateManifest({ project: example, sqlmeshPython: fake }).catch((e: unknown) => e);
+    const error = await buildManifest({ project: example, sqlmeshPython: fake }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(/python-without-sqlmesh has no sqlmesh module — pass --sqlmesh-python/);
   });
 });
 
-describe('loadManifest validation', () => {
+describe('readManifestFile validation', () => {
   async function validManifest(): Promise<Record<string, unknown>> {
     const text = await readFile(join(root, 'python_shim', 'tests', 'fixtures', 'example_manifest.json'), 'utf8');
     return JSON.parse(text) as Record<string, unknown>;
   }
 
   test('a missing file names the file and the fix', async () => {
-    await expect(loadManifest(join(scratch, 'missing.json'))).rejects.toThrow(
+    await expect(readManifestFile(join(scratch, 'missing.json'))).rejects.toThrow(
       /^cannot read manifest .*missing\.json: ENOENT — run `sqlmesh-pipes manifest/,
     );
   });
@@ -276,7 +276,7 @@ describe('loadManifest validation', () => {
     models[1]!.audits[0]!.blocking = 'yes';
     const path = join(scratch, 'bad.json');
     await writeFile(path, JSON.stringify(raw));
-    await expect(loadManifest(path)).rejects.toThrow(
+    await expect(readManifestFile(path)).rejects.toThrow(
       /^manifest .*bad\.json is invalid: models\[1\]\.audits\[0\]\.blocking \(model analytics\.daily_revenue\): Invalid input: expected boolean, received string$/,
     );
   });
@@ -295,7 +295,7 @@ describe('generated projects (scripts/generate-project.mjs)', () => {
     const out = join(scratch, 'gen40');
     const { stdout } = await generate(40, out);
     expect(stdout).toMatch(/^generated 40 models in 6 layers at /);
-    const manifest = await generateManifest({ project: out });
+    const manifest = await buildManifest({ project: out });
     expect(manifest.models).toHaveLength(40);
     expect(manifest.default_catalog).toBe('bench');
     expect(new Set(manifest.models.map((m) => m.kind))).toEqual(
