@@ -40,7 +40,9 @@ export function benchProject(name, models, { plan = true } = {}) {
   const work = mkdtempSync(join(tmpdir(), `sqlmesh-pipes-${name}-`));
   const template = join(work, 'template');
   const manifest = join(work, 'manifest.json');
-  execFileSync(process.execPath, [join(root, 'scripts', 'generate-project.mjs'), '--models', String(models), '--out', template], { stdio: 'ignore' });
+  execFileSync(process.execPath, [join(root, 'scripts', 'generate-project.mjs'), '--models', String(models), '--out', template], {
+    stdio: 'ignore',
+  });
   if (plan) timed(name, sqlmesh, ['plan', '--auto-apply', '--no-prompts', '--skip-backfill'], template);
   timed(name, process.execPath, [cli, 'manifest', '--project', template, '--out', manifest], template);
   return {

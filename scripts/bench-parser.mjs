@@ -22,8 +22,23 @@ async function loadParsers() {
   const files = ['parse-json.ts', 'parse-text.ts', 'lines.ts'].map((f) => join(root, 'src', 'sqlmesh', f));
   execFileSync(
     process.execPath,
-    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--outDir', out, '--rootDir', join(root, 'src'), '--module', 'nodenext',
-      '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node', ...files],
+    [
+      join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '--outDir',
+      out,
+      '--rootDir',
+      join(root, 'src'),
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      ...files,
+    ],
     { stdio: 'inherit' },
   );
   // The compiled files import 'zod'/'split2': resolve them from the repo's node_modules.
@@ -43,15 +58,26 @@ function jsonLine(i) {
     case 2:
     case 5:
       return JSON.stringify({
-        type: 'batch_evaluated', model: `schema_${i % 50}.model_${i % 1000}`,
-        interval: ['2024-01-03T00:00:00Z', '2024-01-04T00:00:00Z'], batch_index: i % 24, batch_count: 24,
-        duration_ms: i % 5000, audits_passed: 2, audits_failed: 0, annotation: 'insert 2024-01-03 - 2024-01-03',
+        type: 'batch_evaluated',
+        model: `schema_${i % 50}.model_${i % 1000}`,
+        interval: ['2024-01-03T00:00:00Z', '2024-01-04T00:00:00Z'],
+        batch_index: i % 24,
+        batch_count: 24,
+        duration_ms: i % 5000,
+        audits_passed: 2,
+        audits_failed: 0,
+        annotation: 'insert 2024-01-03 - 2024-01-03',
         execution_stats: { total_rows_processed: i, total_bytes_processed: null },
       });
     case 3:
       return JSON.stringify({ type: 'log', level: 'INFO', message: `status update ${i}`, source: 'console' });
     case 6:
-      return JSON.stringify({ type: 'audit_warning', model: 'a.b', failure: { audit: 'not_null', args: { columns: '(id)' }, failed_rows: 3, query: 'SELECT 1' }, message: 'x' });
+      return JSON.stringify({
+        type: 'audit_warning',
+        model: 'a.b',
+        failure: { audit: 'not_null', args: { columns: '(id)' }, failed_rows: 3, query: 'SELECT 1' },
+        message: 'x',
+      });
     default:
       return JSON.stringify({ type: 'evaluation_finished', success: true });
   }
@@ -118,13 +144,15 @@ try {
   const { parseJsonLine } = await import(pathToFileURL(join(dir, 'parse-json.js')).href);
   const { TextRunParser } = await import(pathToFileURL(join(dir, 'parse-text.js')).href);
   const { splitLines } = await import(pathToFileURL(join(dir, 'lines.js')).href);
-  console.log(`node ${process.version}, ${total.toLocaleString('en')} lines per parser${globalThis.gc ? '' : ' (run with --expose-gc for exact heap numbers)'}`);
+  console.log(
+    `node ${process.version}, ${total.toLocaleString('en')} lines per parser${globalThis.gc ? '' : ' (run with --expose-gc for exact heap numbers)'}`,
+  );
   await measure('split2 only (baseline)', jsonLine, () => 0, splitLines);
   // Parse only (no split2), to separate parser cost from line splitting.
   const lines = Array.from({ length: 200_000 }, (_, i) => jsonLine(i));
-  let t = process.hrtime.bigint();
+  const t = process.hrtime.bigint();
   for (let r = 0; r < 5; r++) for (const line of lines) parseJsonLine(line);
-  let s = Number(process.hrtime.bigint() - t) / 1e9;
+  const s = Number(process.hrtime.bigint() - t) / 1e9;
   console.log(`${'json: parseJsonLine only'.padEnd(28)} ${Math.round((lines.length * 5) / s).toLocaleString('en')} lines/s`);
   const json = await measure('json: split2 + parseJsonLine', jsonLine, (line) => (parseJsonLine(line) ? 1 : 0), splitLines);
   const parser = new TextRunParser();

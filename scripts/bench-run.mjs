@@ -28,7 +28,18 @@ try {
       const dir = project.copy(side);
       if (side === 'bare') bare.push(timed('bench-run', sqlmesh, ['run'], dir).ms / 1000);
       else {
-        const args = [cli, 'run', '--project', dir, '--manifest', project.manifest, '--console', values.console, '--sqlmesh-python', python];
+        const args = [
+          cli,
+          'run',
+          '--project',
+          dir,
+          '--manifest',
+          project.manifest,
+          '--console',
+          values.console,
+          '--sqlmesh-python',
+          python,
+        ];
         ours.push(timed('bench-run', process.execPath, args, dir).ms / 1000);
       }
     }

@@ -19,9 +19,18 @@ function step(title, file, args, options = {}) {
   }
 }
 
-step('Preparing the example project (examples/.work/demo)', process.execPath, [join(root, 'scripts', 'prepare-example.mjs'), project, '--skip-backfill']);
+step('Preparing the example project (examples/.work/demo)', process.execPath, [
+  join(root, 'scripts', 'prepare-example.mjs'),
+  project,
+  '--skip-backfill',
+]);
 step('Building the manifest (in the SQLMesh env)', process.execPath, [
-  join(root, 'dist', 'cli.js'), 'manifest', '--project', project, '--out', join(project, 'sqlmesh-pipes-manifest.json'),
+  join(root, 'dist', 'cli.js'),
+  'manifest',
+  '--project',
+  project,
+  '--out',
+  join(project, 'sqlmesh-pipes-manifest.json'),
 ]);
 step('Materializing every asset through Dagster (one sqlmesh run via Pipes)', python, ['run_demo.py'], {
   cwd: join(root, 'examples', 'dagster_demo'),

@@ -113,7 +113,13 @@ function planProject(count, rand) {
       ]);
       // Sub-daily crons only on kinds that rebuild whole: an hourly interval over a DATE column is meaningless.
       model.cron =
-        model.kind === 'FULL' ? rand.weighted([['@daily', 70], ['@hourly', 20], ['*/30 * * * *', 10]]) : '@daily';
+        model.kind === 'FULL'
+          ? rand.weighted([
+              ['@daily', 70],
+              ['@hourly', 20],
+              ['*/30 * * * *', 10],
+            ])
+          : '@daily';
       const parentCount = Math.min(rand.int(1, 3), models.length);
       const picked = new Set();
       for (let p = 0; p < parentCount; p += 1) {

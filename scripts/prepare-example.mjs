@@ -92,12 +92,18 @@ function runPython(python, args, { cwd, what }) {
     },
   });
   if (result.error) {
-    fail(`cannot run ${python}: ${result.error.code ?? result.error.message} — run \`npm run setup\` or pass --python PATH to a python with sqlmesh`);
+    fail(
+      `cannot run ${python}: ${result.error.code ?? result.error.message} — run \`npm run setup\` or pass --python PATH to a python with sqlmesh`,
+    );
   }
   if (result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n');
     process.stderr.write(`${output.slice(-25).join('\n')}\n`);
-    const last = output.filter((line) => line.trim()).at(-1)?.trim() ?? '';
+    const last =
+      output
+        .filter((line) => line.trim())
+        .at(-1)
+        ?.trim() ?? '';
     fail(`${what} failed (exit ${result.status})${last ? `: ${last}` : ''}`);
   }
   return result.stdout;
@@ -137,4 +143,6 @@ if (plan) {
   });
 }
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
-process.stdout.write(`prepared ${target} (landing ${rows}; ${plan ? `prod plan applied${skipBackfill ? ' without backfill' : ''}` : 'no plan'}) in ${seconds}s\n`);
+process.stdout.write(
+  `prepared ${target} (landing ${rows}; ${plan ? `prod plan applied${skipBackfill ? ' without backfill' : ''}` : 'no plan'}) in ${seconds}s\n`,
+);

@@ -9,7 +9,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const python = join(root, '.venv', 'bin', 'python');
 
 // Lint first (a second): the Python side is held to ruff like the TypeScript side to tsc.
-const lint = spawnSync(join(root, '.venv', 'bin', 'ruff'), ['check', 'python_shim', 'test/e2e', 'examples'], { cwd: root, stdio: 'inherit' });
+const lint = spawnSync(join(root, '.venv', 'bin', 'ruff'), ['check', 'python_shim', 'test/e2e', 'examples'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (lint.status !== 0) process.exit(lint.status ?? 1);
 
 const result = spawnSync(python, ['-m', 'pytest', '-q', ...process.argv.slice(2)], {

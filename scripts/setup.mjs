@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
 // Idempotent project set-up used by `npm test` and `npm run demo`:
 //   1. node_modules via `npm ci` when package-lock.json changed since the last install;
 //   2. .venv with the pinned Python packages (requirements.lock) and python_shim editable,
@@ -8,7 +9,6 @@
 // Each step stamps a content hash, so a second run is a no-op well under a second.
 // Only Node built-ins here: this runs before node_modules exists.
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +59,9 @@ function findPython() {
     if (probe.status !== 0 || probe.error) continue;
     const [major, minor] = probe.stdout.trim().split('.').map(Number);
     if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
-      fail(`${candidate} is Python ${major}.${minor}; need >= ${MIN_PYTHON.join('.')} — install a newer python3 or set SQLMESH_PIPES_BOOTSTRAP_PYTHON`);
+      fail(
+        `${candidate} is Python ${major}.${minor}; need >= ${MIN_PYTHON.join('.')} — install a newer python3 or set SQLMESH_PIPES_BOOTSTRAP_PYTHON`,
+      );
     }
     return candidate;
   }

@@ -13,8 +13,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const python = join(root, '.venv', 'bin', 'python');
@@ -22,7 +22,9 @@ const harness = join(root, 'test', 'e2e', 'property', 'truth_harness.py');
 const SEED_TIMEOUT_MS = 300_000;
 
 function usage(message) {
-  process.stderr.write(`truth-property: ${message}\nusage: node scripts/truth-property.mjs --seeds N [--start S] [--jobs J] [--keep DIR] [--json FILE]\n`);
+  process.stderr.write(
+    `truth-property: ${message}\nusage: node scripts/truth-property.mjs --seeds N [--start S] [--jobs J] [--keep DIR] [--json FILE]\n`,
+  );
   process.exit(2);
 }
 
@@ -41,7 +43,8 @@ try {
   usage(error.message);
 }
 const [count, start, jobs] = [args.seeds, args.start, args.jobs].map(Number);
-if (![count, start, jobs].every(Number.isInteger) || count < 1 || start < 0 || jobs < 1) usage('--seeds, --start and --jobs take whole numbers (--seeds, --jobs >= 1)');
+if (![count, start, jobs].every(Number.isInteger) || count < 1 || start < 0 || jobs < 1)
+  usage('--seeds, --start and --jobs take whole numbers (--seeds, --jobs >= 1)');
 
 const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) {
@@ -102,7 +105,9 @@ async function worker() {
     const status = report.harness_error
       ? 'HARNESS ERROR'
       : `${report.divergences.length} divergence(s)  prepare ${report.prepare_s.toFixed(1)}s run ${report.run_s.toFixed(1)}s`;
-    process.stdout.write(`[${String(reports.length).padStart(String(count).length)}/${count}] seed ${seed} ${report.fault ?? ''}: ${status}\n`);
+    process.stdout.write(
+      `[${String(reports.length).padStart(String(count).length)}/${count}] seed ${seed} ${report.fault ?? ''}: ${status}\n`,
+    );
   }
 }
 await Promise.all(Array.from({ length: Math.min(jobs, count) }, worker));
@@ -122,7 +127,8 @@ for (const r of ok) {
   kinds.set(r.fault_kind, k);
 }
 process.stdout.write(`\n${pad('fault kind', 22)}${pad('seeds', 8)}${pad('diverging', 12)}divergences\n`);
-for (const [kind, k] of [...kinds].sort()) process.stdout.write(`${pad(kind, 22)}${pad(k.seeds, 8)}${pad(k.diverging, 12)}${k.divergences}\n`);
+for (const [kind, k] of [...kinds].sort())
+  process.stdout.write(`${pad(kind, 22)}${pad(k.seeds, 8)}${pad(k.diverging, 12)}${k.divergences}\n`);
 
 const categories = new Map();
 for (const r of ok) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { manifestCommand } from './commands/manifest.js';
 import { runCommand } from './commands/run.js';
 import { scheduleCommand } from './commands/schedule.js';
@@ -47,7 +47,23 @@ function parseFlags(argv: string[]) {
 }
 
 const ALLOWED: Record<string, ReadonlySet<string>> = {
-  run: new Set(['project', 'environment', 'gateway', 'select-model', 'ignore-cron', 'execution-time', 'start', 'end', 'sqlmesh-python', 'console', 'concurrent-tasks', 'manifest', 'messages-file', 'dagster-pipes-context', 'dagster-pipes-messages']),
+  run: new Set([
+    'project',
+    'environment',
+    'gateway',
+    'select-model',
+    'ignore-cron',
+    'execution-time',
+    'start',
+    'end',
+    'sqlmesh-python',
+    'console',
+    'concurrent-tasks',
+    'manifest',
+    'messages-file',
+    'dagster-pipes-context',
+    'dagster-pipes-messages',
+  ]),
   manifest: new Set(['project', 'gateway', 'sqlmesh-python', 'out']),
   schedule: new Set(['manifest', 'project', 'gateway', 'sqlmesh-python', 'ignore-cron']),
 };
@@ -77,13 +93,19 @@ export async function main(argv: string[]): Promise<number> {
       return values.help || command === 'help' ? ExitCode.ok : ExitCode.usage;
     }
     if (!(command in ALLOWED)) throw new UsageError(`unknown command ${JSON.stringify(command)} — use run, manifest or schedule`);
-    if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])} — see \`sqlmesh-pipes --help\``);
+    if (positionals.length > 1)
+      throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])} — see \`sqlmesh-pipes --help\``);
     checkFlags(command, values);
 
     switch (command) {
       case 'manifest': {
         if (!values.project) throw new UsageError('manifest needs --project DIR');
-        const manifest = await manifestCommand({ project: values.project, gateway: values.gateway, sqlmeshPython: values['sqlmesh-python'], out: values.out });
+        const manifest = await manifestCommand({
+          project: values.project,
+          gateway: values.gateway,
+          sqlmeshPython: values['sqlmesh-python'],
+          out: values.out,
+        });
         if (!values.out) process.stdout.write(`${JSON.stringify(manifest)}\n`);
         return ExitCode.ok;
       }

@@ -8,11 +8,40 @@ describe('package exports', () => {
     const api = await import('sqlmesh-pipes');
     expect(Object.keys(api).sort()).toEqual(
       [
-        'AdaptiveSchedule', 'AuditFailure', 'ConfigurationError', 'ConsoleKind', 'EVENTS_FD_ENV', 'EXIT_CODE_MEANINGS', 'EXTRAS_KEY',
-        'EXTRAS_VERSION', 'ExitCode', 'MANIFEST_VERSION', 'Manifest', 'ManifestAudit', 'ManifestColumn', 'ManifestDrift',
-        'ManifestExternalModel', 'ManifestModel', 'ManifestStandaloneAudit', 'ModelOutcome', 'NodeKind', 'OUTCOME_LABELS',
-        'RUN_SUMMARY_KIND', 'RunExtras', 'RunSummary', 'RunSummaryModel', 'SelectedCheck', 'SqlmeshEvent', 'SqlmeshPipesError',
-        'SqlmeshRunError', 'UsageError', 'adaptiveSchedule', 'buildManifest', 'readManifestFile', 'resolveSqlmeshPython', 'runSqlmesh',
+        'AdaptiveSchedule',
+        'AuditFailure',
+        'ConfigurationError',
+        'ConsoleKind',
+        'EVENTS_FD_ENV',
+        'EXIT_CODE_MEANINGS',
+        'EXTRAS_KEY',
+        'EXTRAS_VERSION',
+        'ExitCode',
+        'MANIFEST_VERSION',
+        'Manifest',
+        'ManifestAudit',
+        'ManifestColumn',
+        'ManifestDrift',
+        'ManifestExternalModel',
+        'ManifestModel',
+        'ManifestStandaloneAudit',
+        'ModelOutcome',
+        'NodeKind',
+        'OUTCOME_LABELS',
+        'RUN_SUMMARY_KIND',
+        'RunExtras',
+        'RunSummary',
+        'RunSummaryModel',
+        'SelectedCheck',
+        'SqlmeshEvent',
+        'SqlmeshPipesError',
+        'SqlmeshRunError',
+        'UsageError',
+        'adaptiveSchedule',
+        'buildManifest',
+        'readManifestFile',
+        'resolveSqlmeshPython',
+        'runSqlmesh',
       ].sort(),
     );
     expect(new api.ConfigurationError('x')).toBeInstanceOf(api.SqlmeshPipesError);
@@ -23,8 +52,15 @@ describe('package exports', () => {
     const pipes = await import('sqlmesh-pipes/pipes');
     expect(Object.keys(pipes).sort()).toEqual(
       [
-        'PipesError', 'PipesInterruptedError', 'assetKeyPath', 'assetKeyToString', 'isDagsterPipesProcess', 'md', 'openDagsterPipes',
-        'openMockDagsterPipes', 'withDagsterPipes',
+        'PipesError',
+        'PipesInterruptedError',
+        'assetKeyPath',
+        'assetKeyToString',
+        'isDagsterPipesProcess',
+        'md',
+        'openDagsterPipes',
+        'openMockDagsterPipes',
+        'withDagsterPipes',
       ].sort(),
     );
     expect(new pipes.PipesInterruptedError('SIGINT')).toBeInstanceOf(pipes.PipesError);
@@ -32,6 +68,8 @@ describe('package exports', () => {
 
   it("'sqlmesh-pipes/pipes/extend': loaders, writers and the wire format", async () => {
     const extend = await import('sqlmesh-pipes/pipes/extend');
-    expect(Object.keys(extend)).toEqual(expect.arrayContaining(['PipesDefaultMessageWriter', 'PipesEnvVarParamsLoader', 'encodeParam', 'toPipesException']));
+    expect(Object.keys(extend)).toEqual(
+      expect.arrayContaining(['PipesDefaultMessageWriter', 'PipesEnvVarParamsLoader', 'encodeParam', 'toPipesException']),
+    );
   });
 });

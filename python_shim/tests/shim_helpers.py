@@ -1,10 +1,13 @@
-"""Builders for manifests shaped exactly like src/sqlmesh/manifest-schema.ts (strict: every key)."""
+"""Builders for manifests shaped exactly like src/contracts/manifest.ts: ``manifest()`` checks its
+result with the reader generated from that schema, so a builder cannot drift from the contract."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
+
+from sqlmesh_pipes_contracts import MANIFEST_VERSION, read_manifest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FAKE_CLI = FIXTURES / "fake_cli.py"
@@ -95,7 +98,7 @@ def manifest(
     models: list[dict[str, Any]], externals: list[dict[str, Any]] | None = None, **overrides: Any
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "manifest_version": 2,
+        "manifest_version": MANIFEST_VERSION,
         "sqlmesh_version": "0.236.4",
         "generated_at": "2026-01-01T00:00:00Z",
         "project_dir": "/project",
@@ -107,6 +110,7 @@ def manifest(
         "standalone_audits": [],
     }
     entry.update(overrides)
+    read_manifest(entry)
     return entry
 
 

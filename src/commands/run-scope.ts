@@ -1,7 +1,7 @@
 import type { SelectedCheck } from '../contracts/run-extras.js';
 import { UsageError } from '../errors.js';
-import type { RunScope } from '../report/reporter.js';
 import { defaultAssetKey, defaultCheckName } from '../report/names.js';
+import type { RunScope } from '../report/reporter.js';
 import type { ManifestIndex } from '../sqlmesh/manifest.js';
 import type { RunSettings } from './run-settings.js';
 
@@ -22,7 +22,9 @@ export interface ResolvedScope {
 
 function requireNode(index: ManifestIndex, name: string, origin: string): void {
   if (!index.nodes.has(name)) {
-    throw new UsageError(`${origin} names ${JSON.stringify(name)}, which is not in the manifest — regenerate the manifest (sqlmesh-pipes manifest) or fix the selection`);
+    throw new UsageError(
+      `${origin} names ${JSON.stringify(name)}, which is not in the manifest — regenerate the manifest (sqlmesh-pipes manifest) or fix the selection`,
+    );
   }
 }
 
@@ -57,30 +59,40 @@ export function resolveScope(index: ManifestIndex, settings: RunSettings, contex
     if (!model) continue;
     const assetKey = defaultAssetKey(model);
     assetKeys.set(name, assetKey);
-    model.audits.forEach((audit, auditIndex) =>
-      checks.push({ asset_key: assetKey, check_name: defaultCheckName(model, auditIndex), model: name, audit: audit.name, audit_index: auditIndex }),
-    );
+    checks.push(...checksOf(name, model.audits, assetKey, (auditIndex) => defaultCheckName(model, auditIndex)));
   }
-  // Outside Dagster the checks of the other nodes are named after the node, like its asset would be.
-  for (const name of names) {
-    const node = index.nodes.get(name);
+  // Outside Dagster the checks of the other nodes are named after the node, like its asset would be:
+  // the selected ones, or every one when the whole project runs.
+  const others = settings.selectModels.length > 0 ? names.map((name) => index.nodes.get(name)) : [...index.nodes.values()];
+  for (const node of others) {
     if (!node || node.kind === 'model') continue;
-    node.audits.forEach((audit, auditIndex) =>
-      checks.push({ asset_key: name.replaceAll('.', '/'), check_name: audit.name, model: name, audit: audit.name, audit_index: auditIndex }),
-    );
-  }
-  if (settings.selectModels.length === 0) {
-    for (const node of index.nodes.values()) {
-      if (node.kind === 'model') continue;
-      node.audits.forEach((audit, auditIndex) =>
-        checks.push({ asset_key: node.name.replaceAll('.', '/'), check_name: audit.name, model: node.name, audit: audit.name, audit_index: auditIndex }),
-      );
-    }
+    checks.push(...checksOf(node.name, node.audits, node.name.replaceAll('.', '/'), (auditIndex) => node.audits[auditIndex]!.name));
   }
   return scoped(index, models, assetKeys, checks);
 }
 
-function scoped(index: ManifestIndex, models: RunScope['models'], assetKeys: Map<string, string>, checks: readonly SelectedCheck[]): ResolvedScope {
+/** One selected check per audit use of `node`. */
+function checksOf(
+  node: string,
+  audits: readonly { readonly name: string }[],
+  assetKey: string,
+  checkName: (auditIndex: number) => string,
+): SelectedCheck[] {
+  return audits.map((audit, auditIndex) => ({
+    asset_key: assetKey,
+    check_name: checkName(auditIndex),
+    model: node,
+    audit: audit.name,
+    audit_index: auditIndex,
+  }));
+}
+
+function scoped(
+  index: ManifestIndex,
+  models: RunScope['models'],
+  assetKeys: Map<string, string>,
+  checks: readonly SelectedCheck[],
+): ResolvedScope {
   const kindOf = (name: string) => index.nodes.get(name)?.kind;
   const checkNodes = [...new Set(checks.map((check) => check.model))];
   // SQLMesh audits an interval only while evaluating it. Evaluating a model whose asset is not

@@ -20,7 +20,8 @@ const UNIT_MS: Record<string, number> = {
   year: 365 * 86_400_000,
 };
 
-const EXAMPLES = "an ISO-8601 date or time (2024-01-31, 2024-01-31T06:00:00Z) or a relative time SQLMesh understands ('now', 'yesterday', '3 days ago')";
+const EXAMPLES =
+  "an ISO-8601 date or time (2024-01-31, 2024-01-31T06:00:00Z) or a relative time SQLMesh understands ('now', 'yesterday', '3 days ago')";
 
 /** Whether `year-month-day` exists on the calendar (2024-02-30 does not). */
 function isCalendarDate(year: number, month: number, day: number): boolean {
@@ -38,7 +39,9 @@ export function parseRunTime(value: string, now: number = Date.now()): number | 
   if (iso) {
     const [, y, mo, d, h = '0', mi = '0', s = '0', fraction, zone] = iso;
     if (!isCalendarDate(Number(y), Number(mo), Number(d)) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
-    const ms = Date.parse(`${y}-${mo}-${d}T${h.padStart(2, '0')}:${mi.padStart(2, '0')}:${s.padStart(2, '0')}${fraction ? `.${fraction.padEnd(3, '0').slice(0, 3)}` : ''}${normalizeZone(zone)}`);
+    const ms = Date.parse(
+      `${y}-${mo}-${d}T${h.padStart(2, '0')}:${mi.padStart(2, '0')}:${s.padStart(2, '0')}${fraction ? `.${fraction.padEnd(3, '0').slice(0, 3)}` : ''}${normalizeZone(zone)}`,
+    );
     return Number.isNaN(ms) ? null : ms;
   }
   const word = RELATIVE_WORD.exec(text);

@@ -7,9 +7,9 @@ import type { MetadataMap } from '../report/metadata.js';
 import { Reporter, type ReportSink } from '../report/reporter.js';
 import { summaryTable } from '../report/terminal.js';
 import { capText } from '../sqlmesh/cap-lines.js';
-import { buildManifest, indexManifest, readManifestFile, type ManifestIndex } from '../sqlmesh/manifest.js';
-import { SqlmeshRunError, type SqlmeshRunResult, runSqlmesh } from '../sqlmesh/process.js';
-import { resolveScope, type ResolvedScope } from './run-scope.js';
+import { buildManifest, indexManifest, type ManifestIndex, readManifestFile } from '../sqlmesh/manifest.js';
+import { runSqlmesh, SqlmeshRunError, type SqlmeshRunResult } from '../sqlmesh/process.js';
+import { type ResolvedScope, resolveScope } from './run-scope.js';
 import { type RunFlags, type RunSettings, readExtras, resolveRunSettings } from './run-settings.js';
 
 /** Longest log message sent to Dagster; a longer one (a huge print, a query in an error) is cut. */
@@ -29,7 +29,8 @@ async function runUnderDagster(flags: RunFlags): Promise<number> {
   // Opened first, so that every later error reaches Dagster in `closed`.
   const pipes = asUsageError(
     () => openDagsterPipes({ argv: flags.argv }),
-    (why) => `cannot start the Dagster Pipes session: ${why} — launch sqlmesh-pipes from Dagster (SQLMeshResource or PipesSubprocessClient), or unset DAGSTER_PIPES_CONTEXT to run it outside Dagster`,
+    (why) =>
+      `cannot start the Dagster Pipes session: ${why} — launch sqlmesh-pipes from Dagster (SQLMeshResource or PipesSubprocessClient), or unset DAGSTER_PIPES_CONTEXT to run it outside Dagster`,
   );
   return closingOnEveryPath(pipes, async () => {
     const settings = resolveRunSettings(flags, readExtras(pipes.data.extras));
@@ -64,7 +65,11 @@ function asUsageError<T>(open: () => T, explain: (why: string) => string): T {
 /** A system error as people say it (`no such file or directory`), else the error's first line. */
 function describeOpenError(error: unknown): string {
   if (error instanceof Error && 'code' in error && 'syscall' in error) {
-    const known: Record<string, string> = { ENOENT: 'its directory does not exist', EISDIR: 'it is a directory', EACCES: 'permission denied' };
+    const known: Record<string, string> = {
+      ENOENT: 'its directory does not exist',
+      EISDIR: 'it is a directory',
+      EACCES: 'permission denied',
+    };
     return known[String(error.code)] ?? error.message;
   }
   return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
@@ -88,7 +93,12 @@ async function closingOnEveryPath(pipes: PipesContext, work: () => Promise<numbe
 function manifestFor(settings: RunSettings, signal?: AbortSignal): Promise<ManifestIndex> {
   const manifest = settings.manifest
     ? readManifestFile(settings.manifest)
-    : buildManifest({ project: settings.project, gateway: settings.gateway, sqlmeshPython: settings.sqlmeshPython, ...(signal ? { signal } : {}) });
+    : buildManifest({
+        project: settings.project,
+        gateway: settings.gateway,
+        sqlmeshPython: settings.sqlmeshPython,
+        ...(signal ? { signal } : {}),
+      });
   return manifest.then(indexManifest);
 }
 

@@ -1,5 +1,5 @@
-import { UsageError } from '../errors.js';
 import type { AdaptiveSchedule } from '../contracts/schedule.js';
+import { UsageError } from '../errors.js';
 import { adaptiveSchedule } from '../schedule/adaptive.js';
 import { buildManifest, readManifestFile } from '../sqlmesh/manifest.js';
 
@@ -19,5 +19,8 @@ export async function scheduleCommand(options: ScheduleOptions): Promise<Adaptiv
   const manifest = options.manifest
     ? await readManifestFile(options.manifest)
     : await buildManifest({ project: options.project!, gateway: options.gateway ?? null, sqlmeshPython: options.sqlmeshPython ?? null });
-  return adaptiveSchedule(manifest.models.map((model) => ({ model: model.name, cron: model.cron })), { ignoreCron: options.ignoreCron });
+  return adaptiveSchedule(
+    manifest.models.map((model) => ({ model: model.name, cron: model.cron })),
+    { ignoreCron: options.ignoreCron },
+  );
 }

@@ -10,7 +10,9 @@ import { z } from 'zod';
  * Input from SQLMesh is parsed with looseObject: a newer shim may add fields.
  */
 
-export const Interval = z.tuple([z.string(), z.string()]).meta({ id: 'Interval', description: 'An interval as ISO-8601 UTC strings, [start, end).' });
+export const Interval = z
+  .tuple([z.string(), z.string()])
+  .meta({ id: 'Interval', description: 'An interval as ISO-8601 UTC strings, [start, end).' });
 export type Interval = z.infer<typeof Interval>;
 
 export const ExecutionStats = z
@@ -45,7 +47,11 @@ export const RunStarted = z
     sqlmesh_version: z.string().nullable(),
     execution_time: z.string().nullable(),
     selected_models: z.array(z.string()).nullable(),
-    gateway: z.string().nullable().optional().describe('The gateway SQLMesh ran on (JSON console: the resolved one; text: the flag, if any).'),
+    gateway: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('The gateway SQLMesh ran on (JSON console: the resolved one; text: the flag, if any).'),
     concurrent_tasks: z
       .number()
       .int()
@@ -69,7 +75,10 @@ export const EnvironmentSnapshots = z
     environment: z.string(),
     fingerprints: z.record(z.string(), z.string()),
   })
-  .meta({ id: 'EnvironmentSnapshots', description: 'Snapshot identifiers of every node of the environment SQLMesh runs, by FQN (audits by name).' });
+  .meta({
+    id: 'EnvironmentSnapshots',
+    description: 'Snapshot identifiers of every node of the environment SQLMesh runs, by FQN (audits by name).',
+  });
 
 export const EvaluationStarted = z
   .looseObject({
@@ -77,7 +86,10 @@ export const EvaluationStarted = z
     batches: z.record(z.string(), z.number().int()),
     fingerprints: z.record(z.string(), z.string()).optional(),
   })
-  .meta({ id: 'EvaluationStarted', description: "Evaluation begins: how many batches each node will run (and each node's snapshot identifier)." });
+  .meta({
+    id: 'EvaluationStarted',
+    description: "Evaluation begins: how many batches each node will run (and each node's snapshot identifier).",
+  });
 
 export const BatchStarted = z
   .looseObject({
@@ -98,7 +110,10 @@ export const BatchEvaluated = z
     duration_ms: z.number(),
     audits_passed: z.number().int(),
     audits_failed: z.number().int(),
-    annotation: z.string().nullable().describe('e.g. `insert 2024-01-01 - 2024-01-02`, `full refresh`, `recreate view` (text console wording).'),
+    annotation: z
+      .string()
+      .nullable()
+      .describe('e.g. `insert 2024-01-01 - 2024-01-02`, `full refresh`, `recreate view` (text console wording).'),
     execution_stats: ExecutionStats.nullable(),
   })
   .meta({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type RenderedContract, type SchemaNode, renderPython } from './python.js';
+import { type RenderedContract, renderPython, type SchemaNode } from './python.js';
 import { CONTRACTS, PYTHON_CONSTANTS } from './registry.js';
 
 /** Where the generated Python module lives, relative to the package root. */
@@ -10,7 +10,9 @@ export const JSON_SCHEMA_DIR = 'docs/contracts';
 /** Every generated file (path relative to the package root → content), from the zod schemas. */
 export function generatedFiles(): Map<string, string> {
   const rendered: RenderedContract[] = CONTRACTS.map((contract) => {
-    const jsonSchema = z.toJSONSchema(contract.schema, { io: 'output' }) as RenderedContract['jsonSchema'] & { $defs: Record<string, SchemaNode> };
+    const jsonSchema = z.toJSONSchema(contract.schema, { io: 'output' }) as RenderedContract['jsonSchema'] & {
+      $defs: Record<string, SchemaNode>;
+    };
     return { contract, jsonSchema };
   });
   const files = new Map<string, string>();

@@ -36,7 +36,9 @@ export const ManifestModel = z
     schema: z.string(),
     table: z.string(),
     kind: z.string().describe('Kind name: FULL, VIEW, SEED, INCREMENTAL_BY_TIME_RANGE, INCREMENTAL_BY_UNIQUE_KEY, ...'),
-    kind_details: z.record(z.string(), z.unknown()).describe('Kind properties worth showing (batch_size, time_column, unique_key, lookback, ...).'),
+    kind_details: z
+      .record(z.string(), z.unknown())
+      .describe('Kind properties worth showing (batch_size, time_column, unique_key, lookback, ...).'),
     cron: z.string(),
     interval_unit: z.string().nullable(),
     tags: z.array(z.string()),
@@ -46,7 +48,10 @@ export const ManifestModel = z
     depends_on: z.array(z.string()).describe('FQNs of upstream models and external models.'),
     audits: z.array(ManifestAudit),
     data_hash: z.string(),
-    fingerprint: z.string().nullable().describe("SQLMesh's snapshot identifier of this definition (query, metadata, parents); null if unknown."),
+    fingerprint: z
+      .string()
+      .nullable()
+      .describe("SQLMesh's snapshot identifier of this definition (query, metadata, parents); null if unknown."),
     partitioned_by: z.array(z.string()),
     clustered_by: z.array(z.string()),
     grains: z.array(z.string()),
@@ -78,7 +83,10 @@ export const ManifestStandaloneAudit = z
     description: z.string().nullable(),
     fingerprint: z.string().nullable(),
   })
-  .meta({ id: 'ManifestStandaloneAudit', description: "A standalone audit: its own node in SQLMesh's DAG (cron, dependencies), never blocking." });
+  .meta({
+    id: 'ManifestStandaloneAudit',
+    description: "A standalone audit: its own node in SQLMesh's DAG (cron, dependencies), never blocking.",
+  });
 export type ManifestStandaloneAudit = z.infer<typeof ManifestStandaloneAudit>;
 
 export const Manifest = z

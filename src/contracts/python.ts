@@ -154,7 +154,10 @@ interface Field {
 export function renderPython(contracts: readonly RenderedContract[], constants: Readonly<Record<string, unknown>>): string {
   const defs = mergeDefs(contracts);
   const r = new Renderer(defs);
-  const order = dependencyOrder(defs, contracts.map((c) => refName(c.jsonSchema.$ref)));
+  const order = dependencyOrder(
+    defs,
+    contracts.map((c) => refName(c.jsonSchema.$ref)),
+  );
   const types = order.map((name) => r.definition(name, defs[name]!)).join('\n\n\n');
   const readers = contracts.map((c) => r.reader(c)).join('\n\n\n');
   const constantLines = Object.entries(constants).map(([name, value]) => `${name}: Final = ${pyLiteral(value)}`);
@@ -169,7 +172,9 @@ export function renderPython(contracts: readonly RenderedContract[], constants: 
     '# ruff: noqa: E501',
     '"""The contracts between the sqlmesh-pipes executor (TypeScript) and its Python packages.',
     '',
-    ...contracts.map((c) => `- ${c.contract.name}: written by ${c.contract.producer}; read by ${c.contract.consumers} (\`\`${c.contract.reader}\`\`).`),
+    ...contracts.map(
+      (c) => `- ${c.contract.name}: written by ${c.contract.producer}; read by ${c.contract.consumers} (\`\`${c.contract.reader}\`\`).`,
+    ),
     '',
     'Readers are as strict as the zod schemas: a missing key, a wrong type or (for strict objects) an',
     "unknown key raises ``ContractError`` naming the JSON path. ``to_json()`` gives each object's JSON.",
@@ -245,9 +250,14 @@ class Renderer {
     // an optional field that may not be null is left out when None.
     const required = fields.filter((f) => f.required || isNullable(f.node));
     const optional = fields.filter((f) => !f.required && !isNullable(f.node));
-    lines.push(`        data: dict[str, Any] = {${required.map((f) => `${JSON.stringify(f.name)}: ${this.toJson(f.node, `self.${f.name}`)}`).join(', ')}}`);
+    lines.push(
+      `        data: dict[str, Any] = {${required.map((f) => `${JSON.stringify(f.name)}: ${this.toJson(f.node, `self.${f.name}`)}`).join(', ')}}`,
+    );
     for (const field of optional) {
-      lines.push(`        if self.${field.name} is not None:`, `            data[${JSON.stringify(field.name)}] = ${this.toJson(field.node, `self.${field.name}`)}`);
+      lines.push(
+        `        if self.${field.name} is not None:`,
+        `            data[${JSON.stringify(field.name)}] = ${this.toJson(field.node, `self.${field.name}`)}`,
+      );
     }
     lines.push('        return data');
     return lines.join('\n');
@@ -381,11 +391,15 @@ class Renderer {
     }
     if (Array.isArray(node.type)) {
       const nonNull = node.type.filter((type) => type !== 'null');
-      if (nonNull.length !== 1 || node.type.length !== 2) throw new SqlmeshPipesError(`contracts: unsupported type list ${JSON.stringify(node.type)}`);
+      if (nonNull.length !== 1 || node.type.length !== 2)
+        throw new SqlmeshPipesError(`contracts: unsupported type list ${JSON.stringify(node.type)}`);
       if (nonNull[0] === 'string' && value.startsWith('obj[')) {
         return `(v if (v := ${value}) is None or isinstance(v, str) else _fail(v, ${expected}, ${where}, ${key}))`;
       }
-      const inner = this.read({ ...node, type: nonNull[0]! }, value, where, key).replace(JSON.stringify(describe({ ...node, type: nonNull[0]! }, this.#defs)), expected);
+      const inner = this.read({ ...node, type: nonNull[0]! }, value, where, key).replace(
+        JSON.stringify(describe({ ...node, type: nonNull[0]! }, this.#defs)),
+        expected,
+      );
       return `None if ${value} is None else ${inner}`;
     }
     if (node.const !== undefined) return `_one_of(${value}, (${pyLiteral(node.const)},), ${expected}, ${where}, ${key})`;
@@ -393,7 +407,9 @@ class Renderer {
     switch (node.type) {
       case 'string':
         // Inline: most fields are strings, and a call per field is most of the reading time.
-        return value.startsWith('obj[') ? `(v if isinstance(v := ${value}, str) else _fail(v, ${expected}, ${where}, ${key}))` : `_str(${value}, ${expected}, ${where}, ${key})`;
+        return value.startsWith('obj[')
+          ? `(v if isinstance(v := ${value}, str) else _fail(v, ${expected}, ${where}, ${key}))`
+          : `_str(${value}, ${expected}, ${where}, ${key})`;
       case 'boolean':
         return `_bool(${value}, ${expected}, ${where}, ${key})`;
       case 'integer':
@@ -407,7 +423,8 @@ class Renderer {
       case 'array': {
         const items = node.items as SchemaNode;
         if (items.type === 'string' && Object.keys(items).length === 1) return `_strs(${value}, ${expected}, ${where}, ${key})`;
-        if (items.$ref && !this.#defs[refName(items.$ref)]!.enum) return `_items(${value}, ${readerName(refName(items.$ref))}, ${expected}, ${where}, ${key})`;
+        if (items.$ref && !this.#defs[refName(items.$ref)]!.enum)
+          return `_items(${value}, ${readerName(refName(items.$ref))}, ${expected}, ${where}, ${key})`;
         const item = this.read(items, 'item', at, 'i');
         return `tuple(${item} for i, item in enumerate(_list(${value}, ${expected}, ${where}, ${key})))`;
       }
@@ -494,7 +511,8 @@ function mergeDefs(contracts: readonly RenderedContract[]): Record<string, Schem
   for (const { contract, jsonSchema } of contracts) {
     for (const [name, node] of Object.entries(jsonSchema.$defs)) {
       const known = defs[name];
-      if (known && JSON.stringify(known) !== JSON.stringify(node)) throw new SqlmeshPipesError(`contracts: ${contract.name} defines ${name} differently`);
+      if (known && JSON.stringify(known) !== JSON.stringify(node))
+        throw new SqlmeshPipesError(`contracts: ${contract.name} defines ${name} differently`);
       defs[name] = node;
     }
   }

@@ -1,6 +1,14 @@
 import type { z } from 'zod';
 import { SqlmeshEvent } from './console-events.js';
-import { EVENTS_FD_ENV, EXIT_CODE_MEANINGS, EXTRAS_KEY, EXTRAS_VERSION, ExitCode, MANIFEST_VERSION, RUN_SUMMARY_KIND } from './constants.js';
+import {
+  EVENTS_FD_ENV,
+  EXIT_CODE_MEANINGS,
+  EXTRAS_KEY,
+  EXTRAS_VERSION,
+  ExitCode,
+  MANIFEST_VERSION,
+  RUN_SUMMARY_KIND,
+} from './constants.js';
 import { Manifest } from './manifest.js';
 import { RunExtras } from './run-extras.js';
 import { OUTCOME_LABELS, RunSummary } from './run-summary.js';

@@ -20,7 +20,9 @@ export const SelectedCheck = z
   .meta({ id: 'SelectedCheck', description: 'One selected asset check: which audit use of which model it reports.' });
 export type SelectedCheck = z.infer<typeof SelectedCheck>;
 
-export const ConsoleKind = z.enum(['json', 'text']).meta({ id: 'ConsoleKind', description: "How the executor reads SQLMesh: our JSON console, or SQLMesh's own text output." });
+export const ConsoleKind = z
+  .enum(['json', 'text'])
+  .meta({ id: 'ConsoleKind', description: "How the executor reads SQLMesh: our JSON console, or SQLMesh's own text output." });
 export type ConsoleKind = z.infer<typeof ConsoleKind>;
 
 export const RunExtras = z

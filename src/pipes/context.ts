@@ -4,7 +4,7 @@
 import { PipesError } from './errors.js';
 import { toPipesException } from './exception.js';
 import { makeMessage } from './message.js';
-import { type JsonValue, type PipesMetadataMapInput, normalizeMetadata } from './metadata.js';
+import { type JsonValue, normalizeMetadata, type PipesMetadataMapInput } from './metadata.js';
 import type {
   PipesAssetCheckSeverity,
   PipesContextData,
@@ -229,7 +229,9 @@ export class PipesContext {
     const method = 'report_asset_materialization';
     const assetKey = this.resolveAssetKey(method, options.assetKey);
     if (this.materialized.has(assetKey)) {
-      throw new PipesError(`Calling \`${method}\` with asset key \`${assetKey}\` twice: the asset has already been materialized in this run.`);
+      throw new PipesError(
+        `Calling \`${method}\` with asset key \`${assetKey}\` twice: the asset has already been materialized in this run.`,
+      );
     }
     this.write(method, {
       asset_key: assetKey,
@@ -251,10 +253,14 @@ export class PipesContext {
   reportAssetCheck(options: ReportAssetCheckOptions): void {
     const method = 'report_asset_check';
     const assetKey =
-      options.assetKey !== undefined && this.checkOnlyKeys.has(options.assetKey) ? options.assetKey : this.resolveAssetKey(method, options.assetKey);
+      options.assetKey !== undefined && this.checkOnlyKeys.has(options.assetKey)
+        ? options.assetKey
+        : this.resolveAssetKey(method, options.assetKey);
     const id = JSON.stringify([assetKey, options.checkName]);
     if (this.checked.has(id)) {
-      throw new PipesError(`Calling \`${method}\` for check \`${options.checkName}\` of \`${assetKey}\` twice: it has already been reported in this run.`);
+      throw new PipesError(
+        `Calling \`${method}\` for check \`${options.checkName}\` of \`${assetKey}\` twice: it has already been reported in this run.`,
+      );
     }
     this.write(method, {
       asset_key: assetKey,
@@ -281,16 +287,22 @@ export class PipesContext {
     const inScope = this.data.asset_keys;
     if (inScope && inScope.length > 0) {
       if (assetKey !== undefined && !inScope.includes(assetKey)) {
-        throw new PipesError(`Invalid asset key for \`${method}\`: expected one of ${JSON.stringify(inScope)}, got ${JSON.stringify(assetKey)}.`);
+        throw new PipesError(
+          `Invalid asset key for \`${method}\`: expected one of ${JSON.stringify(inScope)}, got ${JSON.stringify(assetKey)}.`,
+        );
       }
       if (assetKey !== undefined) return assetKey;
       if (inScope.length !== 1) {
-        throw new PipesError(`Calling \`${method}\` without an asset key is ambiguous: the current step targets ${inScope.length} assets. Pass \`assetKey\`.`);
+        throw new PipesError(
+          `Calling \`${method}\` without an asset key is ambiguous: the current step targets ${inScope.length} assets. Pass \`assetKey\`.`,
+        );
       }
       return inScope[0]!;
     }
     if (!assetKey) {
-      throw new PipesError(`Calling \`${method}\` without an asset key is undefined: the current step does not target a specific asset. Pass \`assetKey\`.`);
+      throw new PipesError(
+        `Calling \`${method}\` without an asset key is undefined: the current step does not target a specific asset. Pass \`assetKey\`.`,
+      );
     }
     return assetKey;
   }

@@ -1,19 +1,20 @@
 // `sqlmesh-pipes/pipes/extend`: the pieces behind `openDagsterPipes` for programs that replace one
 // (a params loader, a context loader, a message writer or channel) or speak the wire format
 // directly, like the loaders and writers of Dagster's reference `dagster_pipes` module.
-export { PipesDefaultContextLoader, parseContextData } from './context-loader.js';
+
 export type { PipesContextLoader } from './context-loader.js';
+export { PipesDefaultContextLoader, parseContextData } from './context-loader.js';
 export { toPipesException } from './exception.js';
 export { encodeMessage, makeMessage } from './message.js';
 export { formatMessage } from './mock.js';
+export type { BootstrapSources, PipesParamsLoader } from './params.js';
 export {
+  decodeParam,
+  encodeParam,
   PipesCliArgsParamsLoader,
   PipesEnvVarParamsLoader,
   PipesMappingParamsLoader,
-  decodeParam,
-  encodeParam,
 } from './params.js';
-export type { BootstrapSources, PipesParamsLoader } from './params.js';
 export {
   DAGSTER_PIPES_CONTEXT_CLI_ARGUMENT,
   DAGSTER_PIPES_CONTEXT_ENV_VAR,
@@ -28,5 +29,5 @@ export { PipesBufferedStreamMessageChannel } from './writers/buffered-stdio.js';
 export type { PipesMessageChannel, PipesMessageWriter, PipesWritable } from './writers/channel.js';
 export { PipesDefaultMessageWriter } from './writers/default.js';
 export { PipesFileMessageChannel } from './writers/path.js';
-export { PipesStdioCaptureChannel } from './writers/stdio-capture.js';
 export { PipesStreamMessageChannel } from './writers/stdio.js';
+export { PipesStdioCaptureChannel } from './writers/stdio-capture.js';

@@ -25,7 +25,9 @@ function withFloatLiterals(message: PipesMessage): unknown {
   if (metadata === null) return message;
   const entries = Object.entries(metadata).map(([key, value]) => [
     key,
-    value.type === 'float' && typeof value.raw_value === 'number' ? { raw_value: new FloatLiteral(value.raw_value), type: value.type } : value,
+    value.type === 'float' && typeof value.raw_value === 'number'
+      ? { raw_value: new FloatLiteral(value.raw_value), type: value.type }
+      : value,
   ]);
   return { ...message, params: { ...message.params, metadata: Object.fromEntries(entries) } };
 }

@@ -3,12 +3,7 @@
 import { z } from 'zod';
 import { assetKeyPath } from './asset-keys.js';
 import { PipesError } from './errors.js';
-import {
-  PipesMetadataValue,
-  type PipesMetadataMap,
-  type PipesTableColumn,
-  type PipesTableRecord,
-} from './metadata-schema.js';
+import { type PipesMetadataMap, PipesMetadataValue, type PipesTableColumn, type PipesTableRecord } from './metadata-schema.js';
 
 export {
   PipesMetadataMap,
@@ -36,7 +31,8 @@ export interface PipesColumnDepInput {
 function checked(value: { raw_value: unknown; type: string }, helper: string): PipesMetadataValue {
   const parsed = PipesMetadataValue.safeParse(value);
   const where = helper.includes(' ') ? helper : `md.${helper}`;
-  if (!parsed.success) throw new PipesError(`${where}: invalid raw value for metadata type "${value.type}":\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new PipesError(`${where}: invalid raw value for metadata type "${value.type}":\n${z.prettifyError(parsed.error)}`);
   return value as PipesMetadataValue;
 }
 
@@ -73,7 +69,9 @@ export const md = {
   asset: (key: string | readonly string[]) => {
     const parts = keyParts(key);
     if (parts.length === 0 || parts.some((part) => part.includes('/'))) {
-      throw new PipesError(`md.asset: cannot send asset key ${JSON.stringify(parts)}: Dagster splits \`asset\` metadata on "/" without unescaping`);
+      throw new PipesError(
+        `md.asset: cannot send asset key ${JSON.stringify(parts)}: Dagster splits \`asset\` metadata on "/" without unescaping`,
+      );
     }
     return checked({ raw_value: parts.join('/'), type: 'asset' }, 'asset');
   },
@@ -83,7 +81,8 @@ export const md = {
   table: (value: { readonly records: readonly PipesTableRecord[]; readonly schema: readonly PipesTableColumn[] }) =>
     checked({ raw_value: { records: [...value.records], schema: [...value.schema] }, type: 'table' }, 'table'),
   /** A table schema (columns with type, description, tags, constraints). */
-  tableSchema: (columns: readonly PipesTableColumn[]) => checked({ raw_value: { columns: [...columns] }, type: 'table_schema' }, 'tableSchema'),
+  tableSchema: (columns: readonly PipesTableColumn[]) =>
+    checked({ raw_value: { columns: [...columns] }, type: 'table_schema' }, 'tableSchema'),
   /** Column lineage: for each column, the upstream asset columns it depends on. */
   tableColumnLineage: (depsByColumn: Readonly<Record<string, readonly PipesColumnDepInput[]>>) => {
     const deps_by_column = Object.fromEntries(

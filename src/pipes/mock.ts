@@ -1,10 +1,10 @@
 // Running outside Dagster: the caller supplies the asset keys and extras; messages go to a file as
 // JSON lines (the exact bytes Dagster would read) and a human-readable echo goes to stderr.
 import { randomUUID } from 'node:crypto';
+import { parseContextData } from './context-loader.js';
 import { pythonFloatRepr, pythonJson } from './json.js';
 import type { PipesMetadataValue } from './metadata.js';
 import type { PipesContextData, PipesExtras, PipesMessage } from './protocol.js';
-import { parseContextData } from './context-loader.js';
 import type { PipesMessageChannel, PipesWritable } from './writers/channel.js';
 import { flushStream } from './writers/channel.js';
 import { PipesFileMessageChannel } from './writers/path.js';
@@ -74,7 +74,9 @@ export function formatMessage(message: PipesMessage): string {
       return '[pipes] opened';
     case 'closed': {
       const exception = 'exception' in message.params ? message.params.exception : null;
-      return exception ? `[pipes] closed with error: ${exception.name ? `${exception.name}: ` : ''}${exception.message}${exception.stack.map((frame) => `\n${frame.trimEnd()}`).join('')}` : '[pipes] closed';
+      return exception
+        ? `[pipes] closed with error: ${exception.name ? `${exception.name}: ` : ''}${exception.message}${exception.stack.map((frame) => `\n${frame.trimEnd()}`).join('')}`
+        : '[pipes] closed';
     }
     case 'log':
       return `[${message.params.level}] ${message.params.message}`;

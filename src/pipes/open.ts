@@ -1,16 +1,17 @@
 // The owner of a Pipes run's lifecycle: bootstrap (env vars or CLI arguments, or a mock outside
 // Dagster), `opened` first, process hooks so that `closed` is written on every exit path
 // (normal end, thrown error, SIGINT/SIGTERM, process.exit), exactly once.
-import { PipesDefaultContextLoader, type PipesContextLoader } from './context-loader.js';
+
 import { PipesContext } from './context.js';
+import { type PipesContextLoader, PipesDefaultContextLoader } from './context-loader.js';
 import { PipesError, PipesInterruptedError } from './errors.js';
-import { type MockPipesOptions, PipesMockMessageChannel, mockContextData } from './mock.js';
+import { toPipesException } from './exception.js';
 import { makeMessage } from './message.js';
-import { type BootstrapSources, type PipesParamsLoader, detectParamsLoader } from './params.js';
+import { type MockPipesOptions, mockContextData, PipesMockMessageChannel } from './mock.js';
+import { type BootstrapSources, detectParamsLoader, type PipesParamsLoader } from './params.js';
 import { type PipesSignalOptions, PipesTermination, signalExitCode } from './signals.js';
 import type { PipesMessageChannel, PipesMessageWriter } from './writers/channel.js';
 import { PipesDefaultMessageWriter } from './writers/default.js';
-import { toPipesException } from './exception.js';
 
 /** How to open a Pipes run. */
 export interface OpenDagsterPipesOptions extends BootstrapSources {
@@ -31,7 +32,7 @@ export interface OpenDagsterPipesOptions extends BootstrapSources {
 /** Open the Pipes context: under Dagster from its params, otherwise the mock (if given). */
 export function openDagsterPipes(options: OpenDagsterPipesOptions = {}): PipesContext {
   const loader = options.paramsLoader ?? detectParamsLoader(options);
-  if (!loader || !loader.isDagsterPipesProcess()) {
+  if (!loader?.isDagsterPipesProcess()) {
     if (options.mock) return openMockDagsterPipes(options.mock, options);
     throw new PipesError(
       'This process was not launched by Dagster Pipes (DAGSTER_PIPES_CONTEXT / --dagster-pipes-context is not set). Pass `mock` to run outside Dagster.',
@@ -53,7 +54,10 @@ export function openDagsterPipes(options: OpenDagsterPipesOptions = {}): PipesCo
 }
 
 /** Open a mock context (outside Dagster): JSON lines to `messagesFile`, a readable echo to stderr. */
-export function openMockDagsterPipes(mock: MockPipesOptions = {}, options: Pick<OpenDagsterPipesOptions, 'signals' | 'exitHook'> = {}): PipesContext {
+export function openMockDagsterPipes(
+  mock: MockPipesOptions = {},
+  options: Pick<OpenDagsterPipesOptions, 'signals' | 'exitHook'> = {},
+): PipesContext {
   const signals = options.signals === false ? null : (options.signals ?? {});
   const termination = new PipesTermination(signals?.childTimeoutMs);
   const data = mockContextData(mock);
@@ -102,11 +106,16 @@ function attachProcessHooks(context: PipesContext, signals: PipesSignalOptions |
     const onExit = (code: number) => {
       if (context.isClosed) return;
       // Only synchronous work runs here: the path writer is synchronous, stdio best effort.
-      context.closeSync(code === 0 ? undefined : (lastError ?? new PipesError(`process exited with code ${code} before Dagster Pipes was closed`)));
+      context.closeSync(
+        code === 0 ? undefined : (lastError ?? new PipesError(`process exited with code ${code} before Dagster Pipes was closed`)),
+      );
     };
     process.on('uncaughtExceptionMonitor', onError);
     process.on('exit', onExit);
-    detach.push(() => process.off('uncaughtExceptionMonitor', onError), () => process.off('exit', onExit));
+    detach.push(
+      () => process.off('uncaughtExceptionMonitor', onError),
+      () => process.off('exit', onExit),
+    );
   }
 
   if (signals) {

@@ -84,7 +84,9 @@ export class PipesTermination {
     this.controller.abort(reason ?? new PipesInterruptedError(signal));
     const errors: unknown[] = [];
     await Promise.all(
-      [...this.children].map((entry) => stopChild(entry.child, entry.signal ?? signal, this.childTimeoutMs).catch((error: unknown) => errors.push(error))),
+      [...this.children].map((entry) =>
+        stopChild(entry.child, entry.signal ?? signal, this.childTimeoutMs).catch((error: unknown) => errors.push(error)),
+      ),
     );
     for (const handler of [...this.handlers]) {
       try {

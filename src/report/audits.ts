@@ -50,7 +50,12 @@ export function auditOutcomes(run: ModelRun, audits: readonly ManifestAudit[]): 
   });
   for (const warning of run.warnings) {
     const batchIndex = warning.batch_index ?? null;
-    failed.push({ failure: warning.failure, blocking: false, batchIndex, interval: batchIndex === null ? null : (intervals.get(batchIndex) ?? null) });
+    failed.push({
+      failure: warning.failure,
+      blocking: false,
+      batchIndex,
+      interval: batchIndex === null ? null : (intervals.get(batchIndex) ?? null),
+    });
   }
   if (auditedBatches.size === 0 && failed.length === 0) return [];
   const batches = Math.max(auditedBatches.size, 1);
@@ -74,6 +79,10 @@ function belongsTo(failure: AuditFailure, auditIndex: number, audit: ManifestAud
 
 function sameArgs(a: Record<string, string>, b: Record<string, string>): boolean {
   const norm = (args: Record<string, string>) =>
-    JSON.stringify(Object.entries(args).map(([k, v]) => [k.toLowerCase(), v.replace(/\s+/g, ' ').trim().toLowerCase()]).sort());
+    JSON.stringify(
+      Object.entries(args)
+        .map(([k, v]) => [k.toLowerCase(), v.replace(/\s+/g, ' ').trim().toLowerCase()])
+        .sort(),
+    );
   return norm(a) === norm(b);
 }

@@ -1,8 +1,8 @@
 import type { EventOf, SqlmeshEvent } from '../contracts/console-events.js';
 import type { ManifestAudit, ManifestModel } from '../contracts/manifest.js';
 import type { AuditOutcome } from './audits.js';
-import { evaluationMs, isPartial, type ModelRun } from './run-state.js';
 import { type MetadataMap, md } from './metadata.js';
+import { evaluationMs, isPartial, type ModelRun } from './run-state.js';
 
 /** What the text console does with batch lines it cannot vouch for, and the way out. */
 export const UNVERIFIED =
@@ -37,7 +37,12 @@ export function materializationMetadata(run: ModelRun, model: ManifestModel | un
   if (intervals.length > 0) {
     metadata['sqlmesh/intervals'] = md.json(intervals);
     metadata['sqlmesh/interval_start'] = md.text(intervals.map(([start]) => start).sort()[0]!);
-    metadata['sqlmesh/interval_end'] = md.text(intervals.map(([, end]) => end).sort().at(-1)!);
+    metadata['sqlmesh/interval_end'] = md.text(
+      intervals
+        .map(([, end]) => end)
+        .sort()
+        .at(-1)!,
+    );
   }
   const annotations = [...new Set(run.batches.flatMap((batch) => (batch.annotation ? [batch.annotation] : [])))];
   if (annotations.length > 0) metadata['sqlmesh/evaluation'] = md.text(annotations.join('; '));
@@ -98,10 +103,16 @@ export function liveLog(event: SqlmeshEvent): { message: string; level: 'DEBUG' 
       return { level: 'INFO', message: batchText(event) };
     case 'audit_warning': {
       const where = event.batch_index === null || event.batch_index === undefined ? '' : ` in batch ${event.batch_index + 1}`;
-      return { level: 'WARNING', message: `${event.model}: non-blocking audit ${event.failure.audit} failed${where}${rowsText(event.failure.failed_rows)}` };
+      return {
+        level: 'WARNING',
+        message: `${event.model}: non-blocking audit ${event.failure.audit} failed${where}${rowsText(event.failure.failed_rows)}`,
+      };
     }
     case 'model_failed': {
-      const where = event.batch_index === null ? '' : ` (batch ${event.batch_index + 1}${event.interval ? ` [${event.interval[0]}, ${event.interval[1]})` : ''})`;
+      const where =
+        event.batch_index === null
+          ? ''
+          : ` (batch ${event.batch_index + 1}${event.interval ? ` [${event.interval[0]}, ${event.interval[1]})` : ''})`;
       return { level: 'ERROR', message: `${event.model} failed${where}: ${failureText(event)}` };
     }
     case 'models_skipped':

@@ -1,5 +1,5 @@
-import { assetKeyToString } from '../pipes/asset-keys.js';
 import type { ManifestModel } from '../contracts/manifest.js';
+import { assetKeyToString } from '../pipes/asset-keys.js';
 
 // The Dagster side's defaults (python_shim/src/sqlmesh_pipes/translator.py), needed only
 // outside Dagster, where the mock context stands in for what the translator would name.

@@ -1,12 +1,21 @@
-import type { SelectedCheck } from '../contracts/run-extras.js';
 import type { SqlmeshEvent } from '../contracts/console-events.js';
-import type { ManifestNode } from '../sqlmesh/manifest.js';
 import type { ManifestModel } from '../contracts/manifest.js';
+import type { SelectedCheck } from '../contracts/run-extras.js';
+import { type ManifestDrift, type ModelOutcome, RUN_SUMMARY_KIND, type RunSummary } from '../contracts/run-summary.js';
+import type { ManifestNode } from '../sqlmesh/manifest.js';
 import { auditOutcomes } from './audits.js';
-import { type CheckIntent, UNVERIFIED, checkResult, failureText, liveLog, materializationMetadata } from './messages.js';
+import { type CheckIntent, checkResult, failureText, liveLog, materializationMetadata, UNVERIFIED } from './messages.js';
 import type { MetadataMap } from './metadata.js';
-import { RUN_SUMMARY_KIND, type ManifestDrift, type ModelOutcome, type RunSummary } from '../contracts/run-summary.js';
-import { applyEvent, createRunState, evaluationMs, isComplete, isMaterialized, isPartial, type ModelRun, type RunState } from './run-state.js';
+import {
+  applyEvent,
+  createRunState,
+  evaluationMs,
+  isComplete,
+  isMaterialized,
+  isPartial,
+  type ModelRun,
+  type RunState,
+} from './run-state.js';
 
 /** Where the reporter sends what it decides: Pipes (or the mock context) behind a small interface. */
 export interface ReportSink {
@@ -96,7 +105,8 @@ export class Reporter {
     const models = [...this.#scope.assetKeys.keys()].map((model) => this.#summarize(model, ownError));
     for (const line of models) {
       if (line.outcome === 'partial') this.#sink.log(`${line.model}: partially materialized — ${line.reason}`, 'ERROR');
-      else if (line.outcome !== 'materialized' && line.outcome !== 'failed') this.#sink.log(`${line.model}: not materialized — ${line.reason}`, 'INFO');
+      else if (line.outcome !== 'materialized' && line.outcome !== 'failed')
+        this.#sink.log(`${line.model}: not materialized — ${line.reason}`, 'INFO');
     }
     const failed = models.filter((line) => line.outcome === 'failed' || line.outcome === 'partial');
     const blocks = [...failed.map((line) => `${line.model}: ${line.reason}`), ...this.#otherFailures()];
@@ -106,7 +116,12 @@ export class Reporter {
       this.#sink.log(`SQLMesh run failed: ${ownError}`, 'ERROR');
     }
     const error = blocks.length === 0 ? null : blocks.join('\n\n');
-    const status = error !== null ? 'failed' : this.#state.nothingToDo && !models.some((m) => m.outcome === 'materialized') ? 'nothing_to_do' : 'success';
+    const status =
+      error !== null
+        ? 'failed'
+        : this.#state.nothingToDo && !models.some((m) => m.outcome === 'materialized')
+          ? 'nothing_to_do'
+          : 'success';
     const summary: RunSummary = {
       kind: RUN_SUMMARY_KIND,
       exit_code: error !== null ? 1 : 0,
@@ -191,17 +206,26 @@ export class Reporter {
       checks: this.#checksReported.get(name) ?? [],
     };
     if (run && isPartial(run)) {
-      const failures = run.failures.map((failure) => `${batchLabel(failure.batch_index, failure.interval)} failed: ${failureText(failure)}`);
+      const failures = run.failures.map(
+        (failure) => `${batchLabel(failure.batch_index, failure.interval)} failed: ${failureText(failure)}`,
+      );
       const committed = `${run.batches.length} batch(es) committed`;
-      const reason = failures.length > 0 ? `${committed}; ${failures.join('; ')}` : `${committed}; the rest skipped by SQLMesh because an upstream batch failed`;
+      const reason =
+        failures.length > 0
+          ? `${committed}; ${failures.join('; ')}`
+          : `${committed}; the rest skipped by SQLMesh because an upstream batch failed`;
       return { ...base, outcome: 'partial', reason, errorClass: run.failures[0]?.error_class ?? null };
     }
     if (run && run.failures.length > 0) {
       const [first] = run.failures;
-      const text = run.failures.length === 1 ? failureText(first!) : run.failures.map((failure) => `${batchLabel(failure.batch_index, failure.interval)}: ${failureText(failure)}`).join('\n');
+      const text =
+        run.failures.length === 1
+          ? failureText(first!)
+          : run.failures.map((failure) => `${batchLabel(failure.batch_index, failure.interval)}: ${failureText(failure)}`).join('\n');
       return { ...base, outcome: 'failed', reason: text, errorClass: first!.error_class };
     }
-    if (run?.skipped) return { ...base, outcome: 'skipped', reason: 'skipped by SQLMesh because an upstream model failed', errorClass: null };
+    if (run?.skipped)
+      return { ...base, outcome: 'skipped', reason: 'skipped by SQLMesh because an upstream model failed', errorClass: null };
     if (run?.unverified) return { ...base, outcome: 'unverified', reason: `${run.unverified}: ${UNVERIFIED}`, errorClass: null };
     if (run && isMaterialized(run)) return { ...base, outcome: 'materialized', reason: null, errorClass: null };
     // A run that failed as a whole says nothing about whether the model was due.
@@ -226,10 +250,14 @@ function batchLabel(index: number | null, interval: readonly [string, string] | 
 export function driftText(drift: ManifestDrift): string {
   const parts: string[] = [];
   if (drift.unknown_models.length > 0) {
-    parts.push(`SQLMesh evaluated ${drift.unknown_models.length} model(s) the manifest does not know (not recorded in Dagster): ${drift.unknown_models.join(', ')}`);
+    parts.push(
+      `SQLMesh evaluated ${drift.unknown_models.length} model(s) the manifest does not know (not recorded in Dagster): ${drift.unknown_models.join(', ')}`,
+    );
   }
   if (drift.changed_models.length > 0) {
-    parts.push(`${drift.changed_models.length} model(s) in this step are defined differently in SQLMesh's environment than in the manifest: ${drift.changed_models.join(', ')}`);
+    parts.push(
+      `${drift.changed_models.length} model(s) in this step are defined differently in SQLMesh's environment than in the manifest: ${drift.changed_models.join(', ')}`,
+    );
   }
   return `The manifest is stale. ${parts.join('; ')} — ${REGENERATE}; if the project changed since the last plan, apply it (sqlmesh plan).`;
 }

@@ -38,7 +38,17 @@ export function createRunState(): RunState {
 export function modelRun(state: RunState, model: string): ModelRun {
   let run = state.models.get(model);
   if (!run) {
-    run = { model, node: 'model', planned: null, batches: [], warnings: [], failures: [], skipped: false, fingerprint: null, unverified: null };
+    run = {
+      model,
+      node: 'model',
+      planned: null,
+      batches: [],
+      warnings: [],
+      failures: [],
+      skipped: false,
+      fingerprint: null,
+      unverified: null,
+    };
     state.models.set(model, run);
   }
   return run;

@@ -1,5 +1,5 @@
-import type { ModelSummary } from './reporter.js';
 import type { RunSummary } from '../contracts/run-summary.js';
+import type { ModelSummary } from './reporter.js';
 
 const MARK: Record<ModelSummary['outcome'], string> = {
   materialized: 'ok',
@@ -22,9 +22,15 @@ export function summaryTable(models: readonly ModelSummary[], summary: RunSummar
   ]);
   const header = ['model', 'status', 'checks', 'batches', 'duration'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  const format = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
   const counts = countBy(models.map((line) => MARK[line.outcome]));
-  const totals = Object.entries(counts).map(([mark, n]) => `${n} ${mark}`).join(', ');
+  const totals = Object.entries(counts)
+    .map(([mark, n]) => `${n} ${mark}`)
+    .join(', ');
   return [
     format(header),
     format(widths.map((w) => '-'.repeat(w))),

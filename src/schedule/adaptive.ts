@@ -1,12 +1,11 @@
 import type { AdaptiveSchedule } from '../contracts/schedule.js';
 import { ConfigurationError } from '../errors.js';
-import { analyzeCron, assertSqlmeshGranularity, covers, type AnalyzedCron } from './cron.js';
+import { type AnalyzedCron, analyzeCron, assertSqlmeshGranularity, covers } from './cron.js';
 
 export interface ModelCron {
   readonly model: string;
   readonly cron: string;
 }
-
 
 /**
  * The coarsest schedule that never misses a model's cron tick.
@@ -56,7 +55,7 @@ function cronList(values: Set<number>, size: number): string {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === size) return '*';
   const step = sorted.length > 1 ? sorted[1]! - sorted[0]! : 0;
-  const aligned = step > 0 && sorted[0] === 0 && size % step === 0 && sorted.length === size / step
-    && sorted.every((v, i) => v === i * step);
+  const aligned =
+    step > 0 && sorted[0] === 0 && size % step === 0 && sorted.length === size / step && sorted.every((v, i) => v === i * step);
   return aligned ? `*/${step}` : sorted.join(',');
 }

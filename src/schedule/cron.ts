@@ -1,4 +1,4 @@
-import { CronExpressionParser, type CronExpression } from 'cron-parser';
+import { type CronExpression, CronExpressionParser } from 'cron-parser';
 import { ConfigurationError } from '../errors.js';
 
 /** The aliases SQLMesh documents for model crons. */
@@ -37,11 +37,15 @@ export function analyzeCron(source: string): AnalyzedCron {
   const trimmed = source.trim();
   const expression = trimmed.startsWith('@') ? CRON_ALIASES[trimmed.toLowerCase()] : trimmed;
   if (expression === undefined) {
-    throw new ConfigurationError(`unsupported cron alias ${JSON.stringify(source)} — use one of ${Object.keys(CRON_ALIASES).join(', ')} or a 5-field cron`);
+    throw new ConfigurationError(
+      `unsupported cron alias ${JSON.stringify(source)} — use one of ${Object.keys(CRON_ALIASES).join(', ')} or a 5-field cron`,
+    );
   }
   const fieldCount = expression.split(/\s+/).length;
   if (fieldCount !== 5) {
-    throw new ConfigurationError(`cron ${JSON.stringify(source)} has ${fieldCount} fields — SQLMesh crons have 5 (minute hour day-of-month month day-of-week)`);
+    throw new ConfigurationError(
+      `cron ${JSON.stringify(source)} has ${fieldCount} fields — SQLMesh crons have 5 (minute hour day-of-month month day-of-week)`,
+    );
   }
   let parsed: CronExpression;
   try {

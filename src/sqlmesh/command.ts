@@ -1,6 +1,6 @@
 import { EVENTS_FD_ENV } from '../contracts/constants.js';
-import { sqlmeshEnv } from './python.js';
 import type { NormalizedRunOptions } from './options.js';
+import { sqlmeshEnv } from './python.js';
 
 /** The file descriptor the JSON console writes its events to (SQLMesh's stdio 3). */
 export const EVENTS_FD = 3;
@@ -62,5 +62,7 @@ function textCommand(o: NormalizedRunOptions): SqlmeshCommand {
 
 /** A shell-like rendering of the command, for messages. */
 export function formatCommand(command: Pick<SqlmeshCommand, 'file' | 'args'>): string {
-  return [command.file, ...command.args].map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : `'${part.replaceAll("'", "'\\''")}'`)).join(' ');
+  return [command.file, ...command.args]
+    .map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : `'${part.replaceAll("'", "'\\''")}'`))
+    .join(' ');
 }

@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
-import { z } from 'zod';
-import { ConfigurationError, SqlmeshPipesError } from '../errors.js';
+import type { z } from 'zod';
 import type { NodeKind } from '../contracts/console-events.js';
 import { Manifest, type ManifestAudit, type ManifestExternalModel, type ManifestModel } from '../contracts/manifest.js';
+import { ConfigurationError, SqlmeshPipesError } from '../errors.js';
 import { isErrorLine } from './parse-json.js';
 import { checkSqlmeshPython, resolveSqlmeshPython, sqlmeshEnv } from './python.js';
 
-export { Manifest, ManifestExternalModel, ManifestModel, MANIFEST_VERSION } from '../contracts/manifest.js';
+export { MANIFEST_VERSION, Manifest, ManifestExternalModel, ManifestModel } from '../contracts/manifest.js';
 
 /** Options of {@link buildManifest}. */
 export interface BuildManifestOptions {
@@ -72,7 +72,9 @@ export async function readManifestFile(path: string): Promise<Manifest> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigurationError(`cannot read manifest ${path}: ${code ?? String(error)} — run \`sqlmesh-pipes manifest --project DIR --out ${path}\``);
+    throw new ConfigurationError(
+      `cannot read manifest ${path}: ${code ?? String(error)} — run \`sqlmesh-pipes manifest --project DIR --out ${path}\``,
+    );
   }
   return parseManifest(text, path);
 }
@@ -129,10 +131,18 @@ export function indexManifest(manifest: Manifest): ManifestIndex {
     externals.set(model.fqn, model);
   }
   const nodes = new Map<string, ManifestNode>();
-  for (const model of manifest.models) nodes.set(model.name, { name: model.name, kind: 'model', fqn: model.fqn, audits: model.audits, fingerprint: model.fingerprint });
-  for (const model of manifest.external_models) nodes.set(model.name, { name: model.name, kind: 'external', fqn: model.fqn, audits: model.audits, fingerprint: null });
+  for (const model of manifest.models)
+    nodes.set(model.name, { name: model.name, kind: 'model', fqn: model.fqn, audits: model.audits, fingerprint: model.fingerprint });
+  for (const model of manifest.external_models)
+    nodes.set(model.name, { name: model.name, kind: 'external', fqn: model.fqn, audits: model.audits, fingerprint: null });
   for (const audit of manifest.standalone_audits) {
-    nodes.set(audit.name, { name: audit.name, kind: 'audit', fqn: null, audits: [{ name: audit.name, args: {}, blocking: false }], fingerprint: audit.fingerprint });
+    nodes.set(audit.name, {
+      name: audit.name,
+      kind: 'audit',
+      fqn: null,
+      audits: [{ name: audit.name, args: {}, blocking: false }],
+      fingerprint: audit.fingerprint,
+    });
   }
   return {
     manifest,
@@ -165,7 +175,10 @@ function modelNameAt(raw: unknown, index: number): string | null {
 }
 
 function lastErrorLine(text: string): string {
-  const lines = text.trim().split('\n').map((line) => line.trim());
+  const lines = text
+    .trim()
+    .split('\n')
+    .map((line) => line.trim());
   return lines.filter((line) => isErrorLine(line)).at(-1) ?? '';
 }
 

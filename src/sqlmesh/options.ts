@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
-import type { ConsoleKind } from '../contracts/run-extras.js';
 import { resolve } from 'node:path';
+import type { ConsoleKind } from '../contracts/run-extras.js';
 import { ConfigurationError } from '../errors.js';
 import { resolveSqlmeshPython } from './python.js';
 
@@ -147,7 +147,7 @@ function validateConsole(value: unknown): ConsoleKind {
 function validateTextMode(options: NormalizedRunOptions): void {
   if (options.console !== 'text') return;
   if (options.executionTime !== null) {
-    throw new ConfigurationError("executionTime needs the JSON console: `sqlmesh run` has no --execution-time (use --console json)");
+    throw new ConfigurationError('executionTime needs the JSON console: `sqlmesh run` has no --execution-time (use --console json)');
   }
   if (options.concurrentTasks !== null && options.gateway === null) {
     // The text console can only override it through SQLMESH__GATEWAYS__<name>__..., which needs the name.

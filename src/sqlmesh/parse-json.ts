@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { SqlmeshEvent, type EventOf, type LogLevel } from '../contracts/console-events.js';
+import { type EventOf, type LogLevel, SqlmeshEvent } from '../contracts/console-events.js';
 
 type LogSource = EventOf<'log'>['source'];
 

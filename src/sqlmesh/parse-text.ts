@@ -1,6 +1,6 @@
 import type { AuditFailure, EventOf, ExecutionStats, Interval, SqlmeshEvent } from '../contracts/console-events.js';
-import { isErrorLine, logEvent } from './parse-json.js';
 import { SqlmeshPipesError } from '../errors.js';
+import { isErrorLine, logEvent } from './parse-json.js';
 
 /**
  * The text fallback: turns the unmodified `sqlmesh run` CLI output (Markdown console when piped,
@@ -27,7 +27,6 @@ const BATCH = new RegExp(String.raw`^\[\s*(\d+)\/(\d+)\]\s+(${NAME})\s+\[(.*)\]\
 const BATCH_NO_DURATION = new RegExp(String.raw`^\[\s*(\d+)\/(\d+)\]\s+(${NAME})\s+\[(.*)\]$`);
 // The progress bar SQLMesh prints once evaluation ends: `Executing model batches ━━━ 100.0% • 3/3 • 0:00:00`.
 const PROGRESS_COUNT = /^Executing model batches\b.*?(\d+)\/(\d+)/;
-const DURATION_ONLY = /^(\d+(?:\.\d+)?)s$/;
 const EXECUTED = /^(?:✔\s*)?Model batches executed$/;
 const PROGRESS = /^(Executing model batches|Auditing models)\b/;
 const SKIPPED_HEADER = /^(?:\*\*)?Skipped models(?:\*\*)?$/;
@@ -135,11 +134,14 @@ export class TextRunParser {
     const seen = new Map<string, Set<number>>();
     for (const batch of batches) {
       const indexes = seen.get(batch.model) ?? new Set<number>();
-      if (indexes.has(batch.batch_index)) doubts.set(batch.model, `batch ${batch.batch_index + 1}/${batch.batch_count ?? '?'} was printed twice`);
+      if (indexes.has(batch.batch_index))
+        doubts.set(batch.model, `batch ${batch.batch_index + 1}/${batch.batch_count ?? '?'} was printed twice`);
       indexes.add(batch.batch_index);
       seen.set(batch.model, indexes);
-      if (skipped.has(batch.model) && !this.#failedModels.has(batch.model)) doubts.set(batch.model, 'SQLMesh lists it among the skipped models');
-      if (this.#failedModels.has(batch.model) && (batch.batch_count ?? 1) <= 1) doubts.set(batch.model, 'SQLMesh lists its only batch as failed');
+      if (skipped.has(batch.model) && !this.#failedModels.has(batch.model))
+        doubts.set(batch.model, 'SQLMesh lists it among the skipped models');
+      if (this.#failedModels.has(batch.model) && (batch.batch_count ?? 1) <= 1)
+        doubts.set(batch.model, 'SQLMesh lists its only batch as failed');
     }
     // SQLMesh's progress count covers failed batches too, which print no line.
     const expected = this.#executedBatches === null ? null : this.#executedBatches - this.#failedModels.size;
@@ -505,7 +507,10 @@ export class TextRunParser {
     const cls = CLASS_LINE.exec(first);
     const body = cls ? lines.slice(1) : lines;
     const indent = cls ? 6 : 4;
-    const message = body.map((l) => dedent(l, indent).trimEnd()).join('\n').trim();
+    const message = body
+      .map((l) => dedent(l, indent).trimEnd())
+      .join('\n')
+      .trim();
     return { ...base, error_class: cls ? (cls[1] ?? null) : null, message, audit_failures: [] };
   }
 
@@ -623,7 +628,16 @@ function nextReadyIso(match: RegExpExecArray): string {
 }
 
 const METRIC: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15 };
-const BINARY: Record<string, number> = { B: 1, Byte: 1, Bytes: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4, PiB: 1024 ** 5 };
+const BINARY: Record<string, number> = {
+  B: 1,
+  Byte: 1,
+  Bytes: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4,
+  PiB: 1024 ** 5,
+};
 
 /** `1.2k rows, 3.4 KiB` → approximate numbers (the text console rounds them). */
 function parseStats(text: string): ExecutionStats {

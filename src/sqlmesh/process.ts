@@ -1,15 +1,15 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { execa } from 'execa';
-import { ConfigurationError, SqlmeshPipesError } from '../errors.js';
-import { EVENTS_FD, formatCommand, sqlmeshCommand, type SqlmeshCommand } from './command.js';
 import type { EventOf, SqlmeshEvent } from '../contracts/console-events.js';
+import { ConfigurationError, SqlmeshPipesError } from '../errors.js';
+import { EVENTS_FD, formatCommand, type SqlmeshCommand, sqlmeshCommand } from './command.js';
 import { MAX_EVENT_LINE_BYTES, splitLines } from './lines.js';
-import { normalizeRunOptions, type NormalizedRunOptions, type RunSqlmeshOptions } from './options.js';
+import { type NormalizedRunOptions, normalizeRunOptions, type RunSqlmeshOptions } from './options.js';
 import { isErrorLine, logEvent, outputLineEvent, parseJsonLine } from './parse-json.js';
 import { TextRunParser } from './parse-text.js';
-import { AsyncQueue } from './queue.js';
 import { checkSqlmeshPython } from './python.js';
+import { AsyncQueue } from './queue.js';
 
 export type { RunSqlmeshOptions } from './options.js';
 
@@ -176,7 +176,10 @@ function startRun(
     else queue.push(event);
     if (event.type === 'run_started') sqlmeshVersion ??= event.sqlmesh_version;
   };
-  const text = options.console === 'text' ? new TextRunParser({ fqnToName: options.fqnToName, ...(options.knownNodes ? { knownNodes: options.knownNodes } : {}) }) : null;
+  const text =
+    options.console === 'text'
+      ? new TextRunParser({ fqnToName: options.fqnToName, ...(options.knownNodes ? { knownNodes: options.knownNodes } : {}) })
+      : null;
 
   if (text) {
     // The CLI prints no run header: the runner knows what it asked for.
@@ -210,7 +213,10 @@ function startRun(
     const exit = await child.exit;
     // What SQLMesh wrote before it exited is read at once; a pipe still open after that is held by
     // a process it left running in the background, which must not keep the run waiting.
-    const drained = await Promise.race([Promise.all(pumps.map((p) => p.done)).then(() => true), delay(drainAfterExitMs, false, { ref: false })]);
+    const drained = await Promise.race([
+      Promise.all(pumps.map((p) => p.done)).then(() => true),
+      delay(drainAfterExitMs, false, { ref: false }),
+    ]);
     if (!drained) {
       for (const p of pumps) p.stop();
       queue.push(
@@ -236,7 +242,11 @@ function startRun(
     let finished = runFinished as EventOf<'run_finished'> | null;
     if (finished && !canceled && exit.exitCode !== 0 && (finished.status === 'success' || finished.status === 'nothing_to_do')) {
       // A process that exits non-zero did not succeed, whatever it printed before.
-      finished = { ...finished, status: 'error', message: `SQLMesh ${describeExit(exit)} after reporting ${finished.status.replaceAll('_', ' ')}` };
+      finished = {
+        ...finished,
+        status: 'error',
+        message: `SQLMesh ${describeExit(exit)} after reporting ${finished.status.replaceAll('_', ' ')}`,
+      };
     }
     if (finished) queue.push(finished);
     const finishedMessage = finished?.status === 'error' && !synthesized ? finished.message : null;
@@ -256,7 +266,8 @@ function startRun(
     if (exit.spawnError) throw new SqlmeshRunError(outcome, 'could not be started', { cause: exit.spawnError });
     if (canceled) return outcome;
     const configuration = configurationError(finished);
-    if (configuration) throw new ConfigurationError(configuration, { cause: new SqlmeshRunError(outcome, 'reported a configuration error') });
+    if (configuration)
+      throw new ConfigurationError(configuration, { cause: new SqlmeshRunError(outcome, 'reported a configuration error') });
     if (exit.exitCode === 2) {
       const message = finished?.message ?? errorLines[errorLines.length - 1] ?? 'configuration error';
       throw new ConfigurationError(message, { cause: new SqlmeshRunError(outcome, 'reported a configuration error (exit 2)') });

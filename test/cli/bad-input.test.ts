@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeParam } from '../../src/pipes/params.js';
-import { BASIC, END, PYTHON, cleanScratch, plannedProject, scratchCopy } from '../sqlmesh/helpers/projects.js';
+import { BASIC, cleanScratch, END, PYTHON, plannedProject, scratchCopy } from '../sqlmesh/helpers/projects.js';
 
 // Bad input to the built CLI: one line naming the problem and the fix, exit 2, `closed` with the
 // exception wherever a message channel exists; nothing hangs, and memory stays bounded.
@@ -24,12 +24,27 @@ afterAll(cleanScratch);
 
 describe.concurrent('sqlmesh-pipes run: bad input is one line, exit 2', () => {
   it.each([
-    [['--messages-file', '/nonexistent/dir/m.jsonl'], 'cannot write the messages file /nonexistent/dir/m.jsonl: its directory does not exist — pass --messages-file a file path in an existing directory'],
-    [['--messages-file', '/tmp'], 'cannot write the messages file /tmp: it is a directory — pass --messages-file a file path in an existing directory'],
-    [['--execution-time', '1'], '--execution-time must be an ISO-8601 date or time (2024-01-31, 2024-01-31T06:00:00Z) or a relative time SQLMesh understands (\'now\', \'yesterday\', \'3 days ago\'), got "1" (SQLMesh would read a bare number as epoch milliseconds)'],
-    [['--start', '2024-02-30', '--end', '2024-03-01'], '--start must be an ISO-8601 date or time (2024-01-31, 2024-01-31T06:00:00Z) or a relative time SQLMesh understands (\'now\', \'yesterday\', \'3 days ago\'), got "2024-02-30"'],
+    [
+      ['--messages-file', '/nonexistent/dir/m.jsonl'],
+      'cannot write the messages file /nonexistent/dir/m.jsonl: its directory does not exist — pass --messages-file a file path in an existing directory',
+    ],
+    [
+      ['--messages-file', '/tmp'],
+      'cannot write the messages file /tmp: it is a directory — pass --messages-file a file path in an existing directory',
+    ],
+    [
+      ['--execution-time', '1'],
+      "--execution-time must be an ISO-8601 date or time (2024-01-31, 2024-01-31T06:00:00Z) or a relative time SQLMesh understands ('now', 'yesterday', '3 days ago'), got \"1\" (SQLMesh would read a bare number as epoch milliseconds)",
+    ],
+    [
+      ['--start', '2024-02-30', '--end', '2024-03-01'],
+      "--start must be an ISO-8601 date or time (2024-01-31, 2024-01-31T06:00:00Z) or a relative time SQLMesh understands ('now', 'yesterday', '3 days ago'), got \"2024-02-30\"",
+    ],
     [['--start', '2024-03-02', '--end', '2024-03-01'], '--start "2024-03-02" is after --end "2024-03-01" — swap them or fix the window'],
-    [['--gateway', 'nope'], "gateway 'nope' is not in the project's config (gateways: local, other) — pass one of them as --gateway, or add it to the config"],
+    [
+      ['--gateway', 'nope'],
+      "gateway 'nope' is not in the project's config (gateways: local, other) — pass one of them as --gateway, or add it to the config",
+    ],
   ])('%j', async (args, message) => {
     const result = await cli(['run', '--project', await scratchCopy(BASIC), ...args]);
     expect(result.exitCode).toBe(2);
@@ -38,7 +53,10 @@ describe.concurrent('sqlmesh-pipes run: bad input is one line, exit 2', () => {
 
   it('a missing project names the fix', async () => {
     const result = await cli(['run', '--project', '/nonexistent/project']);
-    expect([result.exitCode, ...oneLine(result.stderr)]).toEqual([2, "sqlmesh-pipes run: SQLMesh project directory not found: /nonexistent/project — pass --project the SQLMesh project's folder"]);
+    expect([result.exitCode, ...oneLine(result.stderr)]).toEqual([
+      2,
+      "sqlmesh-pipes run: SQLMesh project directory not found: /nonexistent/project — pass --project the SQLMesh project's folder",
+    ]);
   });
 
   it('relative times SQLMesh itself reads keep working', async () => {
@@ -55,7 +73,9 @@ describe.concurrent('sqlmesh-pipes run: bad input is one line, exit 2', () => {
     expect(result.exitCode).toBe(2);
     const lines = oneLine(result.stderr).filter((line) => line.startsWith('sqlmesh-pipes'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^sqlmesh-pipes run: cannot start the Dagster Pipes session: .*${name}.* — launch sqlmesh-pipes from Dagster`));
+    expect(lines[0]).toMatch(
+      new RegExp(`^sqlmesh-pipes run: cannot start the Dagster Pipes session: .*${name}.* — launch sqlmesh-pipes from Dagster`),
+    );
   });
 
   it('a malformed context with a working message channel: `closed` carries the exception', async () => {
@@ -66,7 +86,10 @@ describe.concurrent('sqlmesh-pipes run: bad input is one line, exit 2', () => {
       DAGSTER_PIPES_MESSAGES: encodeParam({ path: messages }),
     });
     expect(result.exitCode).toBe(2);
-    const sent = (await readFile(messages, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { method: string; params: { exception?: { name: string } } });
+    const sent = (await readFile(messages, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { method: string; params: { exception?: { name: string } } });
     expect(sent.map((m) => m.method)).toEqual(['opened', 'closed']);
     expect(sent[1]?.params.exception?.name).toBe('PipesError');
   });
@@ -76,7 +99,19 @@ describe('sqlmesh-pipes run: misbehaving models (real SQLMesh)', () => {
   it('a 10 MB output line is forwarded cut, saying how much was cut', async () => {
     const project = await scratchCopy(noisy);
     const messagesFile = join(project, 'messages.jsonl');
-    const result = await cli(['run', '--project', project, '--start', '2024-01-01', '--end', END, '--select-model', 'noisy.big', '--messages-file', messagesFile]);
+    const result = await cli([
+      'run',
+      '--project',
+      project,
+      '--start',
+      '2024-01-01',
+      '--end',
+      END,
+      '--select-model',
+      'noisy.big',
+      '--messages-file',
+      messagesFile,
+    ]);
     expect(result.exitCode, result.stderr).toBe(0);
     const logs = (await readFile(messagesFile, 'utf8'))
       .split('\n')
@@ -95,10 +130,14 @@ describe('sqlmesh-pipes run: misbehaving models (real SQLMesh)', () => {
     const project = await scratchCopy(noisy);
     const sleeper = '7777.25'; // an unusual duration names the background process
     try {
-      const result = await cli(['run', '--project', project, '--start', '2024-01-01', '--end', END, '--select-model', 'noisy.spawner'], { NOISY_SLEEP: sleeper });
+      const result = await cli(['run', '--project', project, '--start', '2024-01-01', '--end', END, '--select-model', 'noisy.spawner'], {
+        NOISY_SLEEP: sleeper,
+      });
       expect(result.exitCode, result.stderr).toBe(0);
       expect(result.stdout).toMatch(/^noisy\.spawner\s+ok/m);
-      expect(result.stdout + result.stderr).toMatch(/SQLMesh exited, but a process it started still holds its output open: stopped reading after 2s/);
+      expect(result.stdout + result.stderr).toMatch(
+        /SQLMesh exited, but a process it started still holds its output open: stopped reading after 2s/,
+      );
     } finally {
       await execa('pkill', ['-f', `sleep ${sleeper}`], { reject: false });
     }
@@ -119,16 +158,43 @@ describe.concurrent('a failed SQLMesh process is never a success', () => {
   }
 
   it.each([
-    ['text', 'echo "Error: Run failed." >&2; exit 1', /^SQLMesh reported a failed run \(exit code 1\) but no model failure the executor could read/],
-    ['json', `printf '%s\\n' '{"type": "model_failed", "model": ' '{"type": "run_finished", "status": "failed", "message": "Run failed.", "error_class": null}' >&3; echo "Error: Run failed." >&2; exit 1`, /^SQLMesh reported a failed run \(exit code 1\) but no model failure the executor could read/],
-    ['json', `printf '%s\\n' '{"type": "run_finished", "status": "success", "message": null, "error_class": null}' >&3; exit 3`, /^SQLMesh exited with code 3: /],
+    [
+      'text',
+      'echo "Error: Run failed." >&2; exit 1',
+      /^SQLMesh reported a failed run \(exit code 1\) but no model failure the executor could read/,
+    ],
+    [
+      'json',
+      `printf '%s\\n' '{"type": "model_failed", "model": ' '{"type": "run_finished", "status": "failed", "message": "Run failed.", "error_class": null}' >&3; echo "Error: Run failed." >&2; exit 1`,
+      /^SQLMesh reported a failed run \(exit code 1\) but no model failure the executor could read/,
+    ],
+    [
+      'json',
+      `printf '%s\\n' '{"type": "run_finished", "status": "success", "message": null, "error_class": null}' >&3; exit 3`,
+      /^SQLMesh exited with code 3: /,
+    ],
   ])('%s console: %s', async (consoleMode, script, error) => {
     const { dir, python, manifest } = await fakeSqlmesh(script);
     const messagesFile = join(dir, 'messages.jsonl');
-    const result = await cli(['run', '--project', dir, '--manifest', manifest, '--sqlmesh-python', python, '--console', consoleMode, '--messages-file', messagesFile]);
+    const result = await cli([
+      'run',
+      '--project',
+      dir,
+      '--manifest',
+      manifest,
+      '--sqlmesh-python',
+      python,
+      '--console',
+      consoleMode,
+      '--messages-file',
+      messagesFile,
+    ]);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/Run FAILED/);
-    const messages = (await readFile(messagesFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { method: string; params: { payload?: { status: string; error: string } } });
+    const messages = (await readFile(messagesFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { method: string; params: { payload?: { status: string; error: string } } });
     const summary = messages.find((m) => m.method === 'report_custom_message')?.params.payload;
     expect(summary?.status).toBe('failed');
     expect(summary?.error).toMatch(error);

@@ -2,7 +2,17 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AMOUNTS, BASIC, END, PYTHON, cleanScratch, plannedProject, scenario, scratchCopy, sqlmeshCli } from '../sqlmesh/helpers/projects.js';
+import {
+  AMOUNTS,
+  BASIC,
+  cleanScratch,
+  END,
+  PYTHON,
+  plannedProject,
+  scenario,
+  scratchCopy,
+  sqlmeshCli,
+} from '../sqlmesh/helpers/projects.js';
 
 // The built CLI (`npm test` builds first) outside Dagster, on real SQLMesh: exit codes, the
 // summary table, and the exact Pipes messages in --messages-file (the mock context).
@@ -42,7 +52,12 @@ describe.concurrent('sqlmesh-pipes run (built CLI, mock context, real SQLMesh)',
     expect(messages[0]).toEqual({ __dagster_pipes_version: '0.1', method: 'opened', params: { extras: {} } });
     expect(messages.at(-1)).toEqual({ __dagster_pipes_version: '0.1', method: 'closed', params: {} });
     const materialized = methodsOf(messages, 'report_asset_materialization');
-    expect(materialized.map((p) => p.asset_key).sort()).toEqual(['db/demo/amounts', 'db/demo/amounts_summary', 'db/demo/events', 'db/demo/events_daily']);
+    expect(materialized.map((p) => p.asset_key).sort()).toEqual([
+      'db/demo/amounts',
+      'db/demo/amounts_summary',
+      'db/demo/events',
+      'db/demo/events_daily',
+    ]);
     const events = materialized.find((p) => p.asset_key === 'db/demo/events')!;
     expect(events.metadata).toMatchObject({
       'sqlmesh/batches': { raw_value: 4, type: 'int' },
@@ -62,8 +77,14 @@ describe.concurrent('sqlmesh-pipes run (built CLI, mock context, real SQLMesh)',
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/^demo\.amounts\s+FAILED/m);
     expect(result.stdout).toMatch(/^demo\.amounts_summary\s+skipped/m);
-    expect(methodsOf(messages, 'report_asset_materialization').map((p) => p.asset_key).sort()).toEqual(['db/demo/events', 'db/demo/events_daily']);
-    const errors = methodsOf(messages, 'log').filter((p) => p.level === 'ERROR').map((p) => String(p.message));
+    expect(
+      methodsOf(messages, 'report_asset_materialization')
+        .map((p) => p.asset_key)
+        .sort(),
+    ).toEqual(['db/demo/events', 'db/demo/events_daily']);
+    const errors = methodsOf(messages, 'log')
+      .filter((p) => p.level === 'ERROR')
+      .map((p) => String(p.message));
     expect(errors.at(-1)).toMatch(/^SQLMesh run failed for 1 node\(s\):\ndemo\.amounts: ConversionException: .*abc/s);
     const methods = messages.map((m) => m.method);
     expect(methods.lastIndexOf('report_asset_materialization')).toBeLessThan(methods.indexOf('report_custom_message'));
@@ -94,7 +115,9 @@ describe.concurrent('sqlmesh-pipes run (built CLI, mock context, real SQLMesh)',
     expect(methodsOf(messages, 'report_asset_materialization')).toEqual([]);
     expect(result.stdout).toMatch(/Nothing to do: 4 not due/);
     expect(methodsOf(messages, 'log').map((p) => p.message)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^demo\.events: not materialized — no interval was due in this run \(SQLMesh: next run ready at .+\)$/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^demo\.events: not materialized — no interval was due in this run \(SQLMesh: next run ready at .+\)$/),
+      ]),
     );
   });
 
@@ -122,7 +145,9 @@ describe.concurrent('sqlmesh-pipes run (built CLI, mock context, real SQLMesh)',
     expect(gateway.stderr).toMatch(/nope/);
     const python = await cli(['run', '--project', project, '--sqlmesh-python', '/nonexistent/python']);
     expect(python.exitCode).toBe(2);
-    expect(python.stderr.trim()).toMatch(/^sqlmesh-pipes run: SQLMesh python not found: \/nonexistent\/python — pass --sqlmesh-python PATH/);
+    expect(python.stderr.trim()).toMatch(
+      /^sqlmesh-pipes run: SQLMesh python not found: \/nonexistent\/python — pass --sqlmesh-python PATH/,
+    );
   });
 
   it('schedule: the adaptive cron of a project as JSON', async () => {
@@ -142,18 +167,29 @@ describe('sqlmesh-pipes run: SIGINT (built CLI, real SQLMesh)', () => {
     );
     await sqlmeshCli(project, ['plan', '--auto-apply', '--no-prompts', '--skip-backfill', '--execution-time', '2024-01-03']);
     const messagesFile = join(project, 'messages.jsonl');
-    const child = execa(process.execPath, [CLI, 'run', '--project', project, '--end', END, '--start', '2024-01-03', '--messages-file', messagesFile], {
-      reject: false,
-      env: { ...process.env, SQLMESH_PIPES_PYTHON: PYTHON },
-    });
+    const child = execa(
+      process.execPath,
+      [CLI, 'run', '--project', project, '--end', END, '--start', '2024-01-03', '--messages-file', messagesFile],
+      {
+        reject: false,
+        env: { ...process.env, SQLMESH_PIPES_PYTHON: PYTHON },
+      },
+    );
     // Wait for a first model to finish; demo.slow then keeps SQLMesh busy for minutes.
-    const materializedSoFar = async () => (await readFile(messagesFile, 'utf8').catch(() => '')).split('report_asset_materialization').length - 1;
+    const materializedSoFar = async () =>
+      (await readFile(messagesFile, 'utf8').catch(() => '')).split('report_asset_materialization').length - 1;
     await expect.poll(materializedSoFar, { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(1);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(130);
-    const messages = (await readFile(messagesFile, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line));
-    expect(messages.at(-1)).toMatchObject({ method: 'closed', params: { exception: { name: 'PipesInterruptedError', message: 'interrupted by SIGINT' } } });
+    const messages = (await readFile(messagesFile, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    expect(messages.at(-1)).toMatchObject({
+      method: 'closed',
+      params: { exception: { name: 'PipesInterruptedError', message: 'interrupted by SIGINT' } },
+    });
     const summary = messages.find((m) => m.method === 'report_custom_message').params.payload;
     // Not started yet (not_run), or DuckDB interrupted its query and SQLMesh failed the batch.
     const slow = summary.models.find((m: { model: string }) => m.model === 'demo.slow');

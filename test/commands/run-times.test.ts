@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRunTime, validateRunTime, validateWindow } from '../../src/commands/run-times.js';
 import { resolveRunSettings } from '../../src/commands/run-settings.js';
+import { parseRunTime, validateRunTime, validateWindow } from '../../src/commands/run-times.js';
 import { EXTRAS_VERSION } from '../../src/contracts/run-extras.js';
 
 const NOW = Date.parse('2026-11-30T14:27:00Z');
@@ -24,13 +24,22 @@ describe('parseRunTime: what SQLMesh reads as meant', () => {
     expect(new Date(parseRunTime(value, NOW)!).toISOString()).toBe(iso);
   });
 
-  it.each(['1', '1704412800000', '20240105', '2024-02-30', '2023-02-29', '2024-13-01', '2024-01-31T24:00', 'garbage', '', 'next week', '5/1/2024'])(
-    'refuses %j',
-    (value) => {
-      expect(parseRunTime(value, NOW)).toBeNull();
-      expect(() => validateRunTime('start', value)).toThrow(/^--start must be an ISO-8601 date or time/);
-    },
-  );
+  it.each([
+    '1',
+    '1704412800000',
+    '20240105',
+    '2024-02-30',
+    '2023-02-29',
+    '2024-13-01',
+    '2024-01-31T24:00',
+    'garbage',
+    '',
+    'next week',
+    '5/1/2024',
+  ])('refuses %j', (value) => {
+    expect(parseRunTime(value, NOW)).toBeNull();
+    expect(() => validateRunTime('start', value)).toThrow(/^--start must be an ISO-8601 date or time/);
+  });
 
   it('says why a bare number is refused', () => {
     expect(() => validateRunTime('execution-time', '1')).toThrow(/SQLMesh would read a bare number as epoch milliseconds/);
@@ -38,15 +47,22 @@ describe('parseRunTime: what SQLMesh reads as meant', () => {
 
   it('a window: both or neither, and start not after end', () => {
     expect(() => validateWindow('2024-01-01', null)).toThrow('--start and --end go together');
-    expect(() => validateWindow('2024-01-02', '2024-01-01')).toThrow('--start "2024-01-02" is after --end "2024-01-01" — swap them or fix the window');
+    expect(() => validateWindow('2024-01-02', '2024-01-01')).toThrow(
+      '--start "2024-01-02" is after --end "2024-01-01" — swap them or fix the window',
+    );
     expect(() => validateWindow('2024-01-01', '2024-01-01')).not.toThrow();
     expect(() => validateWindow('3 days ago', 'now')).not.toThrow();
     expect(() => validateWindow('now', '3 days ago')).toThrow(/is after --end/);
   });
 });
 
-describe('the stop grace comes from Dagster\'s termination timeout', () => {
-  const extras = (timeout?: number) => ({ version: EXTRAS_VERSION, models: {}, checks: [], ...(timeout ? { termination_timeout_seconds: timeout } : {}) });
+describe("the stop grace comes from Dagster's termination timeout", () => {
+  const extras = (timeout?: number) => ({
+    version: EXTRAS_VERSION,
+    models: {},
+    checks: [],
+    ...(timeout ? { termination_timeout_seconds: timeout } : {}),
+  });
   it.each([
     [undefined, 8_000],
     [20, 8_000],

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { SqlmeshEvent } from '../../src/contracts/console-events.js';
 import { Manifest } from '../../src/contracts/manifest.js';
 import { RunExtras } from '../../src/contracts/run-extras.js';
@@ -15,7 +15,7 @@ import { runSqlmesh, spawnWithExeca } from '../../src/sqlmesh/process.js';
 import { batch, failed } from '../helpers/events.js';
 import { manifestModel, manifestOf } from '../helpers/manifest.js';
 import { collect } from '../sqlmesh/helpers/events.js';
-import { AMOUNTS, END, PYTHON, cleanScratch, plannedProject, scenario } from '../sqlmesh/helpers/projects.js';
+import { AMOUNTS, cleanScratch, END, PYTHON, plannedProject, scenario } from '../sqlmesh/helpers/projects.js';
 
 // Each side's real output through the other side's reader: the Python readers are generated
 // from the same zod schemas, so these catch a producer that drifts from its contract.
@@ -63,7 +63,9 @@ print(json.dumps(pipes_extras(extras)[EXTRAS_KEY]))`);
 
 describe('run summary: written by the executor, read by the Dagster side', () => {
   it("the Reporter's summary of a failed, partial, skipped and stale run reads back field for field", async () => {
-    const models = ['shop.a', 'shop.b', 'shop.c', 'shop.d'].map((name) => manifestModel(name, { kind: name === 'shop.d' ? 'INCREMENTAL_BY_TIME_RANGE' : 'FULL' }));
+    const models = ['shop.a', 'shop.b', 'shop.c', 'shop.d'].map((name) =>
+      manifestModel(name, { kind: name === 'shop.d' ? 'INCREMENTAL_BY_TIME_RANGE' : 'FULL' }),
+    );
     const payloads: unknown[] = [];
     const reporter = new Reporter(
       { log: () => {}, materialize: () => {}, check: () => {}, custom: (payload) => payloads.push(payload) },

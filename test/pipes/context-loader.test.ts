@@ -27,8 +27,12 @@ describe('PipesDefaultContextLoader', () => {
   });
 
   it('refuses unknown params and wrong types', () => {
-    expect(() => loader.loadContext({ bucket: 'b' })).toThrow('Invalid params for PipesDefaultContextLoader: expected key "path" or "data", received {"bucket":"b"}');
+    expect(() => loader.loadContext({ bucket: 'b' })).toThrow(
+      'Invalid params for PipesDefaultContextLoader: expected key "path" or "data", received {"bucket":"b"}',
+    );
     expect(() => loader.loadContext({ data: [] })).toThrow(/expected object, got array/);
-    expect(() => loader.loadContext({ path: '/nonexistent/ctx' })).toThrow(/^Cannot read the Dagster Pipes context file \/nonexistent\/ctx/);
+    expect(() => loader.loadContext({ path: '/nonexistent/ctx' })).toThrow(
+      /^Cannot read the Dagster Pipes context file \/nonexistent\/ctx/,
+    );
   });
 });

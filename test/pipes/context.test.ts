@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PipesContext } from '../../src/pipes/context.js';
-import { CLOSED, MemoryChannel, OPENED, contextData, line, memoryContext } from './helpers.js';
+import { CLOSED, contextData, line, MemoryChannel, memoryContext, OPENED } from './helpers.js';
 
 describe('lifecycle', () => {
   it('writes opened first and closed exactly once; writes after close throw', async () => {
@@ -14,7 +14,9 @@ describe('lifecycle', () => {
     expect(channel.closed).toBe(true);
     expect(pipes.isClosed).toBe(true);
     expect(() => pipes.log.info('after')).toThrow('Cannot send `log` after the Dagster Pipes context is closed.');
-    expect(() => pipes.reportAssetMaterialization()).toThrow('Cannot send `report_asset_materialization` after the Dagster Pipes context is closed.');
+    expect(() => pipes.reportAssetMaterialization()).toThrow(
+      'Cannot send `report_asset_materialization` after the Dagster Pipes context is closed.',
+    );
   });
 
   it('closed carries the exception with all five keys', async () => {
@@ -23,7 +25,10 @@ describe('lifecycle', () => {
     error.stack = 'RangeError: bad\n    at f (/x.js:1:2)';
     await pipes.close(error);
     expect(channel.lines[1]).toBe(
-      line('closed', '{"exception": {"message": "bad", "stack": ["  at f (/x.js:1:2)\\n"], "name": "RangeError", "cause": null, "context": null}}'),
+      line(
+        'closed',
+        '{"exception": {"message": "bad", "stack": ["  at f (/x.js:1:2)\\n"], "name": "RangeError", "cause": null, "context": null}}',
+      ),
     );
   });
 
@@ -72,9 +77,15 @@ describe('reporting: exact lines', () => {
     pipes.reportCustomMessage({ k: [1, 'ü'] });
     pipes.logExternalStream('stderr', 'out\n');
     expect(channel.lines.slice(1)).toEqual([
-      line('report_asset_materialization', '{"asset_key": "b/c\\\\/d", "data_version": "v1", "metadata": {"n": {"raw_value": 1, "type": "__infer__"}}}'),
+      line(
+        'report_asset_materialization',
+        '{"asset_key": "b/c\\\\/d", "data_version": "v1", "metadata": {"n": {"raw_value": 1, "type": "__infer__"}}}',
+      ),
       line('report_asset_check', '{"asset_key": "a", "check_name": "c1", "passed": false, "metadata": null, "severity": "WARN"}'),
-      line('report_asset_check', '{"asset_key": "a", "check_name": "c2", "passed": true, "metadata": {"m": {"raw_value": "x", "type": "__infer__"}}, "severity": "ERROR"}'),
+      line(
+        'report_asset_check',
+        '{"asset_key": "a", "check_name": "c2", "passed": true, "metadata": {"m": {"raw_value": "x", "type": "__infer__"}}, "severity": "ERROR"}',
+      ),
       line('report_custom_message', '{"payload": {"k": [1, "\\u00fc"]}}'),
       line('log_external_stream', '{"stream": "stderr", "text": "out\\n", "extras": {}}'),
     ]);
@@ -93,7 +104,9 @@ describe('asset-key rules', () => {
     expect(() => pipes.reportAssetMaterialization()).toThrow(
       'Calling `report_asset_materialization` without an asset key is ambiguous: the current step targets 2 assets. Pass `assetKey`.',
     );
-    expect(() => pipes.reportAssetCheck({ checkName: 'c', passed: true })).toThrow(/^Calling `report_asset_check` without an asset key is ambiguous/);
+    expect(() => pipes.reportAssetCheck({ checkName: 'c', passed: true })).toThrow(
+      /^Calling `report_asset_check` without an asset key is ambiguous/,
+    );
   });
 
   it('refuses keys not in scope', () => {
@@ -150,7 +163,13 @@ describe('context accessors (dagster_pipes semantics)', () => {
 
   it('reads every field', () => {
     const pipes = new PipesContext(data, new MemoryChannel());
-    expect([pipes.isAssetStep, pipes.assetKey, pipes.assetKeys, pipes.codeVersion, pipes.provenance]).toEqual([true, 'a', ['a'], 'cv1', null]);
+    expect([pipes.isAssetStep, pipes.assetKey, pipes.assetKeys, pipes.codeVersion, pipes.provenance]).toEqual([
+      true,
+      'a',
+      ['a'],
+      'cv1',
+      null,
+    ]);
     expect([pipes.isPartitionStep, pipes.partitionKey, pipes.partitionKeyRange.end, pipes.partitionTimeWindow?.start]).toEqual([
       true,
       '2024-01-01',

@@ -28,7 +28,13 @@ describe('toPipesException', () => {
       override name = 'ModelError';
     }
     expect(toPipesException(new ModelError('')).message).toBe('ModelError');
-    expect(toPipesException(new Error('x', { cause: 'why' })).cause).toEqual({ message: 'why', stack: [], name: null, cause: null, context: null });
+    expect(toPipesException(new Error('x', { cause: 'why' })).cause).toEqual({
+      message: 'why',
+      stack: [],
+      name: null,
+      cause: null,
+      context: null,
+    });
   });
 
   it('cuts cause cycles', () => {

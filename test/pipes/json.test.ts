@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FloatLiteral, asciiString, pythonFloatRepr, pythonJson } from '../../src/pipes/json.js';
+import { asciiString, FloatLiteral, pythonFloatRepr, pythonJson } from '../../src/pipes/json.js';
 
 describe('pythonFloatRepr (Python repr(float), checked against CPython 3.11 json.dumps)', () => {
   it.each([
@@ -37,7 +37,9 @@ describe('pythonJson (Python json.dumps text)', () => {
   });
 
   it('writes whole numbers as ints, marked floats as floats, bigint as digits', () => {
-    expect(pythonJson([2, 2.5, new FloatLiteral(2), 12345678901234567890n, 1e21])).toBe('[2, 2.5, 2.0, 12345678901234567890, 1000000000000000000000]');
+    expect(pythonJson([2, 2.5, new FloatLiteral(2), 12345678901234567890n, 1e21])).toBe(
+      '[2, 2.5, 2.0, 12345678901234567890, 1000000000000000000000]',
+    );
   });
 
   it('drops undefined properties, writes undefined array items as null, uses toJSON', () => {

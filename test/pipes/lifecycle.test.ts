@@ -1,6 +1,6 @@
 // Process-level exit paths, on real Node processes running the compiled dist/pipes.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,12 @@ const root = resolve(import.meta.dirname, '../..');
 const program = join(root, 'test/fixtures/pipes/lifecycle.mjs');
 
 const newest = (dir: string, ext: string): number =>
-  Math.max(0, ...readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(ext)).map((f) => statSync(join(dir, f)).mtimeMs));
+  Math.max(
+    0,
+    ...readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith(ext))
+      .map((f) => statSync(join(dir, f)).mtimeMs),
+  );
 
 beforeAll(() => {
   // `npm test` builds first; this keeps `vitest run test/pipes` honest when dist/ is stale.
@@ -56,7 +61,10 @@ describe('closed on every exit path (mock context, messages file)', () => {
     const file = messagesFile();
     expect(run('exit', file).status).toBe(3);
     const closed = JSON.parse(lines(file).at(-1)!);
-    expect(closed.params.exception).toMatchObject({ name: 'PipesError', message: 'process exited with code 3 before Dagster Pipes was closed' });
+    expect(closed.params.exception).toMatchObject({
+      name: 'PipesError',
+      message: 'process exited with code 3 before Dagster Pipes was closed',
+    });
   });
 
   it('uncaught error: closed carries it, exit 1', () => {
@@ -87,7 +95,9 @@ describe('closed on every exit path (mock context, messages file)', () => {
         `{"asset_key": "a", "data_version": null, "metadata": {"child_exit": {"raw_value": ${childExit}, "type": "__infer__"}, "signal": {"raw_value": "${signal}", "type": "__infer__"}}}`,
       ),
       expect.stringMatching(
-        new RegExp(`^\\{"__dagster_pipes_version": "0.1", "method": "closed", "params": \\{"exception": \\{"message": "interrupted by ${signal}", "stack": \\[.*\\], "name": "PipesInterruptedError", "cause": null, "context": null\\}\\}\\}$`),
+        new RegExp(
+          `^\\{"__dagster_pipes_version": "0.1", "method": "closed", "params": \\{"exception": \\{"message": "interrupted by ${signal}", "stack": \\[.*\\], "name": "PipesInterruptedError", "cause": null, "context": null\\}\\}\\}$`,
+        ),
       ),
     ]);
   });

@@ -43,7 +43,12 @@ describe('md helpers: every Dagster metadata type, exact bytes', () => {
     ],
     [
       'table_column_lineage',
-      md.tableColumnLineage({ c: [{ asset_key: 'db/or\\/ders', column_name: 'x' }, { asset_key: ['db', 'p'], column_name: 'y' }] }),
+      md.tableColumnLineage({
+        c: [
+          { asset_key: 'db/or\\/ders', column_name: 'x' },
+          { asset_key: ['db', 'p'], column_name: 'y' },
+        ],
+      }),
       '{"raw_value": {"deps_by_column": {"c": [{"asset_key": ["db", "or/ders"], "column_name": "x"}, {"asset_key": ["db", "p"], "column_name": "y"}]}}, "type": "table_column_lineage"}',
     ],
     ['timestamp seconds', md.timestamp(1700000000), '{"raw_value": 1700000000, "type": "timestamp"}'],
@@ -105,7 +110,9 @@ describe('normalizeMetadata', () => {
     expect(() => normalizeMetadata({ x: { a: 1 } as never }, 'report_asset_check')).toThrow(
       'Invalid metadata entry "x" for `report_asset_check`: expected a raw value or {raw_value, type} (use the md.* helpers), got keys ["a"]',
     );
-    expect(() => normalizeMetadata({ x: { raw_value: 'j', type: 'job' } as never }, 'm')).toThrow(/^m metadata "x": invalid raw value for metadata type "job"/);
+    expect(() => normalizeMetadata({ x: { raw_value: 'j', type: 'job' } as never }, 'm')).toThrow(
+      /^m metadata "x": invalid raw value for metadata type "job"/,
+    );
   });
 
   it('sends metadata: null when there is none (as the Python writer does)', () => {

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { makeMessage } from '../../src/pipes/message.js';
 import { md } from '../../src/pipes/metadata.js';
 import { formatMessage, mockContextData } from '../../src/pipes/mock.js';
 import { openDagsterPipes, openMockDagsterPipes } from '../../src/pipes/open.js';
-import { makeMessage } from '../../src/pipes/message.js';
-import { OPENED, line } from './helpers.js';
+import { line, OPENED } from './helpers.js';
 
 describe('mock context', () => {
   it('writes the exact Dagster bytes to the messages file and a readable echo to stderr', async () => {
@@ -23,7 +23,11 @@ describe('mock context', () => {
     expect(pipes.extras).toEqual({ manifest: 'm.json' });
     expect(pipes.runId).toMatch(/^mock-[0-9a-f-]{36}$/);
     pipes.log.info('starting');
-    pipes.reportAssetMaterialization({ assetKey: 'shop/orders', dataVersion: 'v1', metadata: { rows: md.int(3), secs: md.float(1), at: md.timestamp(0) } });
+    pipes.reportAssetMaterialization({
+      assetKey: 'shop/orders',
+      dataVersion: 'v1',
+      metadata: { rows: md.int(3), secs: md.float(1), at: md.timestamp(0) },
+    });
     pipes.reportAssetCheck({ assetKey: 'shop/orders', checkName: 'positive', passed: false, severity: 'WARN' });
     pipes.reportCustomMessage({ summary: 'ok' });
     await pipes.close(new Error('one model failed'));
@@ -35,10 +39,15 @@ describe('mock context', () => {
         'report_asset_materialization',
         '{"asset_key": "shop/orders", "data_version": "v1", "metadata": {"rows": {"raw_value": 3, "type": "int"}, "secs": {"raw_value": 1.0, "type": "float"}, "at": {"raw_value": 0, "type": "timestamp"}}}',
       ),
-      line('report_asset_check', '{"asset_key": "shop/orders", "check_name": "positive", "passed": false, "metadata": null, "severity": "WARN"}'),
+      line(
+        'report_asset_check',
+        '{"asset_key": "shop/orders", "check_name": "positive", "passed": false, "metadata": null, "severity": "WARN"}',
+      ),
       line('report_custom_message', '{"payload": {"summary": "ok"}}'),
     ]);
-    expect(lines[5]).toMatch(/^\{"__dagster_pipes_version": "0.1", "method": "closed", "params": \{"exception": \{"message": "one model failed"/);
+    expect(lines[5]).toMatch(
+      /^\{"__dagster_pipes_version": "0.1", "method": "closed", "params": \{"exception": \{"message": "one model failed"/,
+    );
     expect(lines[6]).toBe('');
     expect(echoed.split('\n').filter((l) => !l.startsWith('  at '))).toEqual([
       '[pipes] opened',
@@ -85,8 +94,10 @@ describe('mock context', () => {
 
   it('formats every message kind', () => {
     expect(formatMessage(makeMessage('log_external_stream', { stream: 'stdout', text: 'hi\n', extras: {} }))).toBe('[stdout] hi');
-    expect(formatMessage(makeMessage('report_asset_check', { asset_key: 'a', check_name: 'c', passed: true, metadata: null, severity: 'ERROR' }))).toBe(
-      'check a:c passed',
-    );
+    expect(
+      formatMessage(
+        makeMessage('report_asset_check', { asset_key: 'a', check_name: 'c', passed: true, metadata: null, severity: 'ERROR' }),
+      ),
+    ).toBe('check a:c passed');
   });
 });

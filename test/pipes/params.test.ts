@@ -1,14 +1,14 @@
+import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
-  PipesCliArgsParamsLoader,
-  PipesMappingParamsLoader,
   bootstrapEnvVars,
   decodeParam,
   detectParamsLoader,
   encodeParam,
   isDagsterPipesProcess,
+  PipesCliArgsParamsLoader,
+  PipesMappingParamsLoader,
 } from '../../src/pipes/params.js';
-import { deflateSync, gzipSync } from 'node:zlib';
 
 // Produced by dagster_pipes.encode_param (Python 3.11, dagster-pipes 1.13.27).
 const PY_CONTEXT = 'eJyrVipILMlQslJQ0i/JLdCv0E/OzytJrShRqgUAclAI4w==';
@@ -33,7 +33,9 @@ describe('encodeParam / decodeParam', () => {
     expect(() => decodeParam(gzipSync('{}').toString('base64'), 'DAGSTER_PIPES_CONTEXT')).toThrow(
       /^Cannot decode DAGSTER_PIPES_CONTEXT: expected base64 of zlib-compressed JSON/,
     );
-    expect(() => decodeParam(deflateSync('not json').toString('base64'), 'X')).toThrow('Cannot decode X: the decompressed text is not JSON');
+    expect(() => decodeParam(deflateSync('not json').toString('base64'), 'X')).toThrow(
+      'Cannot decode X: the decompressed text is not JSON',
+    );
   });
 });
 
@@ -54,7 +56,13 @@ describe('params loaders', () => {
   });
 
   it('the CLI loader reads --flag VALUE and --flag=VALUE', () => {
-    const argv = ['node', 'x.mjs', '--dagster-pipes-context', env.DAGSTER_PIPES_CONTEXT!, `--dagster-pipes-messages=${env.DAGSTER_PIPES_MESSAGES}`];
+    const argv = [
+      'node',
+      'x.mjs',
+      '--dagster-pipes-context',
+      env.DAGSTER_PIPES_CONTEXT!,
+      `--dagster-pipes-messages=${env.DAGSTER_PIPES_MESSAGES}`,
+    ];
     const loader = new PipesCliArgsParamsLoader(argv);
     expect(loader.isDagsterPipesProcess()).toBe(true);
     expect(loader.loadContextParams()).toEqual({ path: '/c' });

@@ -4,7 +4,9 @@ import { PipesTermination, signalExitCode, stopChild } from '../../src/pipes/sig
 
 /** A real child that prints "up" once its signal handlers are installed. */
 function child(script: string) {
-  const proc = spawn(process.execPath, ['-e', `${script}; console.log("up"); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const proc = spawn(process.execPath, ['-e', `${script}; console.log("up"); setInterval(() => {}, 1000)`], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return Object.assign(proc, { up: new Promise((resolve) => proc.stdout.once('data', resolve)) });
 }
 

@@ -7,9 +7,9 @@ import { makeMessage } from '../../src/pipes/message.js';
 import { PipesBufferedStreamMessageChannel } from '../../src/pipes/writers/buffered-stdio.js';
 import { PipesDefaultMessageWriter } from '../../src/pipes/writers/default.js';
 import { PipesFileMessageChannel } from '../../src/pipes/writers/path.js';
-import { PipesStdioCaptureChannel } from '../../src/pipes/writers/stdio-capture.js';
 import { PipesStreamMessageChannel } from '../../src/pipes/writers/stdio.js';
-import { CLOSED, MemoryChannel, OPENED, line } from './helpers.js';
+import { PipesStdioCaptureChannel } from '../../src/pipes/writers/stdio-capture.js';
+import { CLOSED, line, MemoryChannel, OPENED } from './helpers.js';
 
 const opened = makeMessage('opened', { extras: {} });
 const closed = makeMessage('closed', {});
@@ -81,7 +81,9 @@ describe('PipesDefaultMessageWriter', () => {
     expect(() => writer.open({ bucket: 'x' })).toThrow(
       'Invalid params for PipesDefaultMessageWriter: expected key "path", "stdio" or "buffered_stdio", received {"bucket":"x"}.',
     );
-    expect(() => writer.open({ stdio: 'stdin' })).toThrow('Invalid value for parameter "stdio" of PipesDefaultMessageWriter: expected "stdout" or "stderr", got "stdin"');
+    expect(() => writer.open({ stdio: 'stdin' })).toThrow(
+      'Invalid value for parameter "stdio" of PipesDefaultMessageWriter: expected "stdout" or "stderr", got "stdin"',
+    );
     expect(() => writer.open({ path: 3 })).toThrow(
       'Invalid type for parameter "path" passed from the orchestration side to PipesDefaultMessageWriter: expected string, got number',
     );

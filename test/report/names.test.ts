@@ -7,9 +7,18 @@ const audits = (...names: string[]) => names.map((name) => ({ name, args: {}, bl
 describe('default names (same rules as the Python translator)', () => {
   it.each([
     [['not_null'], ['not_null']],
-    [['not_null', 'not_null'], ['not_null', 'not_null_2']],
-    [['a', 'a', 'a_2', 'a'], ['a', 'a_2', 'a_2_2', 'a_3']],
-    [['my-audit', 'my audit'], ['my_audit', 'my_audit_2']],
+    [
+      ['not_null', 'not_null'],
+      ['not_null', 'not_null_2'],
+    ],
+    [
+      ['a', 'a', 'a_2', 'a'],
+      ['a', 'a_2', 'a_2_2', 'a_3'],
+    ],
+    [
+      ['my-audit', 'my audit'],
+      ['my_audit', 'my_audit_2'],
+    ],
   ])('%j → %j', (names, expected) => {
     const model = manifestModel('shop.a', { audits: audits(...names) });
     expect(names.map((_, i) => defaultCheckName(model, i))).toEqual(expected);

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { SqlmeshEvent } from '../../src/contracts/console-events.js';
+import type { ManifestModel } from '../../src/contracts/manifest.js';
 import type { SelectedCheck } from '../../src/contracts/run-extras.js';
 import type { CheckIntent } from '../../src/report/messages.js';
 import type { MetadataMap } from '../../src/report/metadata.js';
 import { Reporter, type ReportSink } from '../../src/report/reporter.js';
-import type { SqlmeshEvent } from '../../src/contracts/console-events.js';
-import type { ManifestModel } from '../../src/contracts/manifest.js';
+import { indexManifest } from '../../src/sqlmesh/manifest.js';
 import { batch, failed } from '../helpers/events.js';
 import { manifestModel, manifestOf } from '../helpers/manifest.js';
-import { indexManifest } from '../../src/sqlmesh/manifest.js';
 
 type Sent =
   | { kind: 'log'; message: string; level: string }
@@ -31,9 +31,18 @@ const audit = (name: string, blocking = true, args: Record<string, string> = {})
 function setup(models: ManifestModel[], options: { checks?: boolean; only?: string[] } = {}) {
   const sink = recordingSink();
   const inScope = models.filter((m) => !options.only || options.only.includes(m.name));
-  const checks: SelectedCheck[] = options.checks === false ? [] : inScope.flatMap((m) =>
-    m.audits.map((a, i) => ({ asset_key: m.name.replace('.', '/'), check_name: i === 0 ? a.name : `${a.name}_${i}`, model: m.name, audit: a.name, audit_index: i })),
-  );
+  const checks: SelectedCheck[] =
+    options.checks === false
+      ? []
+      : inScope.flatMap((m) =>
+          m.audits.map((a, i) => ({
+            asset_key: m.name.replace('.', '/'),
+            check_name: i === 0 ? a.name : `${a.name}_${i}`,
+            model: m.name,
+            audit: a.name,
+            audit_index: i,
+          })),
+        );
   const reporter = new Reporter(sink, {
     assetKeys: new Map(inScope.map((m) => [m.name, m.name.replace('.', '/')])),
     checks,
@@ -47,7 +56,10 @@ function setup(models: ManifestModel[], options: { checks?: boolean; only?: stri
   return { sink, reporter, run };
 }
 
-const kinds = (sent: Sent[]) => sent.filter((s) => s.kind !== 'log').map((s) => (s.kind === 'custom' ? 'custom' : `${s.kind}:${'checkName' in s ? `${s.assetKey}#${s.checkName}` : s.assetKey}`));
+const kinds = (sent: Sent[]) =>
+  sent
+    .filter((s) => s.kind !== 'log')
+    .map((s) => (s.kind === 'custom' ? 'custom' : `${s.kind}:${'checkName' in s ? `${s.assetKey}#${s.checkName}` : s.assetKey}`));
 
 describe('Reporter', () => {
   it('an interrupted run: what finished is materialized, the rest is not_run (not "not due")', () => {
@@ -64,13 +76,27 @@ describe('Reporter', () => {
   });
 
   it('materializes every evaluated model with its metadata and passed checks', () => {
-    const orders = manifestModel('shop.orders', { kind: 'INCREMENTAL_BY_TIME_RANGE', audits: [audit('not_null', true, { columns: '[id]' })] });
+    const orders = manifestModel('shop.orders', {
+      kind: 'INCREMENTAL_BY_TIME_RANGE',
+      audits: [audit('not_null', true, { columns: '[id]' })],
+    });
     const { sink, run } = setup([orders, manifestModel('shop.customers')]);
     const { summary } = run(
       { type: 'evaluation_started', batches: { 'shop.orders': 2, 'shop.customers': 1 } },
-      batch('shop.orders', { batch_index: 0, batch_count: 2, audits_passed: 1, interval: ['2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'] }),
+      batch('shop.orders', {
+        batch_index: 0,
+        batch_count: 2,
+        audits_passed: 1,
+        interval: ['2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'],
+      }),
       batch('shop.customers', { interval: null, annotation: 'full refresh', duration_ms: 250 }),
-      batch('shop.orders', { batch_index: 1, batch_count: 2, audits_passed: 1, interval: ['2024-01-02T00:00:00Z', '2024-01-03T00:00:00Z'], execution_stats: { total_rows_processed: 10, total_bytes_processed: null } }),
+      batch('shop.orders', {
+        batch_index: 1,
+        batch_count: 2,
+        audits_passed: 1,
+        interval: ['2024-01-02T00:00:00Z', '2024-01-03T00:00:00Z'],
+        execution_stats: { total_rows_processed: 10, total_bytes_processed: null },
+      }),
       { type: 'evaluation_finished', success: true },
       { type: 'run_finished', status: 'success', message: null, error_class: null },
     );
@@ -80,7 +106,13 @@ describe('Reporter', () => {
       metadata: {
         'sqlmesh/batches': { raw_value: 2, type: 'int' },
         'sqlmesh/duration_s': { raw_value: 3, type: 'float' },
-        'sqlmesh/intervals': { raw_value: [['2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'], ['2024-01-02T00:00:00Z', '2024-01-03T00:00:00Z']], type: 'json' },
+        'sqlmesh/intervals': {
+          raw_value: [
+            ['2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'],
+            ['2024-01-02T00:00:00Z', '2024-01-03T00:00:00Z'],
+          ],
+          type: 'json',
+        },
         'sqlmesh/interval_start': { raw_value: '2024-01-01T00:00:00Z' },
         'sqlmesh/interval_end': { raw_value: '2024-01-03T00:00:00Z' },
         'sqlmesh/kind': { raw_value: 'INCREMENTAL_BY_TIME_RANGE' },
@@ -90,7 +122,10 @@ describe('Reporter', () => {
     });
     expect(sink.sent.find((s) => s.kind === 'check')).toMatchObject({ result: { passed: true, severity: 'ERROR' } });
     expect(summary).toMatchObject({ exit_code: 0, status: 'success', error: null, duration_ms: 1234 });
-    expect(summary.models.map((m) => [m.model, m.outcome])).toEqual([['shop.orders', 'materialized'], ['shop.customers', 'materialized']]);
+    expect(summary.models.map((m) => [m.model, m.outcome])).toEqual([
+      ['shop.orders', 'materialized'],
+      ['shop.customers', 'materialized'],
+    ]);
   });
 
   it('reports successes before the failure; failed and skipped models are not materialized', () => {
@@ -106,7 +141,11 @@ describe('Reporter', () => {
     );
     expect(kinds(sink.sent)).toEqual(['materialize:shop/a', 'custom']);
     expect(summary).toMatchObject({ exit_code: 1, status: 'failed', error: 'shop.b: ParserException: syntax error at or near "SELEC"' });
-    expect(summary.models.map((m) => [m.model, m.outcome])).toEqual([['shop.a', 'materialized'], ['shop.b', 'failed'], ['shop.c', 'skipped']]);
+    expect(summary.models.map((m) => [m.model, m.outcome])).toEqual([
+      ['shop.a', 'materialized'],
+      ['shop.b', 'failed'],
+      ['shop.c', 'skipped'],
+    ]);
     const logs = sink.sent.filter((s) => s.kind === 'log').map((s) => s.kind === 'log' && `${s.level} ${s.message}`);
     expect(logs).toContain('WARNING skipped because an upstream model failed: shop.c');
     expect(logs).toContain('INFO shop.c: not materialized — skipped by SQLMesh because an upstream model failed');
@@ -140,7 +179,9 @@ describe('Reporter', () => {
     );
     expect(summary).toMatchObject({ status: 'failed', exit_code: 1 });
     const logs = sink.sent.flatMap((s) => (s.kind === 'log' ? [`${s.level} ${s.message}`] : []));
-    expect(logs).toContain('ERROR shop.events failed (batch 2 [2024-01-02T00:00:00Z, 2024-01-03T00:00:00Z)): ParserException: syntax error at or near "SELEC"');
+    expect(logs).toContain(
+      'ERROR shop.events failed (batch 2 [2024-01-02T00:00:00Z, 2024-01-03T00:00:00Z)): ParserException: syntax error at or near "SELEC"',
+    );
     expect(logs).toContain(`ERROR shop.events: partially materialized — ${summary.models[0]?.reason}`);
   });
 
@@ -166,14 +207,26 @@ describe('Reporter', () => {
   it('per-batch audits: a blocking audit failing in a later failed batch is ERROR, counts are per batch', () => {
     // batch_size 1 over three days, forall and accepted_range both blocking: day 2 fails forall,
     // day 3 fails accepted_range (SQLMesh 0.236: one error per failed batch, with its index).
-    const model = manifestModel('shop.daily', { audits: [audit('forall', true, { criteria: '[v <> 13]' }), audit('accepted_range', true, { column: 'v' })] });
+    const model = manifestModel('shop.daily', {
+      audits: [audit('forall', true, { criteria: '[v <> 13]' }), audit('accepted_range', true, { column: 'v' })],
+    });
     const { sink, run } = setup([model]);
     const auditFailure = (name: string, index: number) => ({ audit: name, audit_index: index, args: {}, failed_rows: 1, query: null });
     run(
       { type: 'evaluation_started', batches: { 'shop.daily': 3 } },
       batch('shop.daily', { batch_index: 0, batch_count: 3, audits_passed: 2 }),
-      failed('shop.daily', { batch_index: 1, error_class: 'NodeAuditsErrors', message: 'Audits failed: forall', audit_failures: [auditFailure('forall', 0)] }),
-      failed('shop.daily', { batch_index: 2, error_class: 'NodeAuditsErrors', message: 'Audits failed: accepted_range', audit_failures: [auditFailure('accepted_range', 1)] }),
+      failed('shop.daily', {
+        batch_index: 1,
+        error_class: 'NodeAuditsErrors',
+        message: 'Audits failed: forall',
+        audit_failures: [auditFailure('forall', 0)],
+      }),
+      failed('shop.daily', {
+        batch_index: 2,
+        error_class: 'NodeAuditsErrors',
+        message: 'Audits failed: accepted_range',
+        audit_failures: [auditFailure('accepted_range', 1)],
+      }),
     );
     const checks = sink.sent.flatMap((s) => (s.kind === 'check' ? [s] : []));
     expect(checks.map((c) => [c.checkName, c.result.passed, c.result.severity])).toEqual([
@@ -181,7 +234,11 @@ describe('Reporter', () => {
       ['accepted_range_1', false, 'ERROR'],
     ]);
     for (const check of checks) {
-      expect(check.result.metadata).toMatchObject({ 'sqlmesh/batches_audited': { raw_value: 3 }, 'sqlmesh/batches_failed': { raw_value: 1 }, 'sqlmesh/blocking': { raw_value: true } });
+      expect(check.result.metadata).toMatchObject({
+        'sqlmesh/batches_audited': { raw_value: 3 },
+        'sqlmesh/batches_failed': { raw_value: 1 },
+        'sqlmesh/blocking': { raw_value: true },
+      });
     }
     const logs = sink.sent.flatMap((s) => (s.kind === 'log' ? [s.message] : []));
     expect(logs.some((line) => line.includes('non-blocking'))).toBe(false);
@@ -192,7 +249,12 @@ describe('Reporter', () => {
     const { sink, run } = setup([model]);
     run(
       { type: 'evaluation_started', batches: { 'shop.orders': 1 } },
-      { type: 'audit_warning', model: 'shop.orders', message: 'audit error', failure: { audit: 'positive_non_blocking', args: {}, failed_rows: 3, query: 'SELECT * FROM t WHERE x <= 0' } },
+      {
+        type: 'audit_warning',
+        model: 'shop.orders',
+        message: 'audit error',
+        failure: { audit: 'positive_non_blocking', args: {}, failed_rows: 3, query: 'SELECT * FROM t WHERE x <= 0' },
+      },
       batch('shop.orders', { audits_passed: 1, audits_failed: 1 }),
     );
     const checks = sink.sent.filter((s) => s.kind === 'check');
@@ -200,7 +262,9 @@ describe('Reporter', () => {
       ['not_null', true, 'ERROR'],
       ['positive_non_blocking_1', false, 'WARN'],
     ]);
-    expect(checks[1]).toMatchObject({ result: { metadata: { 'sqlmesh/failing_rows': { raw_value: 3 }, 'sqlmesh/audit_query': { type: 'md' } } } });
+    expect(checks[1]).toMatchObject({
+      result: { metadata: { 'sqlmesh/failing_rows': { raw_value: 3 }, 'sqlmesh/audit_query': { type: 'md' } } },
+    });
     expect(kinds(sink.sent)[0]).toBe('materialize:shop/orders');
   });
 
@@ -209,22 +273,39 @@ describe('Reporter', () => {
     const { sink, run } = setup([model]);
     const { summary } = run(
       { type: 'evaluation_started', batches: { 'shop.orders': 1 } },
-      failed('shop.orders', { error_class: 'NodeAuditsErrors', message: "'unique_values' audit error: 2 rows failed.", audit_failures: [{ audit: 'unique_values', args: { columns: '[id]' }, failed_rows: 2, query: 'SELECT 1' }] }),
+      failed('shop.orders', {
+        error_class: 'NodeAuditsErrors',
+        message: "'unique_values' audit error: 2 rows failed.",
+        audit_failures: [{ audit: 'unique_values', args: { columns: '[id]' }, failed_rows: 2, query: 'SELECT 1' }],
+      }),
     );
     expect(kinds(sink.sent)).toEqual(['check:shop/orders#not_null', 'check:shop/orders#unique_values_1', 'custom']);
     const results = sink.sent.flatMap((s) => (s.kind === 'check' ? [[s.result.passed, s.result.severity]] : []));
-    expect(results).toEqual([[true, 'ERROR'], [false, 'ERROR']]);
+    expect(results).toEqual([
+      [true, 'ERROR'],
+      [false, 'ERROR'],
+    ]);
     expect(summary.status).toBe('failed');
   });
 
   it('one audit used twice is told apart by its arguments', () => {
-    const model = manifestModel('shop.orders', { audits: [audit('not_null', false, { columns: '[id]' }), audit('not_null', false, { columns: '[customer_id]' })] });
+    const model = manifestModel('shop.orders', {
+      audits: [audit('not_null', false, { columns: '[id]' }), audit('not_null', false, { columns: '[customer_id]' })],
+    });
     const { sink, run } = setup([model]);
     run(
-      { type: 'audit_warning', model: 'shop.orders', message: '', failure: { audit: 'not_null', args: { columns: '[customer_id]' }, failed_rows: 1, query: null } },
+      {
+        type: 'audit_warning',
+        model: 'shop.orders',
+        message: '',
+        failure: { audit: 'not_null', args: { columns: '[customer_id]' }, failed_rows: 1, query: null },
+      },
       batch('shop.orders', { audits_passed: 1, audits_failed: 1 }),
     );
-    expect(sink.sent.flatMap((s) => (s.kind === 'check' ? [[s.checkName, s.result.passed]] : []))).toEqual([['not_null', true], ['not_null_1', false]]);
+    expect(sink.sent.flatMap((s) => (s.kind === 'check' ? [[s.checkName, s.result.passed]] : []))).toEqual([
+      ['not_null', true],
+      ['not_null_1', false],
+    ]);
   });
 
   it('reports no check for audits SQLMesh did not evaluate', () => {
@@ -251,7 +332,11 @@ describe('Reporter', () => {
     const { sink, run } = setup([manifestModel('shop.hourly'), manifestModel('shop.daily')]);
     const { summary } = run({ type: 'evaluation_started', batches: { 'shop.hourly': 1 } }, batch('shop.hourly'));
     expect(kinds(sink.sent)).toEqual(['materialize:shop/hourly', 'custom']);
-    expect(summary.models[1]).toMatchObject({ model: 'shop.daily', outcome: 'not_due', reason: 'no interval was due in this run (cron not elapsed or already up to date)' });
+    expect(summary.models[1]).toMatchObject({
+      model: 'shop.daily',
+      outcome: 'not_due',
+      reason: 'no interval was due in this run (cron not elapsed or already up to date)',
+    });
   });
 
   it('never reports a model outside the scope', () => {
@@ -264,12 +349,26 @@ describe('Reporter', () => {
 
   it('a run-level SQLMesh error fails the run with its text', () => {
     const { run, sink } = setup([manifestModel('shop.a')]);
-    const { summary } = run({ type: 'run_finished', status: 'error', message: "Environment 'prod' was not found.", error_class: 'SQLMeshError' });
+    const { summary } = run({
+      type: 'run_finished',
+      status: 'error',
+      message: "Environment 'prod' was not found.",
+      error_class: 'SQLMeshError',
+    });
     expect(summary).toMatchObject({ status: 'failed', exit_code: 1, error: "Environment 'prod' was not found." });
     expect(summary.models).toEqual([
-      { model: 'shop.a', asset_key: 'shop/a', outcome: 'not_run', reason: "not evaluated: Environment 'prod' was not found.", error_class: null },
+      {
+        model: 'shop.a',
+        asset_key: 'shop/a',
+        outcome: 'not_run',
+        reason: "not evaluated: Environment 'prod' was not found.",
+        error_class: null,
+      },
     ]);
-    expect(sink.sent.filter((s) => s.kind === 'log').at(-1)).toMatchObject({ level: 'ERROR', message: "SQLMesh run failed: Environment 'prod' was not found." });
+    expect(sink.sent.filter((s) => s.kind === 'log').at(-1)).toMatchObject({
+      level: 'ERROR',
+      message: "SQLMesh run failed: Environment 'prod' was not found.",
+    });
   });
 });
 
@@ -281,16 +380,28 @@ describe('Reporter: audit severity follows what SQLMesh did', () => {
       { type: 'audit_warning', model: 'shop.orders', message: '', failure: { audit: 'not_null', args: null, failed_rows: 2, query: null } },
       batch('shop.orders', { audits_passed: 0, audits_failed: 1 }),
     );
-    expect(sink.sent.flatMap((s) => (s.kind === 'check' ? [[s.checkName, s.result.passed, s.result.severity]] : []))).toEqual([['not_null', false, 'WARN']]);
+    expect(sink.sent.flatMap((s) => (s.kind === 'check' ? [[s.checkName, s.result.passed, s.result.severity]] : []))).toEqual([
+      ['not_null', false, 'WARN'],
+    ]);
     expect(summary.status).toBe('success');
   });
 
   it('a failed batch: blocking failures ERROR, the non-blocking ones of the same batch WARN', () => {
-    const model = manifestModel('shop.orders', { audits: [audit('not_null', true), audit('number_of_rows', false), audit('unique_values', true)] });
+    const model = manifestModel('shop.orders', {
+      audits: [audit('not_null', true), audit('number_of_rows', false), audit('unique_values', true)],
+    });
     const { sink, run } = setup([model]);
     run(
-      { type: 'audit_warning', model: 'shop.orders', message: '', failure: { audit: 'number_of_rows', args: {}, failed_rows: 1, query: null } },
-      failed('shop.orders', { error_class: 'NodeAuditsErrors', audit_failures: [{ audit: 'not_null', args: {}, failed_rows: 1, query: null }] }),
+      {
+        type: 'audit_warning',
+        model: 'shop.orders',
+        message: '',
+        failure: { audit: 'number_of_rows', args: {}, failed_rows: 1, query: null },
+      },
+      failed('shop.orders', {
+        error_class: 'NodeAuditsErrors',
+        audit_failures: [{ audit: 'not_null', args: {}, failed_rows: 1, query: null }],
+      }),
     );
     expect(sink.sent.flatMap((s) => (s.kind === 'check' ? [[s.checkName, s.result.passed, s.result.severity]] : []))).toEqual([
       ['not_null', false, 'ERROR'],
@@ -303,7 +414,12 @@ describe('Reporter: audit severity follows what SQLMesh did', () => {
 describe('Reporter: a failure outside the scope still fails the run', () => {
   it('names the model SQLMesh failed that the manifest does not know, with the fix', () => {
     const { sink, run } = setup([manifestModel('shop.a')]);
-    const { summary } = run(batch('shop.a'), failed('shop.new_model'), { type: 'run_finished', status: 'failed', message: null, error_class: null });
+    const { summary } = run(batch('shop.a'), failed('shop.new_model'), {
+      type: 'run_finished',
+      status: 'failed',
+      message: null,
+      error_class: null,
+    });
     expect(kinds(sink.sent)).toEqual(['materialize:shop/a', 'custom']);
     expect(summary).toMatchObject({ status: 'failed', exit_code: 1 });
     expect(summary.error).toMatch(/^shop\.new_model \(not in the manifest — regenerate the manifest .*\): ParserException: syntax error/s);
@@ -315,7 +431,11 @@ describe('Reporter: a stale manifest is named, never silent', () => {
   it('a model SQLMesh evaluated that the manifest does not know: WARNING naming it and the fix; summary lists it', () => {
     const { sink, run } = setup([manifestModel('shop.a')]);
     const { summary } = run(
-      { type: 'evaluation_started', batches: { 'shop.a': 1, 'shop.added': 1 }, fingerprints: { 'shop.a': 'fp-shop.a', 'shop.added': '42' } },
+      {
+        type: 'evaluation_started',
+        batches: { 'shop.a': 1, 'shop.added': 1 },
+        fingerprints: { 'shop.a': 'fp-shop.a', 'shop.added': '42' },
+      },
       batch('shop.a'),
       batch('shop.added'),
       { type: 'run_finished', status: 'success', message: null, error_class: null },
@@ -330,12 +450,20 @@ describe('Reporter: a stale manifest is named, never silent', () => {
   it("a selected model whose SQLMesh fingerprint differs from the manifest's, evaluated or not", () => {
     const { sink, run } = setup([manifestModel('shop.a'), manifestModel('shop.b'), manifestModel('shop.c')]);
     const { summary } = run(
-      { type: 'environment_snapshots', environment: 'prod', fingerprints: { '"db"."shop"."a"': 'fp-shop.a', '"db"."shop"."b"': 'changed-b', '"db"."shop"."c"': 'changed-c' } },
+      {
+        type: 'environment_snapshots',
+        environment: 'prod',
+        fingerprints: { '"db"."shop"."a"': 'fp-shop.a', '"db"."shop"."b"': 'changed-b', '"db"."shop"."c"': 'changed-c' },
+      },
       { type: 'evaluation_started', batches: { 'shop.a': 1 }, fingerprints: { 'shop.a': 'changed-a' } },
       batch('shop.a'),
     );
     expect(summary.manifest_drift).toEqual({ unknown_models: [], changed_models: ['shop.a', 'shop.b', 'shop.c'] });
-    expect(sink.sent.some((s) => s.kind === 'log' && s.level === 'WARNING' && s.message.includes('3 model(s) in this step are defined differently'))).toBe(true);
+    expect(
+      sink.sent.some(
+        (s) => s.kind === 'log' && s.level === 'WARNING' && s.message.includes('3 model(s) in this step are defined differently'),
+      ),
+    ).toBe(true);
   });
 
   it('an up-to-date manifest: no drift, no warning', () => {
@@ -356,16 +484,32 @@ describe('Reporter: audits of external models and standalone audits', () => {
     const orders = manifestModel('shop.orders', { depends_on: ['"db"."raw"."src"'] });
     const manifest = manifestOf([orders], {
       external_models: [
-        { name: 'raw.src', fqn: '"db"."raw"."src"', catalog: 'db', schema: 'raw', table: 'src', description: null, columns: [], audits: [audit('not_null', true), audit('accepted_range', false)] },
+        {
+          name: 'raw.src',
+          fqn: '"db"."raw"."src"',
+          catalog: 'db',
+          schema: 'raw',
+          table: 'src',
+          description: null,
+          columns: [],
+          audits: [audit('not_null', true), audit('accepted_range', false)],
+        },
       ],
-      standalone_audits: [{ name: 'sa_positive', depends_on: ['"db"."shop"."orders"'], cron: '@daily', description: null, fingerprint: 'fp-sa' }],
+      standalone_audits: [
+        { name: 'sa_positive', depends_on: ['"db"."shop"."orders"'], cron: '@daily', description: null, fingerprint: 'fp-sa' },
+      ],
     });
     const checks: SelectedCheck[] = [
       { asset_key: 'raw/src', check_name: 'not_null', model: 'raw.src', audit: 'not_null', audit_index: 0 },
       { asset_key: 'raw/src', check_name: 'accepted_range', model: 'raw.src', audit: 'accepted_range', audit_index: 1 },
       { asset_key: 'shop/orders', check_name: 'sa_positive', model: 'sa_positive', audit: 'sa_positive', audit_index: 0 },
     ];
-    const reporter = new Reporter(sink, { assetKeys: new Map([['shop.orders', 'shop/orders']]), checks, models: new Map([['shop.orders', orders]]), nodes: indexManifest(manifest).nodes });
+    const reporter = new Reporter(sink, {
+      assetKeys: new Map([['shop.orders', 'shop/orders']]),
+      checks,
+      models: new Map([['shop.orders', orders]]),
+      nodes: indexManifest(manifest).nodes,
+    });
     return { sink, reporter };
   }
 
@@ -373,10 +517,22 @@ describe('Reporter: audits of external models and standalone audits', () => {
     const { sink, reporter } = setupNodes();
     for (const event of [
       { type: 'evaluation_started', batches: { 'raw.src': 1, 'shop.orders': 1, sa_positive: 1 } },
-      { type: 'audit_warning', model: 'raw.src', batch_index: 0, message: '', failure: { audit: 'accepted_range', audit_index: 1, args: {}, failed_rows: 2, query: null } },
+      {
+        type: 'audit_warning',
+        model: 'raw.src',
+        batch_index: 0,
+        message: '',
+        failure: { audit: 'accepted_range', audit_index: 1, args: {}, failed_rows: 2, query: null },
+      },
       batch('raw.src', { node: 'external', audits_passed: 1, audits_failed: 1 }),
       batch('shop.orders'),
-      { type: 'audit_warning', model: 'sa_positive', batch_index: 0, message: '', failure: { audit: 'sa_positive', audit_index: 0, args: {}, failed_rows: 1, query: null } },
+      {
+        type: 'audit_warning',
+        model: 'sa_positive',
+        batch_index: 0,
+        message: '',
+        failure: { audit: 'sa_positive', audit_index: 0, args: {}, failed_rows: 1, query: null },
+      },
       batch('sa_positive', { node: 'audit', audits_passed: 0, audits_failed: 1 }),
     ] as SqlmeshEvent[]) {
       reporter.handle(event);
@@ -396,7 +552,13 @@ describe('Reporter: audits of external models and standalone audits', () => {
     for (const event of [
       { type: 'evaluation_started', batches: { 'raw.src': 1, 'shop.orders': 1 } },
       { type: 'models_skipped', models: ['shop.orders'] },
-      failed('raw.src', { node: 'external', batch_index: 0, error_class: 'NodeAuditsErrors', message: 'Audits failed: not_null', audit_failures: [{ audit: 'not_null', audit_index: 0, args: {}, failed_rows: 1, query: null }] }),
+      failed('raw.src', {
+        node: 'external',
+        batch_index: 0,
+        error_class: 'NodeAuditsErrors',
+        message: 'Audits failed: not_null',
+        audit_failures: [{ audit: 'not_null', audit_index: 0, args: {}, failed_rows: 1, query: null }],
+      }),
     ] as SqlmeshEvent[]) {
       reporter.handle(event);
     }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,11 +9,11 @@ import { ConfigurationError } from '../../src/errors.js';
 import {
   buildManifest,
   indexManifest,
-  readManifestFile,
-  Manifest,
   MANIFEST_VERSION,
-  parseManifest,
+  type Manifest,
   type ManifestModel,
+  parseManifest,
+  readManifestFile,
 } from '../../src/sqlmesh/manifest.js';
 import { checkSqlmeshPython, resolveSqlmeshPython } from '../../src/sqlmesh/python.js';
 
@@ -192,7 +192,8 @@ describe('manifest of the example project (real SQLMesh)', () => {
 
   test('the committed fixture for the Dagster side still matches the schema and the project', async () => {
     const fixture = await readManifestFile(join(root, 'python_shim', 'tests', 'fixtures', 'example_manifest.json'));
-    const strip = (m: Manifest) => m.models.map(({ name, kind, cron, audits, depends_on, columns, tags }) => ({ name, kind, cron, audits, depends_on, columns, tags }));
+    const strip = (m: Manifest) =>
+      m.models.map(({ name, kind, cron, audits, depends_on, columns, tags }) => ({ name, kind, cron, audits, depends_on, columns, tags }));
     expect(strip(fixture)).toEqual(strip(manifest));
   });
 });
@@ -215,13 +216,17 @@ describe('buildManifest options and errors', () => {
   test('an unknown gateway is a one-line ConfigurationError', async () => {
     const error = await buildManifest({ project: example, gateway: 'nope' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as Error).message).toMatch(/^gateway 'nope' is not in the project's config \(gateways: [\w, ]+\) — pass one of them as --gateway/);
+    expect((error as Error).message).toMatch(
+      /^gateway 'nope' is not in the project's config \(gateways: [\w, ]+\) — pass one of them as --gateway/,
+    );
   });
 
   test('a missing project is a one-line ConfigurationError', async () => {
     const error = await buildManifest({ project: join(scratch, 'nowhere') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as Error).message).toMatch(/^SQLMesh project directory not found: .*nowhere — pass --project the SQLMesh project's folder$/);
+    expect((error as Error).message).toMatch(
+      /^SQLMesh project directory not found: .*nowhere — pass --project the SQLMesh project's folder$/,
+    );
   });
 
   test('a directory without a SQLMesh project is a one-line ConfigurationError', async () => {
@@ -238,7 +243,7 @@ describe('buildManifest options and errors', () => {
   test('a python without sqlmesh is a ConfigurationError naming the fix', async () => {
     // A fake interpreter that fails like a python without sqlmesh, for the run and the probe alike.
     const fake = join(scratch, 'python-without-sqlmesh');
-    await writeFile(fake, "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'sqlmesh'\" >&2\nexit 1\n", { mode: 0o755 });
+    await writeFile(fake, '#!/bin/sh\necho "ModuleNotFoundError: No module named \'sqlmesh\'" >&2\nexit 1\n', { mode: 0o755 });
     const error = await buildManifest({ project: example, sqlmeshPython: fake }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(/python-without-sqlmesh has no sqlmesh module — pass --sqlmesh-python/);

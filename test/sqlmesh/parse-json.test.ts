@@ -61,10 +61,12 @@ describe('splitLines', () => {
 
   it('keeps memory bounded on a 10 MB line: only the cap is ever held', async () => {
     const chunk = Buffer.alloc(64 * 1024, 0x61);
-    const source = Readable.from((function* () {
-      for (let i = 0; i < 160; i++) yield chunk;
-      yield Buffer.from('\nend\n');
-    })());
+    const source = Readable.from(
+      (function* () {
+        for (let i = 0; i < 160; i++) yield chunk;
+        yield Buffer.from('\nend\n');
+      })(),
+    );
     const lines: string[] = [];
     for await (const line of splitLines(source, 1024)) lines.push(line as string);
     expect(lines.map((line) => line.length)).toEqual([1024 + ' … [10484736 bytes cut: line longer than 1024 bytes]'.length, 3]);

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { SqlmeshEvent } from '../../src/contracts/console-events.js';
-import { TextRunParser, parseInterval, stripFqn } from '../../src/sqlmesh/parse-text.js';
+import { parseInterval, stripFqn, TextRunParser } from '../../src/sqlmesh/parse-text.js';
 import { ALL_BATCHES, outline } from './helpers/events.js';
 
 // Real outputs of the pinned SQLMesh (0.236.4), captured by test/fixtures/sqlmesh-text/capture.sh.
@@ -63,7 +63,9 @@ describe.each(VARIANTS)('captured `sqlmesh run` output (%s console)', (variant) 
     expect(outline(events)).toEqual(['nothing_to_do', 'run_finished nothing_to_do']);
     expect(events[0]).toEqual({
       type: 'nothing_to_do',
-      message: expect.stringMatching(/^No models are ready to run\. Please wait until a model `cron` interval has elapsed\.\n\nNext run will be ready at \d{4}-\d\d-\d\d \d\d:\d\d[AP]M UTC\.$/),
+      message: expect.stringMatching(
+        /^No models are ready to run\. Please wait until a model `cron` interval has elapsed\.\n\nNext run will be ready at \d{4}-\d\d-\d\d \d\d:\d\d[AP]M UTC\.$/,
+      ),
       next_ready_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT00:00:00Z$/),
     });
   });
@@ -80,7 +82,9 @@ describe.each(VARIANTS)('captured `sqlmesh run` output (%s console)', (variant) 
     const failure = events.find((e) => e.type === 'model_failed');
     expect(failure).toMatchObject({ interval: null, batch_index: null, audit_failures: [] });
     const message = failure?.type === 'model_failed' ? failure.message : '';
-    expect(message.split('\n')[0]).toMatch(/^Conversion Error: Could not convert string 'abc' to INT32 when casting ?from source column amount$/);
+    expect(message.split('\n')[0]).toMatch(
+      /^Conversion Error: Could not convert string 'abc' to INT32 when casting ?from source column amount$/,
+    );
     expect(message).toContain('LINE 1: ... INT) AS "amount"');
     expect(events.at(-1)).toEqual({ type: 'run_finished', status: 'failed', message: 'Run failed.', error_class: null });
   });
@@ -101,7 +105,9 @@ describe.each(VARIANTS)('captured `sqlmesh run` output (%s console)', (variant) 
           audit: 'not_null',
           args: { columns: '(id)' },
           failed_rows: 1,
-          query: expect.stringMatching(/^SELECT \* FROM "db"\."sqlmesh__demo"\."demo__amounts__\d+" AS "demo__amounts__\d+" WHERE "id" IS NULL AND TRUE$/),
+          query: expect.stringMatching(
+            /^SELECT \* FROM "db"\."sqlmesh__demo"\."demo__amounts__\d+" AS "demo__amounts__\d+" WHERE "id" IS NULL AND TRUE$/,
+          ),
         },
       ],
     });
@@ -120,7 +126,11 @@ describe.each(VARIANTS)('captured `sqlmesh run` output (%s console)', (variant) 
   });
 
   it('selection', () => {
-    expect(outline(parse('selection', variant))).toEqual(['batch_evaluated demo.events_daily 1/1', 'evaluation_finished true', 'run_finished success']);
+    expect(outline(parse('selection', variant))).toEqual([
+      'batch_evaluated demo.events_daily 1/1',
+      'evaluation_finished true',
+      'run_finished success',
+    ]);
   });
 });
 
@@ -128,7 +138,12 @@ describe.each(['markdown', 'terminal'])('SQLMesh errors (%s console)', (variant)
   it("`Error: ...` on stdout becomes run_finished error with SQLMesh's message", () => {
     const parser = new TextRunParser();
     const events = parse('no-plan', variant, parser);
-    expect(events.at(-1)).toEqual({ type: 'run_finished', status: 'error', message: "Environment 'prod' was not found.", error_class: null });
+    expect(events.at(-1)).toEqual({
+      type: 'run_finished',
+      status: 'error',
+      message: "Environment 'prod' was not found.",
+      error_class: null,
+    });
     expect(parser.errors).toEqual(["Environment 'prod' was not found."]);
     expect(events).toContainEqual({ type: 'log', level: 'ERROR', message: "Error: Environment 'prod' was not found.", source: 'stdout' });
   });
@@ -164,7 +179,7 @@ describe('TextRunParser edge cases', () => {
   });
 
   it('a batch line whose duration never comes is still a success (duration 0)', () => {
-    const events = typed(parseLines(['[1/1] demo.a   [full refresh]', 'Run finished for environment \'prod\'']));
+    const events = typed(parseLines(['[1/1] demo.a   [full refresh]', "Run finished for environment 'prod'"]));
     expect(events[0]).toMatchObject({ type: 'batch_evaluated', model: 'demo.a', duration_ms: 0 });
   });
 
@@ -178,7 +193,18 @@ describe('TextRunParser edge cases', () => {
   });
 
   it('turns unknown and garbled lines into logs and never throws', () => {
-    const garbage = ['', '\u0000\u0001garbage', '[[[[', '[1/x] nope', '* `unterminated', '```', 'Traceback (most recent call last):', 'KeyError: 1', '✔', ' '.repeat(500)];
+    const garbage = [
+      '',
+      '\u0000\u0001garbage',
+      '[[[[',
+      '[1/x] nope',
+      '* `unterminated',
+      '```',
+      'Traceback (most recent call last):',
+      'KeyError: 1',
+      '✔',
+      ' '.repeat(500),
+    ];
     const events = parseLines(garbage, 1);
     expect(events.every((e) => e.type === 'log' || e.type === 'run_finished')).toBe(true);
     expect(events.at(-1)).toEqual({ type: 'run_finished', status: 'error', message: 'KeyError: 1', error_class: null });
@@ -186,7 +212,12 @@ describe('TextRunParser edge cases', () => {
 
   it('non-audit warnings are WARNING logs', () => {
     const events = parseLines(["[WARNING] Environment 'prod' is being updated by plan 'abc'. Retrying in 30 seconds..."]);
-    expect(events[0]).toEqual({ type: 'log', level: 'WARNING', message: "Environment 'prod' is being updated by plan 'abc'. Retrying in 30 seconds...", source: 'stdout' });
+    expect(events[0]).toEqual({
+      type: 'log',
+      level: 'WARNING',
+      message: "Environment 'prod' is being updated by plan 'abc'. Retrying in 30 seconds...",
+      source: 'stdout',
+    });
   });
 
   it('a crash (no SQLMesh verdict, odd exit code) is an error', () => {
@@ -243,7 +274,9 @@ describe('telling SQLMesh batch lines from look-alikes (real outputs: a Python m
     expect(batches).toEqual(['sec.victim']);
     expect(events).toContainEqual(expect.objectContaining({ type: 'models_skipped', models: ['"my schema"."my down"', 'sec.victim2'] }));
     expect(events).toContainEqual(expect.objectContaining({ type: 'model_failed', model: '"my schema"."my model"' }));
-    expect(events.find((e) => e.type === 'batches_unverified')).toMatchObject({ models: { 'sec.victim2': 'SQLMesh lists it among the skipped models' } });
+    expect(events.find((e) => e.type === 'batches_unverified')).toMatchObject({
+      models: { 'sec.victim2': 'SQLMesh lists it among the skipped models' },
+    });
   });
 
   it('more batch lines than SQLMesh executed, none attributable: nothing is recorded, and it says why', () => {
@@ -251,7 +284,10 @@ describe('telling SQLMesh batch lines from look-alikes (real outputs: a Python m
     const events = parse('spoof-failed', 'markdown');
     expect(events.filter((e) => e.type === 'batch_evaluated')).toEqual([]);
     const why = 'the output has 2 batch lines, but SQLMesh executed 1 batch(es) successfully: its lines cannot be told apart';
-    expect(events.find((e) => e.type === 'batches_unverified')).toEqual({ type: 'batches_unverified', models: { 'sec.victim': why, 'sec.victim2': why } });
+    expect(events.find((e) => e.type === 'batches_unverified')).toEqual({
+      type: 'batches_unverified',
+      models: { 'sec.victim': why, 'sec.victim2': why },
+    });
   });
 
   it('a failed FULL model with a batch line of its own is not a success (SQLMesh prints none for a failed batch)', () => {

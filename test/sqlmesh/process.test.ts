@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
-import { runSqlmesh, SqlmeshRunError, type RunSqlmeshOptions } from '../../src/sqlmesh/process.js';
+import { type RunSqlmeshOptions, runSqlmesh, SqlmeshRunError } from '../../src/sqlmesh/process.js';
 import { collect } from './helpers/events.js';
 import { fakeProcess, fakeSpawn } from './helpers/fake-process.js';
 import { BASIC } from './helpers/projects.js';
@@ -38,9 +38,28 @@ describe('runSqlmesh (fake process)', () => {
     const [command] = spawn.commands;
     expect(command?.file).toBe('/py');
     expect(command?.args).toEqual([
-      '-m', 'sqlmesh_pipes_console', 'run', '--project', BASIC, '--environment', 'dev', '--gateway', 'local',
-      '--select-model', 'a.b', '--select-model', 'c.d', '--ignore-cron', '--execution-time', '2024-01-05',
-      '--start', '2024-01-01', '--end', '2024-01-04', '--concurrent-tasks', '3',
+      '-m',
+      'sqlmesh_pipes_console',
+      'run',
+      '--project',
+      BASIC,
+      '--environment',
+      'dev',
+      '--gateway',
+      'local',
+      '--select-model',
+      'a.b',
+      '--select-model',
+      'c.d',
+      '--ignore-cron',
+      '--execution-time',
+      '2024-01-05',
+      '--start',
+      '2024-01-01',
+      '--end',
+      '2024-01-04',
+      '--concurrent-tasks',
+      '3',
     ]);
     expect(command?.cwd).toBe(BASIC);
     expect(command?.env).toMatchObject({
@@ -54,11 +73,28 @@ describe('runSqlmesh (fake process)', () => {
   });
 
   it('builds the unmodified CLI command for the text console', async () => {
-    const { child, spawn, invocation } = await start({ console: 'text', gateway: 'g', selectModels: ['a.b'], concurrentTasks: 2, end: '2024-01-02' });
+    const { child, spawn, invocation } = await start({
+      console: 'text',
+      gateway: 'g',
+      selectModels: ['a.b'],
+      concurrentTasks: 2,
+      end: '2024-01-02',
+    });
     child.finish({ exitCode: 0 });
     await collect(invocation);
     const [command] = spawn.commands;
-    expect(command?.args.slice(2)).toEqual(['--paths', BASIC, '--gateway', 'g', 'run', '--end', '2024-01-02', '--select-model', 'a.b', '--no-auto-upstream']);
+    expect(command?.args.slice(2)).toEqual([
+      '--paths',
+      BASIC,
+      '--gateway',
+      'g',
+      'run',
+      '--end',
+      '2024-01-02',
+      '--select-model',
+      'a.b',
+      '--no-auto-upstream',
+    ]);
     expect(command?.env.SQLMESH__GATEWAYS__G__CONNECTION__CONCURRENT_TASKS).toBe('2');
   });
 
@@ -88,7 +124,12 @@ describe('runSqlmesh (fake process)', () => {
       ]),
     );
     expect(logs).toHaveLength(6);
-    expect(result).toMatchObject({ exitCode: 0, status: 'success', failed: false, errorLines: ['Traceback (most recent call last):', 'ValueError: boom'] });
+    expect(result).toMatchObject({
+      exitCode: 0,
+      status: 'success',
+      failed: false,
+      errorLines: ['Traceback (most recent call last):', 'ValueError: boom'],
+    });
   });
 
   it('exit 1 resolves with the failure (SQLMesh semantics)', async () => {
@@ -136,7 +177,12 @@ describe('runSqlmesh (fake process)', () => {
     child.finish({ exitCode: 1 });
     const { events, result } = await collect(invocation);
     expect(result).toMatchObject({ exitCode: 1, status: 'error', failed: true });
-    expect(events.at(-1)).toEqual({ type: 'run_finished', status: 'error', message: 'SQLMesh exited with code 1 after reporting success', error_class: null });
+    expect(events.at(-1)).toEqual({
+      type: 'run_finished',
+      status: 'error',
+      message: 'SQLMesh exited with code 1 after reporting success',
+      error_class: null,
+    });
   });
 
   it("SQLMesh's environment-not-found is a configuration error naming the fix, in both consoles", async () => {
@@ -168,7 +214,8 @@ describe('runSqlmesh (fake process)', () => {
       type: 'log',
       level: 'WARNING',
       source: 'console',
-      message: 'SQLMesh exited, but a process it started still holds its output open: stopped reading after 0.05s (that process was left running)',
+      message:
+        'SQLMesh exited, but a process it started still holds its output open: stopped reading after 0.05s (that process was left running)',
     });
     expect(events.at(-1)).toEqual(finished('success'));
   });
@@ -233,7 +280,12 @@ describe('runSqlmesh (fake process)', () => {
     child.stdout.write('✔ Model batches executed\n');
     child.finish({ exitCode: 0 });
     const { events } = await collect(invocation);
-    expect(events.filter((e) => e.type !== 'log').map((e) => e.type)).toEqual(['run_started', 'batch_evaluated', 'evaluation_finished', 'run_finished']);
+    expect(events.filter((e) => e.type !== 'log').map((e) => e.type)).toEqual([
+      'run_started',
+      'batch_evaluated',
+      'evaluation_finished',
+      'run_finished',
+    ]);
     expect(events[0]).toMatchObject({ sqlmesh_version: null, selected_models: ['demo.a'], environment: 'prod' });
   });
 });

@@ -1,10 +1,10 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
+import { type RunSqlmeshOptions, runSqlmesh } from '../../src/sqlmesh/process.js';
 import { SHIM_PYTHONPATH, sqlmeshEnv } from '../../src/sqlmesh/python.js';
-import { runSqlmesh, type RunSqlmeshOptions } from '../../src/sqlmesh/process.js';
 import { ALL_BATCHES, collect, comparable, outline, withoutTimings } from './helpers/events.js';
-import { AMOUNTS, BASIC, END, PYTHON, cleanScratch, plannedProject, scenario, scratchCopy } from './helpers/projects.js';
+import { AMOUNTS, BASIC, cleanScratch, END, PYTHON, plannedProject, scenario, scratchCopy } from './helpers/projects.js';
 
 // Real SQLMesh (the repo's .venv) on scratch copies of test/fixtures/projects/basic, planned once
 // for this file at 2024-01-03 and run up to 2024-01-06: demo.events has 4 daily batches
@@ -36,18 +36,30 @@ async function runBoth(makeProject: () => Promise<string>, options: Partial<RunS
   };
   const [json, text] = await Promise.all([once('json'), once('text')]);
   expect([text.result?.exitCode, text.result?.status]).toEqual([json.result?.exitCode, json.result?.status]);
-  const key = (events: typeof json.events) => (ordered ? comparable(events) : comparable(events).map((e) => JSON.stringify(e)).sort());
+  const key = (events: typeof json.events) =>
+    ordered
+      ? comparable(events)
+      : comparable(events)
+          .map((e) => JSON.stringify(e))
+          .sort();
   expect(key(text.events)).toEqual(key(json.events));
   return json;
 }
-
 
 describe.concurrent('runSqlmesh: JSON console, and the text fallback agreeing with it (real SQLMesh)', () => {
   it('runs every due batch, in order, and reports success', async () => {
     const { events, result } = await runBoth(() => scenario(planned));
     expect(result).toMatchObject({ exitCode: 0, status: 'success', failed: false, isCanceled: false, sqlmeshVersion: '0.236.4' });
     expect(withoutTimings(events)).toEqual([
-      { type: 'run_started', environment: 'prod', sqlmesh_version: '0.236.4', execution_time: null, selected_models: null, gateway: 'local', concurrent_tasks: 1 },
+      {
+        type: 'run_started',
+        environment: 'prod',
+        sqlmesh_version: '0.236.4',
+        execution_time: null,
+        selected_models: null,
+        gateway: 'local',
+        concurrent_tasks: 1,
+      },
       { type: 'evaluation_started', batches: { 'demo.amounts': 1, 'demo.events': 4, 'demo.amounts_summary': 1, 'demo.events_daily': 1 } },
       { type: 'batch_started', model: 'demo.amounts', node: 'model' },
       batch('demo.amounts', ['2024-01-03', '2024-01-07'], 0, 1, 'full refresh', 2),
@@ -132,7 +144,12 @@ describe.concurrent('runSqlmesh: JSON console, and the text fallback agreeing wi
     const { events, result } = await runBoth(() => scenario(planned, AMOUNTS.nonBlockingAudit));
     expect(result).toMatchObject({ exitCode: 0, status: 'success' });
     const lines = outline(events).filter((l) => !l.startsWith('batch_started'));
-    expect(lines.slice(0, 4)).toEqual(['run_started', 'evaluation_started', 'audit_warning demo.amounts', 'batch_evaluated demo.amounts 1/1']);
+    expect(lines.slice(0, 4)).toEqual([
+      'run_started',
+      'evaluation_started',
+      'audit_warning demo.amounts',
+      'batch_evaluated demo.amounts 1/1',
+    ]);
     expect(events.find((e) => e.type === 'audit_warning')).toEqual({
       type: 'audit_warning',
       model: 'demo.amounts',
@@ -146,7 +163,10 @@ describe.concurrent('runSqlmesh: JSON console, and the text fallback agreeing wi
         query: expect.stringMatching(/WHERE "amount" < 0 AND TRUE$/),
       },
     });
-    expect(events.find((e) => e.type === 'batch_evaluated' && e.model === 'demo.amounts')).toMatchObject({ audits_passed: 1, audits_failed: 1 });
+    expect(events.find((e) => e.type === 'batch_evaluated' && e.model === 'demo.amounts')).toMatchObject({
+      audits_passed: 1,
+      audits_failed: 1,
+    });
   });
 
   it('runs only the selected model: no upstream leak', async () => {
@@ -168,7 +188,11 @@ describe.concurrent('runSqlmesh: JSON console, and the text fallback agreeing wi
     const { events, result } = await runBoth(() => scenario(planned), { concurrentTasks: 4, gateway: 'local' }, 1, false);
     expect(result).toMatchObject({ exitCode: 0, status: 'success' });
     expect(events[0]).toMatchObject({ type: 'run_started', concurrent_tasks: 4 });
-    expect(outline(events).filter((l) => l.startsWith('batch_evaluated')).sort()).toEqual([...ALL_BATCHES].sort());
+    expect(
+      outline(events)
+        .filter((l) => l.startsWith('batch_evaluated'))
+        .sort(),
+    ).toEqual([...ALL_BATCHES].sort());
     // One locked write per line: every event line parsed (no garbled interleaving became a log).
     expect(events.filter((e) => e.type === 'log' && e.source === 'console' && e.level !== 'INFO')).toEqual([]);
   });
@@ -193,7 +217,9 @@ describe.concurrent('runSqlmesh: JSON console, and the text fallback agreeing wi
 describe.concurrent('configuration errors', () => {
   it('a missing project is a ConfigurationError before anything is spawned', async () => {
     await expect(runSqlmesh({ project: '/nonexistent/project', python: PYTHON })).rejects.toThrow(ConfigurationError);
-    await expect(runSqlmesh({ project: '/nonexistent/project', python: PYTHON })).rejects.toThrow(/project directory not found: \/nonexistent\/project/);
+    await expect(runSqlmesh({ project: '/nonexistent/project', python: PYTHON })).rejects.toThrow(
+      /project directory not found: \/nonexistent\/project/,
+    );
   });
 
   it('a python without sqlmesh is a ConfigurationError', async () => {
@@ -212,18 +238,33 @@ describe.concurrent('configuration errors', () => {
   it('a bad gateway: result rejects with a ConfigurationError carrying SQLMesh context (exit 2)', async () => {
     const { events, error } = await run(planned, { gateway: 'nope' });
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as Error).message).toBe("gateway 'nope' is not in the project's config (gateways: local, other) — pass one of them as --gateway, or add it to the config");
-    expect(((error as Error).cause as { result: { exitCode: number; command: string } }).result).toMatchObject({ exitCode: 2, command: expect.stringContaining('--gateway nope') });
+    expect((error as Error).message).toBe(
+      "gateway 'nope' is not in the project's config (gateways: local, other) — pass one of them as --gateway, or add it to the config",
+    );
+    expect(((error as Error).cause as { result: { exitCode: number; command: string } }).result).toMatchObject({
+      exitCode: 2,
+      command: expect.stringContaining('--gateway nope'),
+    });
     expect(events.at(-1)).toMatchObject({ type: 'run_finished', status: 'error', error_class: 'ConfigurationError' });
   });
 
   it('the console exits 2 with one line for a missing project, a bad gateway or a bad flag', async () => {
     const shim = (args: string[]) =>
-      execa(PYTHON, ['-m', 'sqlmesh_pipes_console', ...args], { env: sqlmeshEnv({ PYTHONPATH: SHIM_PYTHONPATH }), extendEnv: false, reject: false });
+      execa(PYTHON, ['-m', 'sqlmesh_pipes_console', ...args], {
+        env: sqlmeshEnv({ PYTHONPATH: SHIM_PYTHONPATH }),
+        extendEnv: false,
+        reject: false,
+      });
     const missing = await shim(['run', '--project', '/nonexistent/project']);
-    expect([missing.exitCode, missing.stderr]).toEqual([2, "sqlmesh-pipes run: SQLMesh project directory not found: /nonexistent/project — pass --project the SQLMesh project's folder"]);
+    expect([missing.exitCode, missing.stderr]).toEqual([
+      2,
+      "sqlmesh-pipes run: SQLMesh project directory not found: /nonexistent/project — pass --project the SQLMesh project's folder",
+    ]);
     const gateway = await shim(['run', '--project', planned, '--gateway', 'nope']);
-    expect([gateway.exitCode, gateway.stderr]).toEqual([2, "sqlmesh-pipes run: gateway 'nope' is not in the project's config (gateways: local, other) — pass one of them as --gateway, or add it to the config"]);
+    expect([gateway.exitCode, gateway.stderr]).toEqual([
+      2,
+      "sqlmesh-pipes run: gateway 'nope' is not in the project's config (gateways: local, other) — pass one of them as --gateway, or add it to the config",
+    ]);
     const flag = await shim(['run', '--project', planned, '--concurrent-tasks', '0']);
     expect([flag.exitCode, flag.stderr]).toEqual([2, 'sqlmesh-pipes run: --concurrent-tasks must be at least 1, got 0']);
     const command = await shim(['nope']);

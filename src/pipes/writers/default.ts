@@ -5,8 +5,8 @@ import type { PipesParams } from '../params.js';
 import { PipesBufferedStreamMessageChannel } from './buffered-stdio.js';
 import type { PipesMessageChannel, PipesMessageWriter, PipesWritable } from './channel.js';
 import { PipesFileMessageChannel } from './path.js';
-import { PipesStdioCaptureChannel } from './stdio-capture.js';
 import { PipesStreamMessageChannel } from './stdio.js';
+import { PipesStdioCaptureChannel } from './stdio-capture.js';
 
 /** Standard streams the stdio channels may target; injectable for tests. */
 export interface PipesStdioTargets {
@@ -50,7 +50,9 @@ export class PipesDefaultMessageWriter implements PipesMessageWriter {
   private stream(params: PipesParams, key: string): PipesWritable {
     const value = this.stringParam(params, key);
     if (value !== 'stdout' && value !== 'stderr') {
-      throw new PipesError(`Invalid value for parameter "${key}" of PipesDefaultMessageWriter: expected "stdout" or "stderr", got ${JSON.stringify(value)}`);
+      throw new PipesError(
+        `Invalid value for parameter "${key}" of PipesDefaultMessageWriter: expected "stdout" or "stderr", got ${JSON.stringify(value)}`,
+      );
     }
     return this.targets[value];
   }

@@ -12,7 +12,10 @@ export class PipesFileMessageChannel implements PipesMessageChannel {
   private fd: number | null;
 
   /** Open `path` for appending; `truncate` starts it empty (the mock's --messages-file). */
-  constructor(readonly path: string, options: { truncate?: boolean } = {}) {
+  constructor(
+    readonly path: string,
+    options: { truncate?: boolean } = {},
+  ) {
     this.fd = openSync(path, options.truncate ? 'w' : 'a');
   }
 

@@ -57,7 +57,11 @@ export class PipesStdioCaptureChannel implements PipesMessageChannel {
   private forward(stream: Stream, chunk: unknown, encoding: unknown): void {
     if (this.forwarding) return; // a write made while forwarding (e.g. a failing channel) is not re-captured
     const text =
-      typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString((encoding as BufferEncoding) ?? 'utf8') : null;
+      typeof chunk === 'string'
+        ? chunk
+        : chunk instanceof Uint8Array
+          ? Buffer.from(chunk).toString((encoding as BufferEncoding) ?? 'utf8')
+          : null;
     if (!text) return;
     this.forwarding = true;
     try {

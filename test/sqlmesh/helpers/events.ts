@@ -2,7 +2,9 @@ import type { SqlmeshEvent } from '../../../src/contracts/console-events.js';
 import type { SqlmeshInvocation, SqlmeshRunResult } from '../../../src/sqlmesh/process.js';
 
 /** Drain an invocation: all events, then its result (or the error it rejected with). */
-export async function collect(invocation: SqlmeshInvocation): Promise<{ events: SqlmeshEvent[]; result?: SqlmeshRunResult; error?: unknown }> {
+export async function collect(
+  invocation: SqlmeshInvocation,
+): Promise<{ events: SqlmeshEvent[]; result?: SqlmeshRunResult; error?: unknown }> {
   const events: SqlmeshEvent[] = [];
   for await (const event of invocation.events) events.push(event);
   try {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { resolveSqlmeshPython, sqlmeshEnv } from '../../../src/sqlmesh/python.js';
 import { CLI_BOOTSTRAP } from '../../../src/sqlmesh/command.js';
+import { resolveSqlmeshPython, sqlmeshEnv } from '../../../src/sqlmesh/python.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -15,7 +15,6 @@ export const BASIC = join(root, 'test', 'fixtures', 'projects', 'basic');
 /** Every scenario is planned at this time and run up to END (deterministic intervals). */
 export const PLAN_EXECUTION_TIME = '2024-01-03';
 export const END = '2024-01-06';
-
 
 /** Run the real `sqlmesh` CLI in `cwd`. */
 export async function sqlmeshCli(cwd: string, args: string[]) {
