@@ -32,7 +32,7 @@ def test_example_fixture_matches_the_schema():
 
 def test_version_mismatch_names_both_versions_and_the_fix(tmp_path):
     path = tmp_path / "m.json"
-    path.write_text(json.dumps(manifest([], manifest_version=1)))
+    path.write_text(json.dumps({**manifest([]), "manifest_version": 1}))
     with pytest.raises(
         SQLMeshPipesManifestError, match=r"manifest_version 1 but this sqlmesh_pipes reads version 2"
     ):

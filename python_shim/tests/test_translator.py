@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from dagster import AssetKey, MetadataValue, TableSchema
 from shim_helpers import audit, manifest, model
 
 from sqlmesh_pipes import SQLMeshTranslationContext, SQLMeshTranslator, SQLMeshTranslatorSettings
 from sqlmesh_pipes.manifest import parse_manifest
-from sqlmesh_pipes.translator import parse_tag_properties, split_fqn
+from sqlmesh_pipes.translator import default_asset_key, parse_tag_properties, split_fqn
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _model(**overrides):
@@ -125,15 +130,24 @@ def test_query_metadata_is_sql_markdown():
     assert md["sqlmesh_pipes/query"] == MetadataValue.md("```sql\nSELECT 1\n```")
 
 
-def test_check_names_unique_for_repeated_audits():
-    m = _model(audits=[audit("not_null"), audit("unique_values"), audit("not_null"), audit("not_null")])
+_NAME_CASES = json.loads((REPO / "test" / "fixtures" / "contracts" / "default-names.json").read_text())
+
+
+@pytest.mark.parametrize("case", _NAME_CASES["check_names"], ids=lambda c: ",".join(c["audits"]))
+def test_default_check_names_match_the_executors(case):
+    # The same cases as src/report/names.ts's tests: one file, read by both suites.
+    m = _model(audits=[audit(name) for name in case["audits"]])
     t = SQLMeshTranslator()
-    assert [t.get_check_name(m, i) for i in range(4)] == [
-        "not_null",
-        "unique_values",
-        "not_null_2",
-        "not_null_3",
-    ]
+    assert [t.get_check_name(m, i) for i in range(len(case["audits"]))] == case["names"]
+
+
+@pytest.mark.parametrize("case", _NAME_CASES["asset_keys"], ids=lambda c: c["key"])
+def test_default_asset_keys_match_the_executors(case):
+    name = f"{case['schema']}.{case['table']}"
+    m = parse_manifest(
+        manifest([model(name, catalog=case["catalog"], schema=case["schema"], table=case["table"])])
+    )
+    assert default_asset_key(m.models[0]).to_escaped_user_string() == case["key"]
 
 
 def test_check_metadata_and_description():
@@ -151,14 +165,3 @@ def test_settings_are_frozen():
     assert SQLMeshTranslator(settings).settings is settings
     with pytest.raises(AttributeError):
         settings.enable_asset_checks = True  # type: ignore[misc]
-
-
-def test_default_check_names_never_collide():
-    from sqlmesh_pipes.manifest import parse_manifest
-    from sqlmesh_pipes.translator import default_check_name
-
-    parsed = parse_manifest(
-        manifest([model("shop.a", audits=[audit("a"), audit("a"), audit("a_2"), audit("a")])])
-    )
-    names = [default_check_name(parsed.models[0], i) for i in range(4)]
-    assert names == ["a", "a_2", "a_2_2", "a_3"]

@@ -10,8 +10,8 @@ export interface ResolvedScope {
   readonly scope: RunScope;
   /** Models to pass to `sqlmesh run --select-model` (no upstream), or null to run everything. */
   readonly select: readonly string[] | null;
-  /** Asset keys for the mock context outside Dagster. */
-  readonly assetKeys: readonly string[];
+  /** The step's asset keys for the mock context outside Dagster (`scope.assetKeys` maps them from models). */
+  readonly mockAssetKeys: readonly string[];
   /** Keys of checked assets that are not this step's own (external models): see PipesContext.allowCheckAssetKeys. */
   readonly checkAssetKeys: readonly string[];
   /** Models with selected checks but no selected asset: SQLMesh does not run them (see below). */
@@ -108,7 +108,7 @@ function scoped(
   return {
     scope: { assetKeys, checks, models, nodes: index.nodes },
     select,
-    assetKeys: [...assetKeys.values()],
+    mockAssetKeys: [...assetKeys.values()],
     checkAssetKeys: [...new Set(checks.map((check) => check.asset_key))].filter((key) => ![...assetKeys.values()].includes(key)),
     checkOnlyModels,
     unrunnableAudits,

@@ -4,8 +4,8 @@ import type { SelectedCheck } from '../contracts/run-extras.js';
 import { type ManifestDrift, type ModelOutcome, RUN_SUMMARY_KIND, type RunSummary } from '../contracts/run-summary.js';
 import type { ManifestNode } from '../sqlmesh/manifest.js';
 import { auditOutcomes } from './audits.js';
-import { type CheckIntent, checkResult, failureText, liveLog, materializationMetadata, UNVERIFIED } from './messages.js';
 import type { MetadataMap } from './metadata.js';
+import { type CheckIntent, checkResult, materializationMetadata } from './result-metadata.js';
 import {
   applyEvent,
   createRunState,
@@ -16,10 +16,23 @@ import {
   type ModelRun,
   type RunState,
 } from './run-state.js';
+import {
+  driftText,
+  failedReason,
+  failureText,
+  liveLog,
+  notDueReason,
+  notRunReason,
+  partialReason,
+  REGENERATE,
+  SKIPPED_REASON,
+  unverifiedReason,
+} from './wording.js';
 
 /** Where the reporter sends what it decides: Pipes (or the mock context) behind a small interface. */
 export interface ReportSink {
-  log(message: string, level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR'): void;
+  /** Same argument order as the Pipes logger's `log(level, message)`. */
+  log(level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR', message: string): void;
   materialize(assetKey: string, metadata: MetadataMap): void;
   check(assetKey: string, checkName: string, result: CheckIntent): void;
   custom(payload: unknown): void;
@@ -51,8 +64,6 @@ export interface ModelSummary {
   readonly checks: readonly CheckLine[];
 }
 
-const REGENERATE = 'regenerate the manifest (sqlmesh-pipes manifest --project DIR --out FILE) and reload the code location';
-
 /**
  * Turns the event stream of one `sqlmesh run` into reports, truthfully: a model is materialized
  * exactly when SQLMesh committed some of its batches in this run (partially, with the failed
@@ -78,7 +89,7 @@ export class Reporter {
   handle(event: SqlmeshEvent): void {
     const model = applyEvent(this.#state, event);
     const log = liveLog(event);
-    if (log) this.#sink.log(log.message, log.level);
+    if (log) this.#sink.log(log.level, log.message);
     if (model !== null) {
       const run = this.#state.models.get(model);
       if (run && isComplete(run)) this.#reportModel(run);
@@ -99,21 +110,21 @@ export class Reporter {
       if (isMaterialized(run) || run.failures.length > 0 || run.skipped) this.#reportModel(run);
     }
     const drift = this.#drift();
-    if (drift) this.#sink.log(driftText(drift), 'WARNING');
+    if (drift) this.#sink.log('WARNING', driftText(drift));
     const finished = this.#state.finished;
     const ownError = runError ?? (finished?.status === 'error' ? (finished.message ?? 'SQLMesh run failed') : null);
     const models = [...this.#scope.assetKeys.keys()].map((model) => this.#summarize(model, ownError));
     for (const line of models) {
-      if (line.outcome === 'partial') this.#sink.log(`${line.model}: partially materialized — ${line.reason}`, 'ERROR');
+      if (line.outcome === 'partial') this.#sink.log('ERROR', `${line.model}: partially materialized — ${line.reason}`);
       else if (line.outcome !== 'materialized' && line.outcome !== 'failed')
-        this.#sink.log(`${line.model}: not materialized — ${line.reason}`, 'INFO');
+        this.#sink.log('INFO', `${line.model}: not materialized — ${line.reason}`);
     }
     const failed = models.filter((line) => line.outcome === 'failed' || line.outcome === 'partial');
     const blocks = [...failed.map((line) => `${line.model}: ${line.reason}`), ...this.#otherFailures()];
-    if (blocks.length > 0) this.#sink.log(`SQLMesh run failed for ${blocks.length} node(s):\n${blocks.join('\n\n')}`, 'ERROR');
+    if (blocks.length > 0) this.#sink.log('ERROR', `SQLMesh run failed for ${blocks.length} node(s):\n${blocks.join('\n\n')}`);
     if (ownError !== null) {
       blocks.push(ownError);
-      this.#sink.log(`SQLMesh run failed: ${ownError}`, 'ERROR');
+      this.#sink.log('ERROR', `SQLMesh run failed: ${ownError}`);
     }
     const error = blocks.length === 0 ? null : blocks.join('\n\n');
     const status =
@@ -205,59 +216,15 @@ export class Reporter {
       durationMs: run ? evaluationMs(run) : 0,
       checks: this.#checksReported.get(name) ?? [],
     };
-    if (run && isPartial(run)) {
-      const failures = run.failures.map(
-        (failure) => `${batchLabel(failure.batch_index, failure.interval)} failed: ${failureText(failure)}`,
-      );
-      const committed = `${run.batches.length} batch(es) committed`;
-      const reason =
-        failures.length > 0
-          ? `${committed}; ${failures.join('; ')}`
-          : `${committed}; the rest skipped by SQLMesh because an upstream batch failed`;
-      return { ...base, outcome: 'partial', reason, errorClass: run.failures[0]?.error_class ?? null };
-    }
-    if (run && run.failures.length > 0) {
-      const [first] = run.failures;
-      const text =
-        run.failures.length === 1
-          ? failureText(first!)
-          : run.failures.map((failure) => `${batchLabel(failure.batch_index, failure.interval)}: ${failureText(failure)}`).join('\n');
-      return { ...base, outcome: 'failed', reason: text, errorClass: first!.error_class };
-    }
-    if (run?.skipped)
-      return { ...base, outcome: 'skipped', reason: 'skipped by SQLMesh because an upstream model failed', errorClass: null };
-    if (run?.unverified) return { ...base, outcome: 'unverified', reason: `${run.unverified}: ${UNVERIFIED}`, errorClass: null };
+    if (run && isPartial(run))
+      return { ...base, outcome: 'partial', reason: partialReason(run), errorClass: run.failures[0]?.error_class ?? null };
+    if (run && run.failures.length > 0)
+      return { ...base, outcome: 'failed', reason: failedReason(run), errorClass: run.failures[0]!.error_class };
+    if (run?.skipped) return { ...base, outcome: 'skipped', reason: SKIPPED_REASON, errorClass: null };
+    if (run?.unverified) return { ...base, outcome: 'unverified', reason: unverifiedReason(run.unverified), errorClass: null };
     if (run && isMaterialized(run)) return { ...base, outcome: 'materialized', reason: null, errorClass: null };
     // A run that failed as a whole says nothing about whether the model was due.
-    if (runError !== null) return { ...base, outcome: 'not_run', reason: `not evaluated: ${runError}`, errorClass: null };
-    return { ...base, outcome: 'not_due', reason: this.#notDueReason(), errorClass: null };
+    if (runError !== null) return { ...base, outcome: 'not_run', reason: notRunReason(runError), errorClass: null };
+    return { ...base, outcome: 'not_due', reason: notDueReason(this.#state.nothingToDo ?? null), errorClass: null };
   }
-
-  #notDueReason(): string {
-    const next = this.#state.nothingToDo?.next_ready_at;
-    if (this.#state.nothingToDo) return `no interval was due in this run${next ? ` (SQLMesh: next run ready at ${next})` : ''}`;
-    return 'no interval was due in this run (cron not elapsed or already up to date)';
-  }
-}
-
-/** `batch 2 [2024-01-02T00:00:00Z, 2024-01-03T00:00:00Z)`, or `a batch` when SQLMesh did not say. */
-function batchLabel(index: number | null, interval: readonly [string, string] | null): string {
-  const which = index === null ? 'a batch' : `batch ${index + 1}`;
-  return interval ? `${which} [${interval[0]}, ${interval[1]})` : which;
-}
-
-/** The stale-manifest warning: what differs and the fix. */
-export function driftText(drift: ManifestDrift): string {
-  const parts: string[] = [];
-  if (drift.unknown_models.length > 0) {
-    parts.push(
-      `SQLMesh evaluated ${drift.unknown_models.length} model(s) the manifest does not know (not recorded in Dagster): ${drift.unknown_models.join(', ')}`,
-    );
-  }
-  if (drift.changed_models.length > 0) {
-    parts.push(
-      `${drift.changed_models.length} model(s) in this step are defined differently in SQLMesh's environment than in the manifest: ${drift.changed_models.join(', ')}`,
-    );
-  }
-  return `The manifest is stale. ${parts.join('; ')} — ${REGENERATE}; if the project changed since the last plan, apply it (sqlmesh plan).`;
 }

@@ -17,15 +17,15 @@ const extras = (overrides: Partial<RunExtras>): RunExtras => ({ version: EXTRAS_
 
 describe('resolveScope outside Dagster', () => {
   it('every runnable model (not EMBEDDED) with every audit as a check; a plain run', () => {
-    const { scope, select, assetKeys } = resolveScope(index, resolveRunSettings(flags(), null), null);
+    const { scope, select, mockAssetKeys } = resolveScope(index, resolveRunSettings(flags(), null), null);
     expect(select).toBeNull();
-    expect(assetKeys).toEqual(['db/shop/a', 'db/shop/b']);
+    expect(mockAssetKeys).toEqual(['db/shop/a', 'db/shop/b']);
     expect(scope.checks.map((c) => c.check_name)).toEqual(['not_null', 'not_null_2']);
   });
 
   it('--select-model: exactly those models', () => {
-    const { select, assetKeys } = resolveScope(index, resolveRunSettings(flags({ selectModels: ['shop.b'] }), null), null);
-    expect([select, assetKeys]).toEqual([['shop.b'], ['db/shop/b']]);
+    const { select, mockAssetKeys } = resolveScope(index, resolveRunSettings(flags({ selectModels: ['shop.b'] }), null), null);
+    expect([select, mockAssetKeys]).toEqual([['shop.b'], ['db/shop/b']]);
   });
 
   it('an unknown model is a usage error naming it and the fix', () => {

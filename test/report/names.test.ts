@@ -1,32 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultAssetKey, defaultCheckName } from '../../src/report/names.js';
 import { manifestModel } from '../helpers/manifest.js';
 
-const audits = (...names: string[]) => names.map((name) => ({ name, args: {}, blocking: true }));
+// The same cases as the Python translator's tests: one file, read by both suites.
+const cases = JSON.parse(readFileSync(new URL('../fixtures/contracts/default-names.json', import.meta.url), 'utf8')) as {
+  check_names: { audits: string[]; names: string[] }[];
+  asset_keys: { catalog: string | null; schema: string; table: string; key: string }[];
+};
 
-describe('default names (same rules as the Python translator)', () => {
-  it.each([
-    [['not_null'], ['not_null']],
-    [
-      ['not_null', 'not_null'],
-      ['not_null', 'not_null_2'],
-    ],
-    [
-      ['a', 'a', 'a_2', 'a'],
-      ['a', 'a_2', 'a_2_2', 'a_3'],
-    ],
-    [
-      ['my-audit', 'my audit'],
-      ['my_audit', 'my_audit_2'],
-    ],
-  ])('%j → %j', (names, expected) => {
-    const model = manifestModel('shop.a', { audits: audits(...names) });
-    expect(names.map((_, i) => defaultCheckName(model, i))).toEqual(expected);
+describe('default names (same rules and cases as the Python translator)', () => {
+  it.each(cases.check_names.map((c) => [c.audits, c.names]))('check names %j → %j', (audits, expected) => {
+    const model = manifestModel('shop.a', { audits: audits.map((name) => ({ name, args: {}, blocking: true })) });
+    expect(audits.map((_, i) => defaultCheckName(model, i))).toEqual(expected);
   });
 
-  it('asset key: catalog/schema/table, escaped', () => {
-    expect(defaultAssetKey(manifestModel('shop.a'))).toBe('db/shop/a');
-    expect(defaultAssetKey(manifestModel('shop.a', { catalog: null }))).toBe('shop/a');
-    expect(defaultAssetKey(manifestModel('shop.a', { table: 'x/y' }))).toBe('db/shop/x\\/y');
+  it.each(cases.asset_keys)('asset key of $catalog $schema $table → $key', ({ catalog, schema, table, key }) => {
+    expect(defaultAssetKey(manifestModel(`${schema}.${table}`, { catalog, schema, table }))).toBe(key);
   });
 });

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { SqlmeshEvent } from '../../src/contracts/console-events.js';
 import type { ManifestModel } from '../../src/contracts/manifest.js';
 import type { SelectedCheck } from '../../src/contracts/run-extras.js';
-import type { CheckIntent } from '../../src/report/messages.js';
 import type { MetadataMap } from '../../src/report/metadata.js';
 import { Reporter, type ReportSink } from '../../src/report/reporter.js';
+import type { CheckIntent } from '../../src/report/result-metadata.js';
 import { indexManifest } from '../../src/sqlmesh/manifest.js';
 import { batch, failed } from '../helpers/events.js';
 import { manifestModel, manifestOf } from '../helpers/manifest.js';
@@ -19,7 +19,7 @@ function recordingSink(): ReportSink & { sent: Sent[] } {
   const sent: Sent[] = [];
   return {
     sent,
-    log: (message, level) => sent.push({ kind: 'log', message, level }),
+    log: (level, message) => sent.push({ kind: 'log', message, level }),
     materialize: (assetKey, metadata) => sent.push({ kind: 'materialize', assetKey, metadata }),
     check: (assetKey, checkName, result) => sent.push({ kind: 'check', assetKey, checkName, result }),
     custom: (payload) => sent.push({ kind: 'custom', payload }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../src/errors.js';
+import { ConfigurationError, UsageError } from '../../src/errors.js';
 import { type RunSqlmeshOptions, runSqlmesh, SqlmeshRunError } from '../../src/sqlmesh/process.js';
 import { collect } from './helpers/events.js';
 import { fakeProcess, fakeSpawn } from './helpers/fake-process.js';
@@ -143,10 +143,11 @@ describe('runSqlmesh (fake process)', () => {
 
   it('exit 2 rejects with a ConfigurationError carrying the command and exit code', async () => {
     const { child, invocation } = await start({ gateway: 'nope' });
-    child.event({ type: 'run_finished', status: 'error', message: "Missing gateway with name 'nope'.", error_class: 'ConfigurationError' });
+    child.event({ type: 'run_finished', status: 'error', message: "Missing gateway with name 'nope'.", error_class: 'UsageError' });
     child.finish({ exitCode: 2 });
     const { error } = await collect(invocation);
     expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error).not.toBeInstanceOf(UsageError); // the CLI's own kind: a library layer never throws it
     expect((error as Error).message).toBe("Missing gateway with name 'nope'.");
     const cause = (error as Error).cause as SqlmeshRunError;
     expect(cause).toBeInstanceOf(SqlmeshRunError);

@@ -245,7 +245,7 @@ describe.concurrent('configuration errors', () => {
       exitCode: 2,
       command: expect.stringContaining('--gateway nope'),
     });
-    expect(events.at(-1)).toMatchObject({ type: 'run_finished', status: 'error', error_class: 'ConfigurationError' });
+    expect(events.at(-1)).toMatchObject({ type: 'run_finished', status: 'error', error_class: 'UsageError' });
   });
 
   it('the console exits 2 with one line for a missing project, a bad gateway or a bad flag', async () => {

@@ -8,7 +8,7 @@ The same names as dg-sqlmesh::
     )
 """
 
-from .asset_decorator import SQLMESH_RESOURCE_KEY, sqlmesh_assets_factory
+from .asset_factory import SQLMESH_RESOURCE_KEY, sqlmesh_assets_factory
 from .definitions import sqlmesh_definitions_factory
 from .errors import (
     SQLMeshPipesDefinitionError,

@@ -7,7 +7,7 @@ from typing import Any
 
 from dagster import DefaultScheduleStatus, Definitions, RetryPolicy, define_asset_job
 
-from .asset_decorator import SQLMESH_RESOURCE_KEY, sqlmesh_assets_factory
+from .asset_factory import SQLMESH_RESOURCE_KEY, sqlmesh_assets_factory
 from .resource import SQLMeshResource
 from .schedule import sqlmesh_adaptive_schedule_factory
 from .translator import SQLMeshTranslator

@@ -402,7 +402,7 @@ def _allow_skipped_outputs(context: AssetExecutionContext) -> None:
     (dagster 1.13.27, ``_core/execution/plan/compute.py``). We do yield everything reported, and
     must not invent materializations, so the guard is turned off as soon as the session opens
     (opening it sets the flag; it is read only when the asset function returns). Dagster has no
-    public setter for this; test_asset_decorator covers it on upgrades.
+    public setter for this; test_asset_factory covers it on upgrades.
     """
     step_context = context.get_step_execution_context()
     if not hasattr(step_context, "_requires_typed_event_stream"):

@@ -30,7 +30,7 @@ from dagster import (
 from sqlmesh_pipes_contracts import AdaptiveSchedule
 
 from . import errors, executor
-from .asset_decorator import sqlmesh_specs_for
+from .asset_factory import sqlmesh_specs_for
 from .resource import SQLMeshResource
 from .validation import type_error, validate_name
 

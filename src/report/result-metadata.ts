@@ -1,12 +1,9 @@
-import type { EventOf, SqlmeshEvent } from '../contracts/console-events.js';
 import type { ManifestAudit, ManifestModel } from '../contracts/manifest.js';
 import type { AuditOutcome } from './audits.js';
 import { type MetadataMap, md } from './metadata.js';
 import { evaluationMs, isPartial, type ModelRun } from './run-state.js';
 
-/** What the text console does with batch lines it cannot vouch for, and the way out. */
-export const UNVERIFIED =
-  "not recorded as evaluated — a model's own output can look like SQLMesh's batch lines; the JSON console (--console json) reports exactly";
+// What each reported result carries: a materialization's and a check result's metadata.
 
 /** A check result to report for one audit use. */
 export interface CheckIntent {
@@ -15,7 +12,7 @@ export interface CheckIntent {
   readonly metadata: MetadataMap;
 }
 
-const seconds = (ms: number) => Math.round(ms) / 1000;
+export const seconds = (ms: number) => Math.round(ms) / 1000;
 
 /**
  * Metadata of a model SQLMesh committed batches of: what ran, how long, how much — and, when some
@@ -88,74 +85,4 @@ export function checkResult(outcome: AuditOutcome, audit: ManifestAudit | undefi
     if (query) metadata['sqlmesh/audit_query'] = md.md(`\`\`\`sql\n${query}\n\`\`\``);
   }
   return { passed: outcome.passed, severity: outcome.blocking ? 'ERROR' : 'WARN', metadata };
-}
-
-/** The live log line for an event worth telling Dagster about while the run goes on, or null. */
-export function liveLog(event: SqlmeshEvent): { message: string; level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' } | null {
-  switch (event.type) {
-    case 'run_started':
-      return { level: 'INFO', message: runStartedText(event) };
-    case 'evaluation_started': {
-      const total = Object.values(event.batches).reduce((a, b) => a + b, 0);
-      return { level: 'INFO', message: `SQLMesh will evaluate ${total} batch(es) of ${Object.keys(event.batches).length} model(s)` };
-    }
-    case 'batch_evaluated':
-      return { level: 'INFO', message: batchText(event) };
-    case 'audit_warning': {
-      const where = event.batch_index === null || event.batch_index === undefined ? '' : ` in batch ${event.batch_index + 1}`;
-      return {
-        level: 'WARNING',
-        message: `${event.model}: non-blocking audit ${event.failure.audit} failed${where}${rowsText(event.failure.failed_rows)}`,
-      };
-    }
-    case 'model_failed': {
-      const where =
-        event.batch_index === null
-          ? ''
-          : ` (batch ${event.batch_index + 1}${event.interval ? ` [${event.interval[0]}, ${event.interval[1]})` : ''})`;
-      return { level: 'ERROR', message: `${event.model} failed${where}: ${failureText(event)}` };
-    }
-    case 'models_skipped':
-      return { level: 'WARNING', message: `skipped because an upstream model failed: ${event.models.join(', ')}` };
-    case 'batches_unverified':
-      return {
-        level: 'WARNING',
-        message: Object.entries(event.models)
-          .map(([model, why]) => `${model}: ${why}: ${UNVERIFIED}`)
-          .join('\n'),
-      };
-    case 'nothing_to_do':
-      return { level: 'INFO', message: event.message };
-    case 'log':
-      return { level: event.level === 'CRITICAL' ? 'ERROR' : event.level, message: event.message };
-    case 'batch_started':
-    case 'environment_snapshots':
-    case 'evaluation_finished':
-    case 'run_finished':
-      return null;
-    default:
-      return event satisfies never;
-  }
-}
-
-/** SQLMesh's failure as it would print it: `ConversionException: Could not convert ...`. */
-export function failureText(failure: Pick<EventOf<'model_failed'>, 'error_class' | 'message'>): string {
-  return failure.error_class ? `${failure.error_class}: ${failure.message}` : failure.message;
-}
-
-function runStartedText(event: EventOf<'run_started'>): string {
-  const selection = event.selected_models?.length ? ` for ${event.selected_models.length} selected model(s)` : '';
-  return `sqlmesh run in environment '${event.environment}'${selection}${event.sqlmesh_version ? ` (SQLMesh ${event.sqlmesh_version})` : ''}`;
-}
-
-function rowsText(rows: number | null): string {
-  return rows === null ? '' : `: ${rows} row(s)`;
-}
-
-/** `shop.orders: batch 2/3 [2024-01-01T00:00:00Z, 2024-01-02T00:00:00Z) in 1.20s, audits ✔2 ✘0`. */
-export function batchText(event: EventOf<'batch_evaluated'>): string {
-  const of = event.batch_count === null ? `${event.batch_index + 1}` : `${event.batch_index + 1}/${event.batch_count}`;
-  const interval = event.interval ? ` [${event.interval[0]}, ${event.interval[1]})` : '';
-  const what = event.annotation ? ` ${event.annotation}` : '';
-  return `${event.model}: batch ${of}${interval}${what} in ${seconds(event.duration_ms).toFixed(2)}s, audits passed ${event.audits_passed}, failed ${event.audits_failed}`;
 }
