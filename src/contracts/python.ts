@@ -188,7 +188,7 @@ export function renderPython(contracts: readonly RenderedContract[], constants: 
     '',
     `__all__ = [${exported.map((name) => JSON.stringify(name)).join(', ')}]`,
     '',
-    '# --- constants (src/contracts/constants.ts) ---',
+    '# --- constants (src/contracts/constants.ts, src/contracts/sqlmesh-text.ts) ---',
     '',
     ...constantLines,
     '',

@@ -13,6 +13,7 @@ import { Manifest } from './manifest.js';
 import { RunExtras } from './run-extras.js';
 import { OUTCOME_LABELS, RunSummary } from './run-summary.js';
 import { AdaptiveSchedule } from './schedule.js';
+import { AUDIT_WARNING_PATTERN, NEXT_READY_PATTERN, NOTHING_TO_DO_PREFIX } from './sqlmesh-text.js';
 
 /** One document that crosses between TypeScript and Python. */
 export interface Contract {
@@ -78,4 +79,7 @@ export const PYTHON_CONSTANTS: Readonly<Record<string, unknown>> = {
   EXIT_TERMINATED: ExitCode.terminated,
   EXIT_CODE_MEANINGS,
   OUTCOME_LABELS,
+  NOTHING_TO_DO_PREFIX,
+  AUDIT_WARNING_PATTERN,
+  NEXT_READY_PATTERN,
 };

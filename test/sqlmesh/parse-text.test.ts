@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { SqlmeshEvent } from '../../src/contracts/console-events.js';
-import { parseInterval, stripFqn, TextRunParser } from '../../src/sqlmesh/parse-text.js';
+import { TextRunParser } from '../../src/sqlmesh/parse-text.js';
+import { parseInterval, stripFqn } from '../../src/sqlmesh/text-grammar.js';
 import { ALL_BATCHES, outline } from './helpers/events.js';
 
 // Real outputs of the pinned SQLMesh (0.236.4), captured by test/fixtures/sqlmesh-text/capture.sh.

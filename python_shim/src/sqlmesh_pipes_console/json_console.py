@@ -20,6 +20,9 @@ from sqlmesh.core.console import NoopConsole
 
 from sqlmesh_pipes_console.channel import EventChannel
 from sqlmesh_pipes_contracts import (
+    AUDIT_WARNING_PATTERN,
+    NEXT_READY_PATTERN,
+    NOTHING_TO_DO_PREFIX,
     AuditFailure,
     AuditWarning,
     BatchEvaluated,
@@ -37,14 +40,9 @@ from sqlmesh_pipes_contracts import (
 
 F = t.TypeVar("F", bound=t.Callable[..., None])
 
-# `_run` reports nothing due with this status line (sqlmesh/core/context.py).
-NOTHING_TO_DO_PREFIX = "No models are ready to run"
-# "Next run will be ready at <local> (<utc>)." or "... at <utc>." (format_tz_datetime).
-_NEXT_READY = re.compile(r"Next run will be ready at (?:.*\()?(\d{4}-\d\d-\d\d \d\d:\d\d[AP]M) UTC\)?\.?")
-# The non-blocking audit warning: "\n<display name>: '<audit>' audit error: N rows failed."
-_AUDIT_WARNING = re.compile(
-    r"^\s*(?P<model>\S.*?): '(?P<audit>.+)' audit error: (?P<count>\d+) rows? failed\.?\s*$", re.S
-)
+# SQLMesh's sentences, shared with the executor's text parser (src/contracts/sqlmesh-text.ts).
+_NEXT_READY = re.compile(NEXT_READY_PATTERN)
+_AUDIT_WARNING = re.compile(AUDIT_WARNING_PATTERN, re.S)
 # Longest text in one event (an error message, an audit query); the Node side caps lines too.
 MAX_TEXT_CHARS = 64 * 1024
 
@@ -95,7 +93,10 @@ def next_ready_at(message: str) -> str | None:
     match = _NEXT_READY.search(message)
     if not match:
         return None
-    moment = datetime.strptime(match.group(1), "%Y-%m-%d %I:%M%p").replace(tzinfo=timezone.utc)
+    day, hour, minute, meridiem = match.groups()
+    moment = datetime.strptime(f"{day} {hour}:{minute}{meridiem}", "%Y-%m-%d %I:%M%p").replace(
+        tzinfo=timezone.utc
+    )
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -381,12 +382,13 @@ class JsonConsole(NoopConsole):
         long = _arg(args, kwargs, 1, "long_message")
         match = _AUDIT_WARNING.match(short)
         if match:
-            error = self._take_pending_audit(match.group("audit"), int(match.group("count")))
+            shown_model, audit, count = match.groups()
+            error = self._take_pending_audit(audit, int(count))
             failure = audit_failure(error) if error is not None else _failure_from_text(match, long)
             model = (
                 error.model.name
                 if error is not None and getattr(error, "model", None)
-                else match.group("model")
+                else shown_model.strip()
             )
             # Held until this thread's batch reports progress, which names the batch.
             with self._lock:
@@ -421,10 +423,10 @@ def _failure_from_text(match: re.Match[str], long: t.Any) -> AuditFailure:
     if isinstance(long, str) and "Audit query:\n" in long:
         query = long.split("Audit query:\n", 1)[1].strip()
     return AuditFailure(
-        audit=match.group("audit"),
+        audit=match.group(2),
         audit_index=None,
         args=None,
-        failed_rows=int(match.group("count")),
+        failed_rows=int(match.group(3)),
         query=query,
     )
 

@@ -93,13 +93,10 @@ def model_entry(
 ) -> ManifestModel:
     """One project model (seed paths made relative to `project_dir`)."""
     dialect = model.dialect
-    catalog, schema, table = _table_parts(model.fqn)
     return ManifestModel(
         name=model.name,
         fqn=model.fqn,
-        catalog=catalog,
-        schema=schema,
-        table=table,
+        **_table_parts(model.fqn),
         kind=model.kind.name.value if isinstance(model.kind.name, enum.Enum) else str(model.kind.name),
         kind_details=kind_details(model, project_dir),
         cron=str(model.cron),
@@ -122,13 +119,10 @@ def model_entry(
 
 def external_model_entry(model: Model) -> ManifestExternalModel:
     """One external model (external_models.yaml)."""
-    catalog, schema, table = _table_parts(model.fqn)
     return ManifestExternalModel(
         name=model.name,
         fqn=model.fqn,
-        catalog=catalog,
-        schema=schema,
-        table=table,
+        **_table_parts(model.fqn),
         description=model.description or None,
         columns=columns(model),
         audits=audits(model),
@@ -231,10 +225,10 @@ def rendered_query(model: Model) -> str | None:
     return query.sql(dialect=model.dialect, pretty=True, copy=False) if query is not None else None
 
 
-def _table_parts(fqn: str) -> tuple[str | None, str, str]:
-    """(catalog or None, schema, table) of a quoted FQN, as SQLMesh's own parser splits it."""
+def _table_parts(fqn: str) -> dict[str, t.Any]:
+    """``catalog`` (or None), ``schema`` and ``table`` of a quoted FQN, as SQLMesh's parser splits it."""
     table = exp.to_table(fqn)
-    return table.catalog or None, table.db, table.name
+    return {"catalog": table.catalog or None, "schema": table.db, "table": table.name}
 
 
 def _type_sql(data_type: exp.DataType | None, dialect: str) -> str | None:

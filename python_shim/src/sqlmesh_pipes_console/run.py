@@ -28,6 +28,7 @@ from sqlmesh_pipes_contracts import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    NOTHING_TO_DO_PREFIX,
     EnvironmentSnapshots,
     LogLine,
     NothingToDo,
@@ -199,7 +200,7 @@ def _run(context: t.Any, console: t.Any, args: argparse.Namespace, channel: t.An
 
     if getattr(status, "is_nothing_to_do", False):
         if not console.nothing_to_do_reported:
-            message = "No models are ready to run."
+            message = f"{NOTHING_TO_DO_PREFIX}."
             channel.write(NothingToDo(message=message, next_ready_at=None).to_json())
         channel.write(RunFinished(status="nothing_to_do", message=None, error_class=None).to_json())
         return EXIT_OK
