@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_ENVIRONMENT, DEFAULT_TERMINATION_TIMEOUT_SECONDS, STOP_GRACE_SHARE } from '../contracts/constants.js';
 import { type ConsoleKind, EXTRAS_KEY, RunExtras } from '../contracts/run-extras.js';
 import { UsageError } from '../errors.js';
 import type { PipesExtras } from '../pipes/protocol.js';
@@ -47,12 +48,6 @@ export interface RunSettings {
   readonly extras: RunExtras | null;
 }
 
-const DEFAULT_ENVIRONMENT = 'prod';
-/** Dagster's default wait between SIGINT and SIGKILL (PipesSubprocessClient, SQLMeshResource). */
-const DEFAULT_TERMINATION_TIMEOUT_S = 20;
-/** SQLMesh's share of it; the rest covers killing SQLMesh, reporting what it finished and `closed`. */
-const STOP_GRACE_SHARE = 0.4;
-
 /** Read our extras from the Pipes context; null when absent, a UsageError when malformed. */
 export function readExtras(extras: PipesExtras): RunExtras | null {
   const raw = extras[EXTRAS_KEY];
@@ -97,7 +92,7 @@ export function resolveRunSettings(flags: RunFlags, extras: RunExtras | null): R
     concurrentTasks: pick(extras?.concurrent_tasks, flags.concurrentTasks) ?? null,
     manifest: manifest === null ? null : resolve(manifest),
     messagesFile: flags.messagesFile ?? null,
-    stopGraceMs: Math.round((extras?.termination_timeout_seconds ?? DEFAULT_TERMINATION_TIMEOUT_S) * 1000 * STOP_GRACE_SHARE),
+    stopGraceMs: Math.round((extras?.termination_timeout_seconds ?? DEFAULT_TERMINATION_TIMEOUT_SECONDS) * 1000 * STOP_GRACE_SHARE),
     extras,
   };
 }

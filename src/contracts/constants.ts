@@ -43,3 +43,12 @@ export const EXIT_CODE_MEANINGS = {
   [ExitCode.interrupted]: 'interrupted by SIGINT',
   [ExitCode.terminated]: 'terminated by SIGTERM',
 } as const satisfies Record<number, string>;
+
+/** The SQLMesh environment a run targets unless told otherwise (SQLMesh's own default). */
+export const DEFAULT_ENVIRONMENT = 'prod';
+
+/** Dagster's default wait between SIGINT and SIGKILL (PipesSubprocessClient), and SQLMeshResource's. */
+export const DEFAULT_TERMINATION_TIMEOUT_SECONDS = 20;
+
+/** SQLMesh's share of the termination timeout; the rest covers killing SQLMesh, reporting what it finished and `closed`. */
+export const STOP_GRACE_SHARE = 0.4;

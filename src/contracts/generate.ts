@@ -3,9 +3,9 @@ import { type RenderedContract, renderPython, type SchemaNode } from './python.j
 import { CONTRACTS, PYTHON_CONSTANTS } from './registry.js';
 
 /** Where the generated Python module lives, relative to the package root. */
-export const PYTHON_MODULE_PATH = 'python_shim/src/sqlmesh_pipes_contracts/__init__.py';
+const PYTHON_MODULE_PATH = 'python_shim/src/sqlmesh_pipes_contracts/__init__.py';
 /** Where the JSON Schemas go, relative to the package root. */
-export const JSON_SCHEMA_DIR = 'docs/contracts';
+const JSON_SCHEMA_DIR = 'docs/contracts';
 
 /** Every generated file (path relative to the package root → content), from the zod schemas. */
 export function generatedFiles(): Map<string, string> {

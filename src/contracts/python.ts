@@ -188,7 +188,7 @@ export function renderPython(contracts: readonly RenderedContract[], constants: 
     '',
     `__all__ = [${exported.map((name) => JSON.stringify(name)).join(', ')}]`,
     '',
-    '# --- constants (src/contracts/constants.ts, src/contracts/sqlmesh-text.ts) ---',
+    '# --- constants (src/contracts/) ---',
     '',
     ...constantLines,
     '',
@@ -581,7 +581,7 @@ function snake(name: string): string {
 }
 
 /** A Python literal for JSON-like data. */
-export function pyLiteral(value: unknown): string {
+function pyLiteral(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { SqlmeshEvent } from './console-events.js';
 import {
+  DEFAULT_ENVIRONMENT,
+  DEFAULT_TERMINATION_TIMEOUT_SECONDS,
   EVENTS_FD_ENV,
   EXIT_CODE_MEANINGS,
   EXTRAS_KEY,
@@ -8,6 +10,7 @@ import {
   ExitCode,
   MANIFEST_VERSION,
   RUN_SUMMARY_KIND,
+  STOP_GRACE_SHARE,
 } from './constants.js';
 import { Manifest } from './manifest.js';
 import { RunExtras } from './run-extras.js';
@@ -79,6 +82,9 @@ export const PYTHON_CONSTANTS: Readonly<Record<string, unknown>> = {
   EXIT_TERMINATED: ExitCode.terminated,
   EXIT_CODE_MEANINGS,
   OUTCOME_LABELS,
+  DEFAULT_ENVIRONMENT,
+  DEFAULT_TERMINATION_TIMEOUT_SECONDS,
+  STOP_GRACE_SHARE,
   NOTHING_TO_DO_PREFIX,
   AUDIT_WARNING_PATTERN,
   NEXT_READY_PATTERN,

@@ -27,7 +27,7 @@ export function toPipesException(error: unknown, seen: Set<unknown> = new Set(),
 }
 
 /** The "    at …" frames of an error's stack, one string per frame ending in "\n" (as Python's). */
-export function stackFrames(error: Error): string[] {
+function stackFrames(error: Error): string[] {
   const stack = typeof error.stack === 'string' ? error.stack : '';
   return stack
     .split('\n')

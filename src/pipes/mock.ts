@@ -43,7 +43,7 @@ export function mockContextData(options: MockPipesOptions = {}): PipesContextDat
 }
 
 /** A metadata value as people read it. */
-export function formatMetadataValue(value: PipesMetadataValue): string {
+function formatMetadataValue(value: PipesMetadataValue): string {
   const raw = value.raw_value;
   if (raw === null) return 'null';
   switch (value.type) {

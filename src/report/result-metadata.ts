@@ -55,7 +55,7 @@ export function materializationMetadata(run: ModelRun, model: ManifestModel | un
 }
 
 /** The physical table name users query: catalog.schema.table without quotes. */
-export function tableName(model: ManifestModel): string {
+function tableName(model: ManifestModel): string {
   return [model.catalog, model.schema, model.table].filter((part) => part !== null && part !== '').join('.');
 }
 

@@ -35,7 +35,7 @@ export function createRunState(): RunState {
 }
 
 /** The state of `model`, created on first use. */
-export function modelRun(state: RunState, model: string): ModelRun {
+function modelRun(state: RunState, model: string): ModelRun {
   let run = state.models.get(model);
   if (!run) {
     run = {

@@ -7,7 +7,7 @@ import type { ModelRun } from './run-state.js';
 // The Dagster side shows these words (the run summary's `reason`); it never words an outcome itself.
 
 /** What the text console does with batch lines it cannot vouch for, and the way out. */
-export const UNVERIFIED =
+const UNVERIFIED =
   "not recorded as evaluated — a model's own output can look like SQLMesh's batch lines; the JSON console (--console json) reports exactly";
 
 /** The live log line for an event worth telling Dagster about while the run goes on, or null. */
@@ -73,7 +73,7 @@ function rowsText(rows: number | null): string {
 }
 
 /** `shop.orders: batch 2/3 [2024-01-01T00:00:00Z, 2024-01-02T00:00:00Z) in 1.20s, audits ✔2 ✘0`. */
-export function batchText(event: EventOf<'batch_evaluated'>): string {
+function batchText(event: EventOf<'batch_evaluated'>): string {
   const of = event.batch_count === null ? `${event.batch_index + 1}` : `${event.batch_index + 1}/${event.batch_count}`;
   const interval = event.interval ? ` [${event.interval[0]}, ${event.interval[1]})` : '';
   const what = event.annotation ? ` ${event.annotation}` : '';
@@ -84,7 +84,7 @@ export function batchText(event: EventOf<'batch_evaluated'>): string {
 export const REGENERATE = 'regenerate the manifest (sqlmesh-pipes manifest --project DIR --out FILE) and reload the code location';
 
 /** `batch 2 [2024-01-02T00:00:00Z, 2024-01-03T00:00:00Z)`, or `a batch` when SQLMesh did not say. */
-export function batchLabel(index: number | null, interval: readonly [string, string] | null): string {
+function batchLabel(index: number | null, interval: readonly [string, string] | null): string {
   const which = index === null ? 'a batch' : `batch ${index + 1}`;
   return interval ? `${which} [${interval[0]}, ${interval[1]})` : which;
 }

@@ -2,7 +2,7 @@ import { type CronExpression, CronExpressionParser } from 'cron-parser';
 import { ConfigurationError } from '../errors.js';
 
 /** The aliases SQLMesh documents for model crons. */
-export const CRON_ALIASES: Readonly<Record<string, string>> = {
+const CRON_ALIASES: Readonly<Record<string, string>> = {
   '@hourly': '0 * * * *',
   '@daily': '0 0 * * *',
   '@weekly': '0 0 * * 0',
@@ -13,7 +13,7 @@ export const CRON_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** SQLMesh refuses model crons that can fire more often than this (minutes). */
-export const SQLMESH_MIN_INTERVAL_MINUTES = 5;
+const SQLMESH_MIN_INTERVAL_MINUTES = 5;
 
 const MINUTES_PER_DAY = 24 * 60;
 

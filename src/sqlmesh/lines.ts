@@ -3,7 +3,7 @@ import split2 from 'split2';
 import { capLines } from './cap-lines.js';
 
 /** Longest stdout/stderr line kept (16 KiB): the rest is cut, with a note, before splitting. */
-export const MAX_OUTPUT_LINE_BYTES = 16 * 1024;
+const MAX_OUTPUT_LINE_BYTES = 16 * 1024;
 /** Longest JSON console event kept (4 MiB); the console itself keeps its texts far shorter. */
 export const MAX_EVENT_LINE_BYTES = 4 * 1024 * 1024;
 

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { execa } from 'execa';
 import type { EventOf, SqlmeshEvent } from '../contracts/console-events.js';
+import { DEFAULT_ENVIRONMENT } from '../contracts/constants.js';
 import { ConfigurationError, SqlmeshPipesError } from '../errors.js';
 import { EVENTS_FD, formatCommand, type SqlmeshCommand, sqlmeshCommand } from './command.js';
 import { MAX_EVENT_LINE_BYTES, splitLines } from './lines.js';
@@ -185,7 +186,7 @@ function startRun(
     // The CLI prints no run header: the runner knows what it asked for.
     emit({
       type: 'run_started',
-      environment: options.environment ?? 'prod',
+      environment: options.environment ?? DEFAULT_ENVIRONMENT,
       sqlmesh_version: null,
       execution_time: null,
       selected_models: options.selectModels ? [...options.selectModels] : null,

@@ -24,14 +24,14 @@ export const FENCE = /^```$/;
 export const WARNING = /^\[WARNING\]\s?(.*)$/;
 export const LEARN_MORE = /\s*Learn more in logs:.*$/s;
 export const AUDIT_WARNING = new RegExp(AUDIT_WARNING_PATTERN, 's');
-export const AUDIT_ERROR = /^'(.+)' audit error: (\d+) rows? failed$/;
-export const CLASS_LINE = /^([A-Za-z_][\w.]*):$/;
+const AUDIT_ERROR = /^'(.+)' audit error: (\d+) rows? failed$/;
+const CLASS_LINE = /^([A-Za-z_][\w.]*):$/;
 export const NOTHING = new RegExp(`^${NOTHING_TO_DO_PREFIX}\\b`);
 export const NEXT_READY = new RegExp(`^${NEXT_READY_PATTERN}$`);
 export const RUN_FINISHED = /^Run finished for environment '(.+)'$/;
 export const ERROR = /^Error: (.*)$/;
-export const STATS = /\s*\(([^()]*(?:rows?|B|Bytes?|KiB|MiB|GiB|TiB|PiB))\)$/;
-export const AUDITS = /,\s*audits((?:\s+(?:✔|passed\s*)\d+)?)((?:\s+(?:❌|failed\s*)\d+)?)\s*$/;
+const STATS = /\s*\(([^()]*(?:rows?|B|Bytes?|KiB|MiB|GiB|TiB|PiB))\)$/;
+const AUDITS = /,\s*audits((?:\s+(?:✔|passed\s*)\d+)?)((?:\s+(?:❌|failed\s*)\d+)?)\s*$/;
 
 // First characters of every line construct above (batch, ✔/Model, **/Skipped/Failed, [WARNING],
 // No models, Run finished, Error:, Executing/Auditing); anything else is a plain log line.

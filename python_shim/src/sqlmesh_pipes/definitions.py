@@ -7,6 +7,8 @@ from typing import Any
 
 from dagster import DefaultScheduleStatus, Definitions, RetryPolicy, define_asset_job
 
+from sqlmesh_pipes_contracts import DEFAULT_ENVIRONMENT
+
 from .asset_factory import SQLMESH_RESOURCE_KEY, sqlmesh_assets_factory
 from .resource import SQLMeshResource
 from .schedule import sqlmesh_adaptive_schedule_factory
@@ -17,7 +19,7 @@ def sqlmesh_definitions_factory(
     *,
     project_dir: str,
     gateway: str | None = None,
-    environment: str = "prod",
+    environment: str = DEFAULT_ENVIRONMENT,
     translator: SQLMeshTranslator | None = None,
     concurrency_limit: int | None = None,
     name: str = "sqlmesh_assets",

@@ -14,7 +14,13 @@ from typing import Any
 
 from dagster import AssetCheckKey, AssetKey
 
-from sqlmesh_pipes_contracts import EXTRAS_KEY, ConsoleKind, RunExtras, SelectedCheck
+from sqlmesh_pipes_contracts import (
+    DEFAULT_TERMINATION_TIMEOUT_SECONDS,
+    EXTRAS_KEY,
+    ConsoleKind,
+    RunExtras,
+    SelectedCheck,
+)
 
 from .specs import SelectedCheckRef
 
@@ -46,7 +52,7 @@ def build_run_extras(
     execution_time: datetime | str | None = None,
     start: datetime | str | None = None,
     end: datetime | str | None = None,
-    termination_timeout_seconds: float = 20.0,
+    termination_timeout_seconds: float = DEFAULT_TERMINATION_TIMEOUT_SECONDS,
     console: ConsoleKind = "json",
 ) -> RunExtras:
     """``RunExtras`` for the selected models (asset key → model name) and checks.

@@ -29,7 +29,13 @@ from dagster import (
 )
 from pydantic import Field, PrivateAttr, field_validator
 
-from sqlmesh_pipes_contracts import EXIT_CODE_MEANINGS, EXIT_USAGE
+from sqlmesh_pipes_contracts import (
+    DEFAULT_ENVIRONMENT,
+    DEFAULT_TERMINATION_TIMEOUT_SECONDS,
+    EXIT_CODE_MEANINGS,
+    EXIT_USAGE,
+    STOP_GRACE_SHARE,
+)
 
 from . import errors, executor
 from .extras import build_run_extras, pipes_asset_key, pipes_extras
@@ -85,7 +91,7 @@ class SQLMeshResource(ConfigurableResource):
         default=None, description="SQLMesh gateway; None uses the project's default gateway."
     )
     environment: str = Field(
-        default="prod",
+        default=DEFAULT_ENVIRONMENT,
         description="SQLMesh environment to run (`sqlmesh run <environment>`). Plans are never applied.",
     )
     concurrency_limit: int | None = Field(
@@ -130,10 +136,11 @@ class SQLMeshResource(ConfigurableResource):
         f"{REGENERATE_ENV_VAR}=1 does the same.",
     )
     termination_timeout_seconds: float = Field(
-        default=20.0,
+        default=float(DEFAULT_TERMINATION_TIMEOUT_SECONDS),
         description="On run termination the executor gets SIGINT, then this long to stop SQLMesh, report "
-        "what SQLMesh finished and close, before it is killed. The executor gives SQLMesh 40% of it to stop "
-        "before killing SQLMesh, so the executor itself always stops in time.",
+        "what SQLMesh finished and close, before it is killed. The executor gives SQLMesh "
+        f"{STOP_GRACE_SHARE:.0%} of it to stop before killing SQLMesh, so the executor itself always stops "
+        "in time.",
     )
 
     _translator: SQLMeshTranslator | None = PrivateAttr(default=None)

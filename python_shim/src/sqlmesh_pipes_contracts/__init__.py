@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, NoReturn
 
-__all__ = ["ContractError", "MANIFEST_VERSION", "EXTRAS_KEY", "EXTRAS_VERSION", "RUN_SUMMARY_KIND", "EVENTS_FD_ENV", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_CODE_MEANINGS", "OUTCOME_LABELS", "NOTHING_TO_DO_PREFIX", "AUDIT_WARNING_PATTERN", "NEXT_READY_PATTERN", "ManifestColumn", "ManifestAudit", "ManifestModel", "ManifestExternalModel", "ManifestStandaloneAudit", "Manifest", "SelectedCheck", "ConsoleKind", "CONSOLE_KIND_VALUES", "RunExtras", "ModelOutcome", "MODEL_OUTCOME_VALUES", "RunSummaryModel", "ManifestDrift", "RunSummary", "AdaptiveSchedule", "RunStarted", "EnvironmentSnapshots", "EvaluationStarted", "NodeKind", "NODE_KIND_VALUES", "BatchStarted", "Interval", "ExecutionStats", "BatchEvaluated", "AuditFailure", "AuditWarning", "EvaluationFinished", "ModelsSkipped", "ModelFailed", "BatchesUnverified", "NothingToDo", "RunFinished", "LogLevel", "LOG_LEVEL_VALUES", "LogSource", "LOG_SOURCE_VALUES", "LogLine", "SqlmeshEvent", "read_manifest", "read_run_extras", "read_run_summary", "read_adaptive_schedule", "read_console_event"]
+__all__ = ["ContractError", "MANIFEST_VERSION", "EXTRAS_KEY", "EXTRAS_VERSION", "RUN_SUMMARY_KIND", "EVENTS_FD_ENV", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_CODE_MEANINGS", "OUTCOME_LABELS", "DEFAULT_ENVIRONMENT", "DEFAULT_TERMINATION_TIMEOUT_SECONDS", "STOP_GRACE_SHARE", "NOTHING_TO_DO_PREFIX", "AUDIT_WARNING_PATTERN", "NEXT_READY_PATTERN", "ManifestColumn", "ManifestAudit", "ManifestModel", "ManifestExternalModel", "ManifestStandaloneAudit", "Manifest", "SelectedCheck", "ConsoleKind", "CONSOLE_KIND_VALUES", "RunExtras", "ModelOutcome", "MODEL_OUTCOME_VALUES", "RunSummaryModel", "ManifestDrift", "RunSummary", "AdaptiveSchedule", "RunStarted", "EnvironmentSnapshots", "EvaluationStarted", "NodeKind", "NODE_KIND_VALUES", "BatchStarted", "Interval", "ExecutionStats", "BatchEvaluated", "AuditFailure", "AuditWarning", "EvaluationFinished", "ModelsSkipped", "ModelFailed", "BatchesUnverified", "NothingToDo", "RunFinished", "LogLevel", "LOG_LEVEL_VALUES", "LogSource", "LOG_SOURCE_VALUES", "LogLine", "SqlmeshEvent", "read_manifest", "read_run_extras", "read_run_summary", "read_adaptive_schedule", "read_console_event"]
 
-# --- constants (src/contracts/constants.ts, src/contracts/sqlmesh-text.ts) ---
+# --- constants (src/contracts/) ---
 
 MANIFEST_VERSION: Final = 2
 EXTRAS_KEY: Final = "sqlmesh_pipes"
@@ -34,6 +34,9 @@ EXIT_INTERRUPTED: Final = 130
 EXIT_TERMINATED: Final = 143
 EXIT_CODE_MEANINGS: Final = {1: "executor error", 2: "usage or configuration error", 130: "interrupted by SIGINT", 143: "terminated by SIGTERM"}
 OUTCOME_LABELS: Final = {"materialized": "materialized", "partial": "partially materialized", "failed": "failed", "skipped": "skipped", "not_due": "not due", "not_run": "not run", "unverified": "unverified"}
+DEFAULT_ENVIRONMENT: Final = "prod"
+DEFAULT_TERMINATION_TIMEOUT_SECONDS: Final = 20
+STOP_GRACE_SHARE: Final = 0.4
 NOTHING_TO_DO_PREFIX: Final = "No models are ready to run"
 AUDIT_WARNING_PATTERN: Final = "^\\s*(\\S.*?): '(.+)' audit error: (\\d+) rows? failed\\.?\\s*$"
 NEXT_READY_PATTERN: Final = "Next run will be ready at (?:.*\\()?(\\d{4}-\\d\\d-\\d\\d) (\\d\\d):(\\d\\d)([AP]M) UTC\\)?\\.?"
