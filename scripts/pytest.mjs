@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const python = join(root, '.venv', 'bin', 'python');
 
-// Lint first (a second): the Python side is held to ruff like the TypeScript side to tsc.
+// Lint first (a second): the Python side is held to ruff like the TypeScript side to tsc and Biome.
 const lint = spawnSync(join(root, '.venv', 'bin', 'ruff'), ['check', 'python_shim', 'test/e2e', 'examples'], {
   cwd: root,
   stdio: 'inherit',

@@ -176,6 +176,20 @@ def test_missing_summary_fails(make_resource, scenario):
     assert "without its run summary" in failure.step_failure_data.error.message
 
 
+def test_a_summary_that_breaks_the_contract_is_a_clear_failure(make_resource, scenario):
+    resource = make_resource()
+    scenario(bad_summary=True)
+    assets = sqlmesh_assets_factory(sqlmesh_resource=resource)
+    result = materialize([assets], resources={"sqlmesh": resource}, raise_on_error=False)
+    assert not result.success
+    assert _materialized(result) == {ORDERS, REVENUE, HOURLY}  # what was reported is still recorded
+    failure = next(e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE)
+    message = failure.step_failure_data.error.message
+    # A Failure naming the fix, never a raw RunSummaryError traceback.
+    assert failure.step_failure_data.user_failure_data is not None, message
+    assert "run summary is invalid at $: missing key(s)" in message and "reinstall both" in message, message
+
+
 def test_non_zero_exit_is_a_clear_failure(make_resource, scenario):
     resource = make_resource()
     scenario(exit_code=2)
