@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -22,9 +23,7 @@ from dagster import AssetCheckKey, AssetCheckResult, DagsterEventType, DagsterRu
 from dagster_e2e_helpers import evaluated_models, key, materialized, processes_mentioning, user_messages
 
 from sqlmesh_pipes import SQLMeshResource, sqlmesh_assets_factory
-from sqlmesh_pipes.invocation import wait_for_stopping_runs
-
-STARTUP_TIMEOUT_S = 90
+from sqlmesh_pipes.invocation import POLL_SECONDS, wait_for_stopping_runs
 
 
 def slow_definitions(project: Path, **resource: object) -> Definitions:
@@ -39,44 +38,45 @@ def terminate_like_dagster(instance) -> None:
     os.kill(os.getpid(), signal.SIGINT)
 
 
-def terminate_when_started(instance, project: Path, model: str, seen: dict, finished: threading.Event) -> threading.Thread:
-    """Terminate the (only) run once `model` has written its start marker; record what Dagster had by then."""
+# What SQLMesh finishes before each waiting model starts: all of it is in the event log when the
+# run is terminated.
+FINISHED_BEFORE = {"slow.gate": ["slow.a", "slow.b", "slow.c"], "slow.stubborn": ["slow.a"]}
 
-    def run() -> None:
-        marker = project / "markers" / f"{model}.started"
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not marker.exists() and time.monotonic() < deadline and not finished.is_set():
-            time.sleep(0.05)
-        if not marker.exists() or finished.is_set():
-            return
-        seen["sqlmesh"] = [p for p in processes_mentioning(str(project)) if "sqlmesh_pipes_console" in p[1]]
-        # In the event log while SQLMesh still runs (the model waits): results are live, not
-        # end-of-run. Polled, since the report of the last finished model may still be in flight.
-        upstream = [key(m) for m in ("slow.a", "slow.b", "slow.c")]
-        deadline = time.monotonic() + 30
-        while True:
+
+def terminate_when_started(monkeypatch, instance, project: Path, model: str, seen: dict) -> None:
+    """Terminate the run from inside the step's own wait for the executor, once `model` has written
+    its start marker and everything SQLMesh finished before it is in the event log.
+
+    The step waits in `Popen.wait(timeout=POLL_SECONDS)` between the results it yields; Dagster has
+    recorded every yielded result by then and is idle. Signalling from there (not from a thread at
+    a moment of its own) makes the interruption land in the step, never inside Dagster's handling
+    of a result (the tests further down cover that on purpose)."""
+    marker = project / "markers" / f"{model}.started"
+    upstream = [key(m) for m in FINISHED_BEFORE[model]]
+    original = subprocess.Popen.wait
+
+    def wait(self, timeout=None):
+        in_step = timeout == POLL_SECONDS and threading.current_thread() is threading.main_thread()
+        if in_step and "interrupted_at" not in seen and marker.exists():
             recorded = instance.get_latest_materialization_events(upstream)
+            # In the event log while SQLMesh still runs (the model waits): results are live.
             seen["live"] = {k for k, event in recorded.items() if event is not None}
-            if seen["live"] == set(upstream) or time.monotonic() > deadline or model != "slow.gate":
-                break
-            time.sleep(0.05)
-        seen["interrupted_at"] = time.monotonic()
-        terminate_like_dagster(instance)
+            if seen["live"] == set(upstream):
+                seen["sqlmesh"] = [p for p in processes_mentioning(str(project)) if "sqlmesh_pipes_console" in p[1]]
+                seen["interrupted_at"] = time.monotonic()
+                terminate_like_dagster(instance)
+        return original(self, timeout)
 
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
+    monkeypatch.setattr(subprocess.Popen, "wait", wait)
 
 
-def run_and_terminate(instance, project: Path, defs: Definitions, models: list[str], waiting: str):
+def run_and_terminate(monkeypatch, instance, project: Path, defs: Definitions, models: list[str], waiting: str):
     seen: dict = {}
-    finished = threading.Event()  # the run ended on its own: never signal the test process then
-    thread = terminate_when_started(instance, project, waiting, seen, finished)
+    terminate_when_started(monkeypatch, instance, project, waiting, seen)
     job = defs.resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(instance=instance, asset_selection=[key(m) for m in models], raise_on_error=False)
     ended = time.monotonic()
-    finished.set()
-    thread.join(timeout=5)
+    monkeypatch.undo()
     messages = user_messages(instance, result.run_id)
     assert "interrupted_at" in seen, "the run ended before it was terminated:\n" + "\n".join(messages)
     return result, seen, ended - seen["interrupted_at"], messages
@@ -103,9 +103,9 @@ def run_terminated_inside_dagster(instance, project: Path, fired: list) -> tuple
     return result, committed, user_messages(instance, result.run_id)
 
 
-def test_termination_records_what_sqlmesh_committed(slow_project, dagster_instance, assert_pipes_clean, closed_exception):
+def test_termination_records_what_sqlmesh_committed(slow_project, dagster_instance, assert_pipes_clean, closed_exception, monkeypatch):
     defs = slow_definitions(slow_project)
-    result, seen, stop_s, messages = run_and_terminate(dagster_instance, slow_project, defs, ALL_SLOW, "slow.gate")
+    result, seen, stop_s, messages = run_and_terminate(monkeypatch, dagster_instance, slow_project, defs, ALL_SLOW, "slow.gate")
 
     assert seen["sqlmesh"], "no SQLMesh process was running while slow.gate waited"
     assert seen["live"] == {key("slow.a"), key("slow.b"), key("slow.c")}, "materializations only arrived after SQLMesh ended"
@@ -125,10 +125,12 @@ def test_termination_records_what_sqlmesh_committed(slow_project, dagster_instan
     assert (error.cls_name, error.message) == ("PipesInterruptedError", "interrupted by SIGINT")
 
 
-def test_termination_kills_sqlmesh_that_ignores_sigint(slow_project, dagster_instance, assert_pipes_clean, closed_exception):
+def test_termination_kills_sqlmesh_that_ignores_sigint(slow_project, dagster_instance, assert_pipes_clean, closed_exception, monkeypatch):
     # 5 s of termination timeout: SQLMesh gets 40% (2 s) to stop before the executor kills it.
     defs = slow_definitions(slow_project, termination_timeout_seconds=5)
-    result, seen, stop_s, messages = run_and_terminate(dagster_instance, slow_project, defs, ["slow.a", "slow.stubborn"], "slow.stubborn")
+    result, seen, stop_s, messages = run_and_terminate(
+        monkeypatch, dagster_instance, slow_project, defs, ["slow.a", "slow.stubborn"], "slow.stubborn"
+    )
 
     assert seen["sqlmesh"], "no SQLMesh process was running while slow.stubborn waited"
     assert 2 <= stop_s < 5, f"the run took {stop_s:.1f}s to stop after SIGINT (grace 2 s, timeout 5 s)"
