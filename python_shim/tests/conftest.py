@@ -9,13 +9,23 @@ from typing import Any
 import pytest
 from shim_helpers import FAKE_CLI, example_manifest, write_manifest
 
-from sqlmesh_pipes import SQLMeshResource
+from sqlmesh_pipes import SQLMeshResource, manifest_prep
 
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("SQLMESH_PIPES_EXECUTOR", "SQLMESH_PIPES_REGENERATE_MANIFEST", "FAKE_CLI_SCENARIO"):
+    for var in (
+        "SQLMESH_PIPES_EXECUTOR",
+        "SQLMESH_PIPES_REGENERATE_MANIFEST",
+        "SQLMESH_PIPES_PYTHON",
+        "DAGSTER_IS_DEV_CLI",
+        "FAKE_CLI_SCENARIO",
+    ):
         monkeypatch.delenv(var, raising=False)
+    # No `sqlmesh` on PATH (a .venv/bin on the developer's PATH would pick its python).
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    # Each test prepares its manifests afresh (the set is per process otherwise).
+    monkeypatch.setattr(manifest_prep, "_PREPARED", set())
 
 
 @pytest.fixture

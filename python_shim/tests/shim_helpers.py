@@ -102,6 +102,7 @@ def manifest(
         "sqlmesh_version": "0.236.4",
         "generated_at": "2026-01-01T00:00:00Z",
         "project_dir": "/project",
+        "project_fingerprint": None,
         "gateway": None,
         "default_catalog": "db",
         "dialect": "duckdb",
@@ -118,7 +119,7 @@ def fqn(name: str, catalog: str | None = "db") -> str:
     return ".".join(f'"{p}"' for p in ([catalog] if catalog else []) + name.split("."))
 
 
-def example_manifest() -> dict[str, Any]:
+def example_manifest(**overrides: Any) -> dict[str, Any]:
     """A small project: an external source, staging, marts, audits (one used twice)."""
     return manifest(
         [
@@ -147,6 +148,7 @@ def example_manifest() -> dict[str, Any]:
             model("marts.hourly", depends_on=[fqn("staging.orders")], cron="@hourly", interval_unit="hour"),
         ],
         [external("raw.orders")],
+        **overrides,
     )
 
 

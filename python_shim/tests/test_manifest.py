@@ -34,7 +34,8 @@ def test_version_mismatch_names_both_versions_and_the_fix(tmp_path):
     path = tmp_path / "m.json"
     path.write_text(json.dumps({**manifest([]), "manifest_version": 1}))
     with pytest.raises(
-        SQLMeshPipesManifestError, match=r"manifest_version 1 but this sqlmesh_pipes reads version 2"
+        SQLMeshPipesManifestError,
+        match=rf"manifest_version 1 but this sqlmesh_pipes reads version {MANIFEST_VERSION}",
     ):
         read_manifest_file(path, hint="run X")
 

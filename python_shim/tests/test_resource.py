@@ -15,9 +15,10 @@ from sqlmesh_pipes import (
     SQLMeshPipesManifestError,
     SQLMeshResource,
     SQLMeshTranslator,
+    manifest_prep,
 )
-from sqlmesh_pipes import resource as resource_module
 from sqlmesh_pipes.executor import DEFAULT_EXECUTOR_PATH, PACKAGE_ROOT
+from sqlmesh_pipes_console.project_files import project_fingerprint
 
 
 def test_defaults(project_dir):
@@ -109,19 +110,32 @@ def test_executor_command(project_dir):
     ]
 
 
-def test_missing_manifest_says_how_to_generate(project_dir):
-    r = SQLMeshResource(project_dir=str(project_dir), executor_path="/x/cli.js")
-    with pytest.raises(
-        SQLMeshPipesManifestError, match=r"generate it with `node /x/cli.js manifest --project"
-    ):
-        r.get_manifest()
+def test_a_missing_manifest_is_built_with_the_sqlmesh_env(project_dir, tmp_path, scenario, caplog):
+    source = tmp_path / "source.json"
+    source.write_text(json.dumps(example_manifest()))
+    record = scenario(manifest_source=str(source))
+    python = tmp_path / "sqlmesh-env" / "bin" / "python"
+    r = SQLMeshResource(
+        project_dir=str(project_dir),
+        node_executable=sys.executable,
+        executor_path=str(FAKE_CLI),
+        sqlmesh_python=str(python),
+    )
+    with caplog.at_level("INFO"):
+        assert len(r.get_manifest().models) == 3
+    argv = json.loads(record.read_text())["argv"]
+    assert argv[:3] == ["manifest", "--project", str(project_dir)]
+    assert argv[argv.index("--sqlmesh-python") + 1] == str(python)
+    assert (
+        f"building the SQLMesh manifest {r.resolved_manifest_path} (there is none yet) with {python}, from "
+        "SQLMeshResource.sqlmesh_python." in caplog.text
+    )
 
 
-def test_regenerate_manifest_with_the_cli(project_dir, tmp_path, scenario, monkeypatch):
+def test_regenerate_manifest_with_the_cli(project_dir, tmp_path, scenario):
     source = tmp_path / "source.json"
     source.write_text(json.dumps(example_manifest()))
     scenario(manifest_source=str(source))
-    monkeypatch.setattr(resource_module, "_REGENERATED", set())
     out = tmp_path / "out" / "manifest.json"
     r = SQLMeshResource(
         project_dir=str(project_dir),
@@ -141,7 +155,6 @@ def test_regenerate_from_env_var(project_dir, tmp_path, scenario, monkeypatch):
     source = tmp_path / "source.json"
     source.write_text(json.dumps(manifest([model("s.only")])))
     scenario(manifest_source=str(source))
-    monkeypatch.setattr(resource_module, "_REGENERATED", set())
     monkeypatch.setenv("SQLMESH_PIPES_REGENERATE_MANIFEST", "1")
     r = SQLMeshResource(
         project_dir=str(project_dir), node_executable=sys.executable, executor_path=str(FAKE_CLI)
@@ -150,8 +163,56 @@ def test_regenerate_from_env_var(project_dir, tmp_path, scenario, monkeypatch):
     assert [m.name for m in r.get_manifest().models] == ["s.only"]
 
 
+def test_an_up_to_date_manifest_loads_without_the_executor(project_dir, manifest_file, caplog):
+    manifest_file(example_manifest(project_fingerprint=project_fingerprint(project_dir)))
+    r = SQLMeshResource(project_dir=str(project_dir), executor_path="/nowhere/cli.js")
+    with caplog.at_level("INFO"):
+        assert len(r.get_manifest().models) == 3
+    assert "SQLMesh manifest" not in caplog.text
+
+
+def test_a_stale_manifest_warns_in_production_and_is_rebuilt_under_dagster_dev(
+    project_dir, manifest_file, tmp_path, scenario, monkeypatch, caplog
+):
+    path = manifest_file(example_manifest(project_fingerprint=project_fingerprint(project_dir)))
+    (project_dir / "models").mkdir()
+    (project_dir / "models" / "new.sql").write_text("MODEL (name s.new); SELECT 1 AS id")
+    r = SQLMeshResource(
+        project_dir=str(project_dir), node_executable=sys.executable, executor_path=str(FAKE_CLI)
+    )
+    with caplog.at_level("INFO"):
+        assert len(r.get_manifest().models) == 3  # production: the deployed manifest, named as stale
+    assert f"SQLMesh manifest {path} is stale: the project's files changed since it was built" in caplog.text
+    assert f"generate it with `node {FAKE_CLI} manifest --project {project_dir}" in caplog.text
+
+    source = tmp_path / "source.json"
+    source.write_text(json.dumps(manifest([model("s.only"), model("s.new")])))
+    scenario(manifest_source=str(source))
+    monkeypatch.setenv("DAGSTER_IS_DEV_CLI", "1")
+    monkeypatch.setattr(manifest_prep, "_PREPARED", set())
+    with caplog.at_level("INFO"):
+        assert [m.name for m in r.get_manifest().models] == ["s.only", "s.new"]
+    assert "(the project changed since it was built (dagster dev))" in caplog.text
+
+
+def test_an_unreadable_manifest_is_rebuilt_under_dagster_dev_only(
+    project_dir, manifest_file, tmp_path, scenario, monkeypatch
+):
+    manifest_file({**example_manifest(), "manifest_version": 1})
+    r = SQLMeshResource(
+        project_dir=str(project_dir), node_executable=sys.executable, executor_path=str(FAKE_CLI)
+    )
+    with pytest.raises(SQLMeshPipesManifestError, match=r"manifest_version 1 but this sqlmesh_pipes reads"):
+        r.get_manifest()
+    source = tmp_path / "source.json"
+    source.write_text(json.dumps(example_manifest()))
+    scenario(manifest_source=str(source))
+    monkeypatch.setenv("DAGSTER_IS_DEV_CLI", "1")
+    monkeypatch.setattr(manifest_prep, "_PREPARED", set())
+    assert len(r.get_manifest().models) == 3
+
+
 def test_regenerate_errors_are_one_line(project_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(resource_module, "_REGENERATED", set())
     r = SQLMeshResource(
         project_dir=str(project_dir), executor_path=str(tmp_path / "missing.js"), regenerate_manifest=True
     )

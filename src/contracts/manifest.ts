@@ -95,6 +95,12 @@ export const Manifest = z
     sqlmesh_version: z.string(),
     generated_at: z.string(),
     project_dir: z.string(),
+    project_fingerprint: z
+      .string()
+      .nullable()
+      .describe(
+        "SHA-256 of the project's files when the manifest was built (sqlmesh_pipes_console.project_files): the Dagster side recomputes it to tell a stale manifest; null when unknown.",
+      ),
     gateway: z.string().nullable(),
     default_catalog: z.string().nullable(),
     dialect: z.string(),

@@ -37,6 +37,7 @@ export function manifestOf(models: ManifestModel[], overrides: Partial<Manifest>
     sqlmesh_version: '0.236.4',
     generated_at: '2026-01-01T00:00:00Z',
     project_dir: '/p',
+    project_fingerprint: null,
     gateway: null,
     default_catalog: 'db',
     dialect: 'duckdb',

@@ -28,10 +28,14 @@ class SQLMeshPipesExecutorError(SQLMeshPipesError):
 # --- manifest -------------------------------------------------------------------------------------
 REGENERATE_HINT = (
     "generate it with `node {executor} manifest --project {project_dir} --out {manifest_path}` "
-    "(or set SQLMESH_PIPES_REGENERATE_MANIFEST=1 / SQLMeshResource(regenerate_manifest=True) "
-    "in development)"
+    "as a deploy step (`dagster dev`, SQLMESH_PIPES_REGENERATE_MANIFEST=1 or "
+    "SQLMeshResource(regenerate_manifest=True) rebuild it when definitions load)"
 )
 MANIFEST_NOT_FOUND = "SQLMesh manifest not found at {manifest_path}: {hint}."
+MANIFEST_STALE = (
+    "SQLMesh manifest {manifest_path} is stale: the project's files changed since it was built, so "
+    "its assets may not match what SQLMesh runs — {hint}."
+)
 MANIFEST_NOT_JSON = "SQLMesh manifest {manifest_path} is not valid JSON ({error}): {hint}."
 MANIFEST_VERSION_MISMATCH = (
     "SQLMesh manifest {manifest_path} has manifest_version {found!r} but this sqlmesh_pipes reads "

@@ -36,7 +36,9 @@ def main(argv: list[str]) -> int:
         argv = argv[1:]
     try:
         args = _parse(argv)
-        manifest = build_project_manifest(Path(args.project), gateway=args.gateway)
+        manifest = build_project_manifest(
+            Path(args.project), gateway=args.gateway, exclude=[args.out] if args.out else []
+        )
         _write(manifest, args.out)
     except UsageError as error:
         sys.stderr.write(f"{PROG}: {error}\n")
@@ -44,7 +46,9 @@ def main(argv: list[str]) -> int:
     return EXIT_OK
 
 
-def build_project_manifest(project: Path, gateway: str | None = None) -> Manifest:
+def build_project_manifest(
+    project: Path, gateway: str | None = None, exclude: t.Sequence[str] = ()
+) -> Manifest:
     """Load the SQLMesh project at `project` (no state, no plan) and return its manifest."""
     project = check_project(project)
 
@@ -63,7 +67,7 @@ def build_project_manifest(project: Path, gateway: str | None = None) -> Manifes
         # Anything SQLMesh or user macros print must not end up inside the JSON on stdout.
         with contextlib.redirect_stdout(sys.stderr):
             context = Context(paths=[str(project)], gateway=gateway, load_state=False)
-            return build_manifest(context, project)
+            return build_manifest(context, project, exclude=exclude)
     except ConfigError as error:
         raise UsageError(explain_config_error(error, _gateways(project))) from error
     except (SQLMeshError, SqlglotError) as error:

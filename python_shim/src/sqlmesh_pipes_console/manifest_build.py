@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from sqlmesh_pipes_console.project_files import project_fingerprint
 from sqlmesh_pipes_contracts import (
     Manifest,
     ManifestAudit,
@@ -30,8 +31,10 @@ if t.TYPE_CHECKING:
 _KIND_FIELDS_SKIPPED = {"name", "dialect"}
 
 
-def build_manifest(context: Context, project_dir: Path) -> Manifest:
-    """The whole manifest of a loaded Context: models and external models sorted by FQN."""
+def build_manifest(context: Context, project_dir: Path, *, exclude: t.Sequence[str] = ()) -> Manifest:
+    """The whole manifest of a loaded Context: models and external models sorted by FQN, and the
+    fingerprint of the project's files (``exclude``: files that are not the project's, e.g. the
+    manifest itself)."""
     import sqlmesh
 
     models: list[ManifestModel] = []
@@ -55,6 +58,7 @@ def build_manifest(context: Context, project_dir: Path) -> Manifest:
         sqlmesh_version=sqlmesh.__version__,
         generated_at=datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
         project_dir=str(project_dir),
+        project_fingerprint=project_fingerprint(project_dir, exclude=exclude),
         # A config without named gateways has the gateway "" — report that as "no gateway".
         gateway=context.selected_gateway or None,
         default_catalog=context.default_catalog,

@@ -22,7 +22,7 @@ __all__ = ["ContractError", "MANIFEST_VERSION", "EXTRAS_KEY", "EXTRAS_VERSION", 
 
 # --- constants (src/contracts/) ---
 
-MANIFEST_VERSION: Final = 2
+MANIFEST_VERSION: Final = 3
 EXTRAS_KEY: Final = "sqlmesh_pipes"
 EXTRAS_VERSION: Final = 1
 RUN_SUMMARY_KIND: Final = "sqlmesh_pipes/run_summary"
@@ -355,10 +355,12 @@ def _read_manifest_standalone_audit(value: Any, where: str) -> ManifestStandalon
 class Manifest:
     """The project manifest: everything the Dagster side knows about a SQLMesh project."""
 
-    manifest_version: Literal[2] = 2
+    manifest_version: Literal[3] = 3
     sqlmesh_version: str
     generated_at: str
     project_dir: str
+    project_fingerprint: str | None
+    """SHA-256 of the project's files when the manifest was built (sqlmesh_pipes_console.project_files): the Dagster side recomputes it to tell a stale manifest; null when unknown."""
     gateway: str | None
     default_catalog: str | None
     dialect: str
@@ -368,21 +370,22 @@ class Manifest:
 
     def to_json(self) -> dict[str, Any]:
         """This Manifest as JSON-ready data."""
-        data: dict[str, Any] = {"manifest_version": self.manifest_version, "sqlmesh_version": self.sqlmesh_version, "generated_at": self.generated_at, "project_dir": self.project_dir, "gateway": self.gateway, "default_catalog": self.default_catalog, "dialect": self.dialect, "models": [item.to_json() for item in self.models], "external_models": [item.to_json() for item in self.external_models], "standalone_audits": [item.to_json() for item in self.standalone_audits]}
+        data: dict[str, Any] = {"manifest_version": self.manifest_version, "sqlmesh_version": self.sqlmesh_version, "generated_at": self.generated_at, "project_dir": self.project_dir, "project_fingerprint": self.project_fingerprint, "gateway": self.gateway, "default_catalog": self.default_catalog, "dialect": self.dialect, "models": [item.to_json() for item in self.models], "external_models": [item.to_json() for item in self.external_models], "standalone_audits": [item.to_json() for item in self.standalone_audits]}
         return data
 
 
-_MANIFEST_KEYS: Final = frozenset({"manifest_version", "sqlmesh_version", "generated_at", "project_dir", "gateway", "default_catalog", "dialect", "models", "external_models", "standalone_audits"})
-_MANIFEST_REQUIRED: Final = frozenset({"manifest_version", "sqlmesh_version", "generated_at", "project_dir", "gateway", "default_catalog", "dialect", "models", "external_models", "standalone_audits"})
+_MANIFEST_KEYS: Final = frozenset({"manifest_version", "sqlmesh_version", "generated_at", "project_dir", "project_fingerprint", "gateway", "default_catalog", "dialect", "models", "external_models", "standalone_audits"})
+_MANIFEST_REQUIRED: Final = frozenset({"manifest_version", "sqlmesh_version", "generated_at", "project_dir", "project_fingerprint", "gateway", "default_catalog", "dialect", "models", "external_models", "standalone_audits"})
 
 
 def _read_manifest(value: Any, where: str) -> Manifest:
     obj = _object(value, where, _MANIFEST_KEYS, _MANIFEST_REQUIRED, True)
     return Manifest(
-        manifest_version=_one_of(obj["manifest_version"], (2,), "2", where, "manifest_version"),
+        manifest_version=_one_of(obj["manifest_version"], (3,), "3", where, "manifest_version"),
         sqlmesh_version=(v if isinstance(v := obj["sqlmesh_version"], str) else _fail(v, "a string", where, "sqlmesh_version")),
         generated_at=(v if isinstance(v := obj["generated_at"], str) else _fail(v, "a string", where, "generated_at")),
         project_dir=(v if isinstance(v := obj["project_dir"], str) else _fail(v, "a string", where, "project_dir")),
+        project_fingerprint=(v if (v := obj["project_fingerprint"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "project_fingerprint")),
         gateway=(v if (v := obj["gateway"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "gateway")),
         default_catalog=(v if (v := obj["default_catalog"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "default_catalog")),
         dialect=(v if isinstance(v := obj["dialect"], str) else _fail(v, "a string", where, "dialect")),
