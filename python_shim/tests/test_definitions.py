@@ -39,6 +39,10 @@ def test_definitions(factory_kwargs):
     assert job is not None
     graph = defs.resolve_asset_graph()
     assert AssetKey(["db", "marts", "revenue"]) in graph.get_all_asset_keys()
+    # The external model is an asset of its own (not an auto-created stub), with its columns.
+    external = graph.get(AssetKey(["db", "raw", "orders"]))
+    assert not external.is_materializable and external.group_name == "wh"
+    assert "dagster/column_schema" in external.metadata
     # what the webserver does with it: the translator is not config, so this serializes
     serialize_value(RepositorySnap.from_def(defs.get_repository_def()))
 

@@ -296,3 +296,28 @@ def test_the_factory_builds_checks_on_external_assets(manifest_file, project_dir
     assets = sqlmesh_assets_factory(sqlmesh_resource=resource)
     assert AssetCheckKey(AssetKey(["db", "raw", "orders"]), "not_null") in assets.check_keys
     Definitions(assets=[assets], resources={"sqlmesh": resource}).resolve_all_job_defs()
+
+
+def test_external_models_are_assets_with_their_description_and_columns():
+    data = example_manifest()
+    data["external_models"][0]["description"] = "Orders as the shop system exports them"
+    (spec,) = _specs(data).external_specs
+    assert spec.key == AssetKey(["db", "raw", "orders"])
+    assert spec.description == "Orders as the shop system exports them"
+    assert spec.metadata["dagster/table_name"] == "db.raw.orders"
+    assert [column.name for column in spec.metadata["dagster/column_schema"].columns] == ["id"]
+    assert (set(spec.kinds), spec.group_name) == ({"sqlmesh", "duckdb"}, "raw")
+    assert _specs(data, group_name="wh").external_specs[0].group_name == "wh"
+
+
+def test_an_external_model_mapped_elsewhere_is_left_to_its_owner():
+    class SlingTranslator(SQLMeshTranslator):
+        def get_external_asset_key(self, external_fqn):
+            return AssetKey(["sling", "orders"])
+
+    class NoExternals(SQLMeshTranslator):
+        def get_external_asset_spec(self, context, external, key):
+            return None
+
+    assert _specs(translator=SlingTranslator()).external_specs == ()
+    assert _specs(translator=NoExternals()).external_specs == ()

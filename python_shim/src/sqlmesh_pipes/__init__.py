@@ -8,7 +8,7 @@ The same names as dg-sqlmesh::
     )
 """
 
-from .asset_factory import SQLMESH_RESOURCE_KEY, sqlmesh_assets_factory
+from .asset_factory import SQLMESH_RESOURCE_KEY, sqlmesh_assets_factory, sqlmesh_external_asset_specs
 from .definitions import sqlmesh_definitions_factory
 from .errors import (
     SQLMeshPipesDefinitionError,
@@ -47,4 +47,5 @@ __all__ = [
     "sqlmesh_adaptive_schedule_factory",
     "sqlmesh_assets_factory",
     "sqlmesh_definitions_factory",
+    "sqlmesh_external_asset_specs",
 ]

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetsDefinition, RetryPolicy, multi_asset
+from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec, RetryPolicy, multi_asset
 
 from . import errors
 from .resource import SQLMeshResource
@@ -31,12 +31,34 @@ SQLMESH_RESOURCE_KEY = "sqlmesh"
 """The resource key the assets require; bind a ``SQLMeshResource`` under it in ``Definitions``."""
 
 
+_SPECS: dict[tuple[int, int, str | None], tuple[tuple[object, object], SQLMeshSpecs]] = {}
+"""Specs by (manifest, translator, group) identity: the factories of one code location share them."""
+
+
 def sqlmesh_specs_for(sqlmesh_resource: SQLMeshResource, *, group_name: str | None = None) -> SQLMeshSpecs:
-    """Load the resource's manifest and build the specs with the resource's translator."""
+    """Load the resource's manifest and build the specs with the resource's translator (once per
+    manifest, translator and group: the assets and external assets factories both ask)."""
     manifest = sqlmesh_resource.get_manifest()
     if not manifest.models:
         raise errors.SQLMeshPipesDefinitionError(errors.NO_MODELS.format(manifest_path=manifest.path))
-    return build_sqlmesh_specs(manifest, sqlmesh_resource.translator, group_name=group_name)
+    translator = sqlmesh_resource.translator
+    cache_key = (id(manifest), id(translator), group_name)
+    cached = _SPECS.get(cache_key)
+    # The manifest and translator are kept alive with the entry, so their ids cannot be reused.
+    if cached is not None and cached[0][0] is manifest and cached[0][1] is translator:
+        return cached[1]
+    specs = build_sqlmesh_specs(manifest, translator, group_name=group_name)
+    _SPECS[cache_key] = ((manifest, translator), specs)
+    return specs
+
+
+def sqlmesh_external_asset_specs(
+    *, sqlmesh_resource: SQLMeshResource, group_name: str | None = None
+) -> list[AssetSpec]:
+    """The project's external models (``external_models.yaml``) as assets: description, columns,
+    table name, kinds and group (see ``SQLMeshTranslator.get_external_asset_spec``). Pass them to
+    ``Definitions(assets=[...])`` beside ``sqlmesh_assets_factory``'s; the definitions factory does."""
+    return list(sqlmesh_specs_for(sqlmesh_resource, group_name=group_name).external_specs)
 
 
 def sqlmesh_assets_factory(

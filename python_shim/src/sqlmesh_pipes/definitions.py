@@ -9,7 +9,7 @@ from dagster import DefaultScheduleStatus, Definitions, RetryPolicy, define_asse
 
 from sqlmesh_pipes_contracts import DEFAULT_ENVIRONMENT
 
-from .asset_factory import SQLMESH_RESOURCE_KEY, sqlmesh_assets_factory
+from .asset_factory import SQLMESH_RESOURCE_KEY, sqlmesh_assets_factory, sqlmesh_external_asset_specs
 from .resource import SQLMeshResource
 from .schedule import sqlmesh_adaptive_schedule_factory
 from .translator import SQLMeshTranslator
@@ -83,7 +83,7 @@ def sqlmesh_definitions_factory(
     else:
         job = define_asset_job(name=job_name, selection=[assets])
     return Definitions(
-        assets=[assets],
+        assets=[assets, *sqlmesh_external_asset_specs(sqlmesh_resource=resource, group_name=group_name)],
         jobs=[job],
         schedules=schedules,
         resources={SQLMESH_RESOURCE_KEY: resource},

@@ -203,8 +203,10 @@ class SQLMeshResource(ConfigurableResource):
 
     @property
     def translator(self) -> SQLMeshTranslator:
-        """The translator given to the constructor, or the default one."""
-        return self._translator or SQLMeshTranslator()
+        """The translator given to the constructor, or the default one (one instance per resource)."""
+        if self._translator is None:
+            self._translator = SQLMeshTranslator()
+        return self._translator
 
     @property
     def resolved_executor_path(self) -> str:

@@ -47,6 +47,8 @@ class SQLMeshSpecs:
     check_specs: tuple[AssetCheckSpec, ...]
     unattached_audits: tuple[str, ...] = ()
     """Standalone audits that query no model or external model: no asset to check."""
+    external_specs: tuple[AssetSpec, ...] = ()
+    """External models (``external_models.yaml``) as assets of their own, outside the multi-asset."""
 
     @property
     def checks_outside_assets(self) -> bool:
@@ -294,9 +296,20 @@ def build_sqlmesh_specs(
             )
             check_specs.append(spec)
 
+    external_specs: list[AssetSpec] = []
+    for external in manifest.external_models:
+        as_model: Any = external  # the error messages name it like a model
+        key = external_keys.get(external.fqn) or _external_key(translator, as_model, external.fqn)
+        if key in model_by_key:
+            continue  # mapped onto a model: that model's asset is it
+        spec = translator.get_external_asset_spec(context, external, key)
+        if spec is not None:
+            external_specs.append(spec)
+
     return SQLMeshSpecs(
         asset_specs=tuple(asset_specs),
         check_specs=tuple(check_specs),
+        external_specs=tuple(external_specs),
         unattached_audits=tuple(unattached),
     )
 

@@ -33,9 +33,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import AssetKey, AutomationCondition, MetadataValue, TableColumn, TableSchema
+from dagster import AssetKey, AssetSpec, AutomationCondition, MetadataValue, TableColumn, TableSchema
 
-from .manifest import Manifest, ManifestAudit, ManifestModel
+from .manifest import Manifest, ManifestAudit, ManifestExternalModel, ManifestModel
 from .name_rules import EMAIL
 
 TAG_PROPERTY_PREFIX = "dagster:"
@@ -203,7 +203,7 @@ def default_metadata(model: ManifestModel, keys: Sequence[str]) -> dict[str, Any
     return metadata
 
 
-def default_column_schema(model: ManifestModel) -> TableSchema | None:
+def default_column_schema(model: ManifestModel | ManifestExternalModel) -> TableSchema | None:
     if not model.columns:
         return None
     return TableSchema(
@@ -285,6 +285,28 @@ def default_check_metadata(model: ManifestModel, audit_index: int) -> dict[str, 
     }
 
 
+def default_external_asset_spec(
+    context: SQLMeshTranslationContext, external: ManifestExternalModel, key: AssetKey
+) -> AssetSpec | None:
+    """An external model (``external_models.yaml``) as an asset: its description, column schema and
+    table name, kinds ``{"sqlmesh", <dialect>}``, group as for a model of its schema. None when
+    ``get_external_asset_key`` maps it elsewhere (another definition, e.g. a Sling asset, owns it)."""
+    if key != default_external_asset_key(external.fqn):
+        return None
+    metadata: dict[str, Any] = {"dagster/table_name": unquoted_fqn(external.fqn)}
+    schema = default_column_schema(external)
+    if schema is not None:
+        metadata["dagster/column_schema"] = schema
+    dialect = context.manifest.dialect
+    return AssetSpec(
+        key=key,
+        description=external.description,
+        metadata=metadata,
+        kinds={"sqlmesh", dialect} if dialect else {"sqlmesh"},
+        group_name=context.group_name or name_safe(external.schema),
+    )
+
+
 # --- the translator -------------------------------------------------------------------------------
 
 
@@ -348,6 +370,14 @@ class SQLMeshTranslator:
 
     def get_check_description(self, model: ManifestModel, audit_index: int) -> str | None:
         return default_check_description(model, audit_index)
+
+    def get_external_asset_spec(
+        self, context: SQLMeshTranslationContext, external: ManifestExternalModel, key: AssetKey
+    ) -> AssetSpec | None:
+        """The asset of an external model (``external_models.yaml``) under ``key`` (from
+        ``get_external_asset_key``), or None to leave it to another definition. Default: a spec with
+        its description and columns, unless ``get_external_asset_key`` remapped it (then None)."""
+        return default_external_asset_spec(context, external, key)
 
     def get_check_metadata(self, model: ManifestModel, audit_index: int) -> Mapping[str, Any]:
         """Check metadata (args, dialect, blocking). Model/audit/index keys are always added after."""

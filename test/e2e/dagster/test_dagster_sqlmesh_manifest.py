@@ -53,3 +53,13 @@ def test_a_stale_manifest_is_named_in_production_and_rebuilt_under_dagster_dev(s
         asset_keys(shop_project)
     assert "(the project changed since it was built (dagster dev))" in caplog.text
     assert json.loads((shop_project / MANIFEST).read_text())["project_fingerprint"] == project_fingerprint(shop_project)
+
+
+def test_external_models_are_assets_with_their_columns(audits_project):
+    # external_models.yaml declares landing.src with its columns: an asset, not an auto-created stub.
+    defs = sqlmesh_definitions_factory(project_dir=str(audits_project))
+    node = defs.resolve_asset_graph().get(AssetKey(["db", "landing", "src"]))
+    assert not node.is_materializable
+    schema = node.metadata["dagster/column_schema"]
+    assert [(c.name, c.type) for c in schema.columns] == [("id", "INT"), ("v", "INT")]
+    assert node.metadata["dagster/table_name"] == "db.landing.src"
