@@ -56,7 +56,7 @@ export const ManifestModel = z
     clustered_by: z.array(z.string()),
     grains: z.array(z.string()),
     dialect: z.string(),
-    query: z.string().nullable().describe('Rendered query (null when it cannot be rendered offline, e.g. Python models).'),
+    query: z.string().nullable().describe('The query as the project writes it, macros kept (null for seeds and Python models).'),
   })
   .meta({ id: 'ManifestModel', description: 'A SQLMesh model (every kind except EXTERNAL, which are in `external_models`).' });
 export type ManifestModel = z.infer<typeof ManifestModel>;

@@ -176,7 +176,10 @@ describe('manifest of the example project (real SQLMesh)', () => {
     expect(revenue.clustered_by).toEqual([]);
     expect(revenue.dialect).toBe('duckdb');
     expect(revenue.data_hash).toMatch(/^\d+$/);
-    expect(revenue.query).toContain('FROM "shop"."analytics"."fct_order_lines"');
+    // As the project writes it: the time macros, not the 1970 bounds of an offline rendering.
+    expect(revenue.query).toContain('FROM analytics.fct_order_lines');
+    expect(revenue.query).toContain('order_date BETWEEN @start_ds AND @end_ds');
+    expect(revenue.query).not.toContain('1970');
     expect(model(manifest, 'raw.customers').query).toBeNull();
     expect(model(manifest, 'staging.order_items').grains).toEqual(['order_id', 'line_number']);
   });

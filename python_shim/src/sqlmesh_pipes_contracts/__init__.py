@@ -241,7 +241,7 @@ class ManifestModel:
     grains: tuple[str, ...]
     dialect: str
     query: str | None
-    """Rendered query (null when it cannot be rendered offline, e.g. Python models)."""
+    """The query as the project writes it, macros kept (null for seeds and Python models)."""
 
     def to_json(self) -> dict[str, Any]:
         """This ManifestModel as JSON-ready data."""
