@@ -44,7 +44,6 @@ export function materializationMetadata(run: ModelRun, model: ManifestModel | un
   const annotations = [...new Set(run.batches.flatMap((batch) => (batch.annotation ? [batch.annotation] : [])))];
   if (annotations.length > 0) metadata['sqlmesh/evaluation'] = md.text(annotations.join('; '));
   if (model) {
-    metadata['sqlmesh/kind'] = md.text(model.kind);
     metadata['dagster/table_name'] = md.text(tableName(model));
   }
   const rows = sumStat(run, 'total_rows_processed');

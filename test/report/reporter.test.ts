@@ -115,7 +115,6 @@ describe('Reporter', () => {
         },
         'sqlmesh/interval_start': { raw_value: '2024-01-01T00:00:00Z' },
         'sqlmesh/interval_end': { raw_value: '2024-01-03T00:00:00Z' },
-        'sqlmesh/kind': { raw_value: 'INCREMENTAL_BY_TIME_RANGE' },
         'dagster/table_name': { raw_value: 'db.shop.orders' },
         'dagster/row_count': { raw_value: 10, type: 'int' },
       },

@@ -45,14 +45,14 @@ def test_all_due_materializes_every_model_with_metadata_and_checks(shop_project,
     mats = materialized(result)
     assert set(mats) == {key(m) for m in ALL_MODELS}
     events = mats[key("shop.events")]
-    assert events["sqlmesh/kind"] == "INCREMENTAL_BY_TIME_RANGE"
+    assert "sqlmesh/kind" not in events  # the definition's metadata says it (sqlmesh_pipes/kind)
     assert events["dagster/table_name"] == "db.shop.events"
     assert events["sqlmesh/batches"] == 2  # batch_size 1, two missing days
     intervals = events["sqlmesh/intervals"]
     assert len(intervals) == 2 and intervals[0][1] == intervals[1][0], intervals
     assert (events["sqlmesh/interval_start"], events["sqlmesh/interval_end"]) == (intervals[0][0], intervals[1][1])
     items = mats[key("shop.items")]
-    assert (items["sqlmesh/kind"], items["dagster/table_name"], items["sqlmesh/batches"]) == ("FULL", "db.shop.items", 1)
+    assert (items["dagster/table_name"], items["sqlmesh/batches"]) == ("db.shop.items", 1)
     assert mats[key("shop.events_daily")]["sqlmesh/batches"] == 1
     for metadata in mats.values():
         assert metadata["sqlmesh/duration_s"] >= 0
