@@ -3,11 +3,15 @@
 // backfill), build its manifest, then materialize every asset through real Dagster and our
 // executor, and print what happened. `npm run demo` runs setup and the build first.
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const project = join(root, 'examples', '.work', 'demo');
+// A persistent Dagster home beside it: `dagster dev` afterwards shows this run, its
+// materializations and checks (an ephemeral instance would show nothing).
+const dagsterHome = join(root, 'examples', '.work', 'dagster_home');
 const python = join(root, '.venv', 'bin', 'python');
 
 function step(title, file, args, options = {}) {
@@ -32,8 +36,15 @@ step('Building the manifest (in the SQLMesh env)', process.execPath, [
   '--out',
   join(project, 'sqlmesh-pipes-manifest.json'),
 ]);
+mkdirSync(dagsterHome, { recursive: true });
+// Offline-friendly and quiet: no telemetry (nor its welcome banner) from the demo's instance.
+const dagsterYaml = join(dagsterHome, 'dagster.yaml');
+if (!existsSync(dagsterYaml)) writeFileSync(dagsterYaml, 'telemetry:\n  enabled: false\n');
 step('Materializing every asset through Dagster (one sqlmesh run via Pipes)', python, ['run_demo.py'], {
   cwd: join(root, 'examples', 'dagster_demo'),
-  env: { ...process.env, SQLMESH_PIPES_DEMO_PROJECT: project, SQLMESH__DISABLE_ANONYMIZED_ANALYTICS: '1' },
+  env: { ...process.env, DAGSTER_HOME: dagsterHome, SQLMESH_PIPES_DEMO_PROJECT: project, SQLMESH__DISABLE_ANONYMIZED_ANALYTICS: '1' },
 });
-process.stdout.write(`\nExplore it in the Dagster UI: .venv/bin/dagster dev -f examples/dagster_demo/definitions.py\n`);
+process.stdout.write(
+  '\nExplore it in the Dagster UI (this run, its materializations and checks are in the instance):\n' +
+    '  DAGSTER_HOME=$PWD/examples/.work/dagster_home .venv/bin/dagster dev -f examples/dagster_demo/definitions.py\n',
+);

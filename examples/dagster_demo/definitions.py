@@ -1,7 +1,7 @@
 """Dagster definitions for the example SQLMesh project (coffee shop on DuckDB).
 
-    npm run demo                                   # prepares examples/.work/demo and materializes it
-    .venv/bin/dagster dev -f examples/dagster_demo/definitions.py   # the same project in the UI
+    npm run demo    # prepares examples/.work/demo and materializes it (run kept in examples/.work/dagster_home)
+    DAGSTER_HOME=$PWD/examples/.work/dagster_home .venv/bin/dagster dev -f examples/dagster_demo/definitions.py
 
 The project directory defaults to the demo's working copy; point SQLMESH_PIPES_DEMO_PROJECT at
 another prepared copy (scripts/prepare-example.mjs) to use that one instead.

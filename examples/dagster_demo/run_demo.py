@@ -1,11 +1,14 @@
 """Materialize every asset of the example through real Dagster and print what SQLMesh did.
 
 Used by `npm run demo` after the project and its manifest are prepared; prints one row per
-model (status, checks, batches, duration) read back from Dagster's event log.
+model (status, checks, batches, duration) read back from Dagster's event log. The run is recorded
+in the instance of $DAGSTER_HOME (the demo's persistent one), so `dagster dev` on the same home
+shows it; without $DAGSTER_HOME an ephemeral instance is used.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -23,8 +26,9 @@ def _metadata_value(materialization, key: str):
 def main() -> int:
     from definitions import defs  # the example's definitions, beside this file
 
-    job = defs.get_implicit_global_asset_job_def()
-    with DagsterInstance.ephemeral() as instance:
+    job = defs.resolve_implicit_global_asset_job_def()
+    persistent = bool(os.environ.get("DAGSTER_HOME"))
+    with DagsterInstance.get() if persistent else DagsterInstance.ephemeral() as instance:
         started = time.perf_counter()
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=RUN_CONFIG)
         elapsed = time.perf_counter() - started

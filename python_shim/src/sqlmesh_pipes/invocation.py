@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +41,14 @@ from dagster import (
     PipesSession,
     PipesTempFileContextInjector,
     PipesTempFileMessageReader,
+    PreviewWarning,
     open_pipes_session,
+)
+
+# Dagster's own open_pipes_session reads this preview property of its own message reader on every
+# run: the warning is about Dagster's internals, not anything a user of sqlmesh_pipes can change.
+warnings.filterwarnings(
+    "ignore", message=r"Function `PipesMessageReader\.expected_writer_count`", category=PreviewWarning
 )
 
 WATCHDOG_THREAD = "sqlmesh-pipes-watchdog"
