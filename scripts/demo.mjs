@@ -15,12 +15,14 @@ const dagsterHome = join(root, 'examples', '.work', 'dagster_home');
 const python = join(root, '.venv', 'bin', 'python');
 
 function step(title, file, args, options = {}) {
-  process.stdout.write(`\n== ${title}\n`);
+  process.stdout.write(`\n== ${title}…\n`);
+  const started = Date.now();
   const result = spawnSync(file, args, { cwd: root, stdio: 'inherit', ...options });
   if (result.status !== 0) {
     process.stderr.write(`demo: ${title} failed (exit ${result.status ?? result.signal}) — see above\n`);
     process.exit(result.status || 1);
   }
+  process.stdout.write(`   done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
 step('Preparing the example project (examples/.work/demo)', process.execPath, [

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 // Idempotent project set-up used by `npm test` and `npm run demo`:
 //   1. node_modules via `npm ci` when package-lock.json changed since the last install;
 //   2. .venv with the pinned Python packages (requirements.lock) and python_shim editable,
@@ -68,8 +68,56 @@ function findPython() {
   return fail('python3 not found on PATH — install Python >= 3.10 or set SQLMESH_PIPES_BOOTSTRAP_PYTHON to its path');
 }
 
+/**
+ * `pip install -r lock`, its progress shown as one line per stage (the long step of a first run:
+ * ~150 packages, 1–3 min): pip's own output is kept for the error case only.
+ */
+function pipInstallLock(venvPython, lock) {
+  const total = readFileSync(join(root, lock), 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Za-z0-9]/.test(line)).length;
+  const started = Date.now();
+  const seconds = () => `${Math.round((Date.now() - started) / 1000)} s`;
+  const output = [];
+  let collected = 0;
+  let shown = 0;
+  return new Promise((done) => {
+    const child = spawn(venvPython, ['-m', 'pip', '--disable-pip-version-check', 'install', '--progress-bar', 'off', '-r', lock], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const onLine = (line) => {
+      output.push(line);
+      if (line.startsWith('Collecting ')) {
+        collected += 1;
+        // Every 25 packages: a steady pulse in CI logs, no carriage-return tricks.
+        if (collected - shown >= 25 || collected === total) {
+          shown = collected;
+          process.stderr.write(`setup:   downloaded ${collected}/${total} packages (${seconds()})\n`);
+        }
+      } else if (line.startsWith('Installing collected packages')) {
+        process.stderr.write(`setup:   installing ${total} packages (${seconds()})…\n`);
+      }
+    };
+    let pending = '';
+    const feed = (chunk) => {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    };
+    child.stdout.setEncoding('utf8').on('data', feed);
+    child.stderr.setEncoding('utf8').on('data', (chunk) => output.push(chunk));
+    child.on('error', () => done(false));
+    child.on('close', (code) => {
+      if (code !== 0) process.stderr.write(`${output.slice(-40).join('\n')}\n`);
+      else process.stderr.write(`setup:   ${total} packages installed in ${seconds()}\n`);
+      done(code === 0);
+    });
+  });
+}
+
 /** Build `dir` from the pinned `lock` (plus python_shim, editable, when `shim`), unless its stamp matches. */
-function ensureVenv(dir, lock, { shim }) {
+async function ensureVenv(dir, lock, { shim }) {
   const venv = join(root, dir);
   const stampPath = join(venv, '.sqlmesh-pipes-stamp');
   const wanted = hashFiles(lock, ...(shim ? ['python_shim/pyproject.toml'] : []));
@@ -83,7 +131,7 @@ function ensureVenv(dir, lock, { shim }) {
     fail(`\`${python} -m venv ${dir}\` failed — install the venv module (Debian: apt-get install python3-venv)`);
   }
   const pip = (args) => run(venvPython, ['-m', 'pip', '--disable-pip-version-check', ...args]);
-  if (pip(['install', '--quiet', '-r', lock]).status !== 0) {
+  if (!(await pipInstallLock(venvPython, lock))) {
     rmSync(venv, { recursive: true, force: true });
     fail(`pip could not install ${lock} (see above) — check access to PyPI, then re-run`);
   }
@@ -96,5 +144,5 @@ function ensureVenv(dir, lock, { shim }) {
 }
 
 ensureNodeModules();
-ensureVenv('.venv', 'requirements.lock', { shim: true });
-if (process.argv.includes('--with-dbt')) ensureVenv('.venv-dbt', 'requirements-dbt.lock', { shim: false });
+await ensureVenv('.venv', 'requirements.lock', { shim: true });
+if (process.argv.includes('--with-dbt')) await ensureVenv('.venv-dbt', 'requirements-dbt.lock', { shim: false });

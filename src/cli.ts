@@ -6,17 +6,20 @@ import { scheduleCommand } from './commands/schedule.js';
 import { ConfigurationError, ExitCode, UsageError } from './errors.js';
 
 const USAGE = `Usage:
-  sqlmesh-pipes run --project DIR [--environment prod] [--gateway NAME]
+  sqlmesh-pipes run --project DIR [--project DIR]... [--environment prod] [--gateway NAME]
                     [--select-model NAME]... [--ignore-cron] [--execution-time ISO]
                     [--start ISO --end ISO] [--sqlmesh-python PATH] [--console json|text]
                     [--concurrent-tasks N] [--manifest FILE] [--messages-file FILE]
-  sqlmesh-pipes manifest --project DIR [--gateway NAME] [--sqlmesh-python PATH] [--out FILE]
-  sqlmesh-pipes schedule (--manifest FILE | --project DIR) [--gateway NAME] [--ignore-cron]
+  sqlmesh-pipes manifest --project DIR [--project DIR]... [--gateway NAME] [--sqlmesh-python PATH] [--out FILE]
+  sqlmesh-pipes schedule (--manifest FILE | --project DIR [--project DIR]...) [--gateway NAME] [--ignore-cron]
+
+A multi-repo SQLMesh project (sqlmesh -p repo_1 -p repo_2) takes --project once per repo, in the
+same order; SQLMesh then runs in their common parent directory.
 
 Exit codes: 0 success or nothing due, 1 a model or audit failed, 2 usage or configuration error.`;
 
 const OPTIONS = {
-  project: { type: 'string' },
+  project: { type: 'string', multiple: true },
   environment: { type: 'string' },
   gateway: { type: 'string' },
   'select-model': { type: 'string', multiple: true },
@@ -99,9 +102,9 @@ export async function main(argv: string[]): Promise<number> {
 
     switch (command) {
       case 'manifest': {
-        if (!values.project) throw new UsageError('manifest needs --project DIR');
+        if (!values.project) throw new UsageError('manifest needs --project DIR (repeat it for a multi-repo project)');
         const manifest = await manifestCommand({
-          project: values.project,
+          projects: values.project,
           gateway: values.gateway,
           sqlmeshPython: values['sqlmesh-python'],
           out: values.out,
@@ -112,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'schedule': {
         const schedule = await scheduleCommand({
           manifest: values.manifest,
-          project: values.project,
+          projects: values.project ?? [],
           gateway: values.gateway,
           sqlmeshPython: values['sqlmesh-python'],
           ignoreCron: values['ignore-cron'] ?? false,
@@ -123,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
       default:
         return await runCommand({
           argv,
-          project: values.project,
+          projects: values.project ?? [],
           environment: values.environment,
           gateway: values.gateway,
           selectModels: values['select-model'] ?? [],

@@ -55,6 +55,7 @@ def model(
         "grains": [],
         "dialect": "duckdb",
         "query": f"SELECT 1 AS id /* {name} */",
+        "source_path": None,
     }
     unknown = set(overrides) - set(entry)
     assert not unknown, f"not ManifestModel keys: {unknown}"
@@ -101,7 +102,7 @@ def manifest(
         "manifest_version": MANIFEST_VERSION,
         "sqlmesh_version": "0.236.4",
         "generated_at": "2026-01-01T00:00:00Z",
-        "project_dir": "/project",
+        "project_dirs": ["/project"],
         "project_fingerprint": None,
         "gateway": None,
         "default_catalog": "db",

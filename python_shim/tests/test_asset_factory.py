@@ -72,7 +72,7 @@ def test_success_materializes_every_selected_model_and_check(make_resource, scen
         ("not_null", 0),
         ("not_null_2", 1),
     }
-    assert sent["argv"][:3] == ["run", "--project", resource.project_dir]
+    assert sent["argv"][:3] == ["run", "--project", *resource.project_dirs]
 
 
 def test_subset_runs_only_the_selection(make_resource, scenario):

@@ -39,8 +39,12 @@ def test_cron_comes_from_the_executor(make_resource, scenario):
         }
     )
     resource = make_resource(ignore_cron=True)
-    schedule_def, job = sqlmesh_adaptive_schedule_factory(sqlmesh_resource=resource)
+    schedule_def, job, analysis = sqlmesh_adaptive_schedule_factory(sqlmesh_resource=resource)
     assert schedule_def.cron_schedule == "*/15 * * * *"
+    assert analysis.cron == "*/15 * * * *"
+    assert analysis.adaptive is not None and analysis.adaptive.interval_seconds == 900
+    models = resource.get_manifest().models
+    assert analysis.model_crons == {model.name: model.cron for model in models} and len(models) > 1
     assert schedule_def.execution_timezone == "UTC"
     assert schedule_def.default_status == DefaultScheduleStatus.STOPPED
     assert (schedule_def.name, job.name) == ("sqlmesh_adaptive_schedule", "sqlmesh_job")
@@ -70,14 +74,17 @@ def test_bad_executor_output():
 
 def test_cron_override_skips_the_executor(make_resource, tmp_path):
     resource = make_resource(executor_path=str(tmp_path / "absent.js"))
-    schedule_def, _ = sqlmesh_adaptive_schedule_factory(sqlmesh_resource=resource, cron_schedule="0 3 * * *")
+    schedule_def, _, analysis = sqlmesh_adaptive_schedule_factory(
+        sqlmesh_resource=resource, cron_schedule="0 3 * * *"
+    )
+    assert (analysis.cron, analysis.adaptive) == ("0 3 * * *", None)
     assert schedule_def.cron_schedule == "0 3 * * *"
 
 
 def test_job_selects_every_model_and_check(make_resource, scenario):
     scenario()
     resource = make_resource()
-    schedule_def, job = sqlmesh_adaptive_schedule_factory(sqlmesh_resource=resource)
+    schedule_def, job, _ = sqlmesh_adaptive_schedule_factory(sqlmesh_resource=resource)
     assets = sqlmesh_assets_factory(sqlmesh_resource=resource)
     defs = Definitions(assets=[assets], jobs=[job], schedules=[schedule_def], resources={"sqlmesh": resource})
     resolved = defs.resolve_job_def("sqlmesh_job")
@@ -96,7 +103,7 @@ def test_job_selects_every_model_and_check(make_resource, scenario):
 )
 def test_skips_while_a_run_of_the_job_is_in_progress(make_resource, scenario, status):
     scenario()
-    schedule_def, job = sqlmesh_adaptive_schedule_factory(sqlmesh_resource=make_resource())
+    schedule_def, job, _ = sqlmesh_adaptive_schedule_factory(sqlmesh_resource=make_resource())
     with instance_for_test() as instance:
         run = create_run_for_test(instance, job_name="sqlmesh_job", status=status)
         create_run_for_test(instance, job_name="another_job", status=DagsterRunStatus.STARTED)
@@ -110,7 +117,7 @@ def test_skips_while_a_run_of_the_job_is_in_progress(make_resource, scenario, st
 )
 def test_runs_when_nothing_is_in_progress(make_resource, scenario, status):
     scenario()
-    schedule_def, _ = sqlmesh_adaptive_schedule_factory(sqlmesh_resource=make_resource())
+    schedule_def, _, _ = sqlmesh_adaptive_schedule_factory(sqlmesh_resource=make_resource())
     with instance_for_test() as instance:
         create_run_for_test(instance, job_name="sqlmesh_job", status=status)
         create_run_for_test(instance, job_name="another_job", status=DagsterRunStatus.STARTED)

@@ -8,7 +8,8 @@ import { validateRunTime, validateWindow } from './run-times.js';
 /** Flags of `sqlmesh-pipes run`, as parsed from argv. */
 export interface RunFlags {
   readonly argv: readonly string[];
-  readonly project?: string | undefined;
+  /** --project, repeated for a multi-repo project (in SQLMesh's load order). */
+  readonly projects: readonly string[];
   readonly environment?: string | undefined;
   readonly gateway?: string | undefined;
   readonly selectModels: readonly string[];
@@ -25,7 +26,8 @@ export interface RunFlags {
 
 /** Everything one run needs, normalized once: flags merged with the Dagster extras (which win). */
 export interface RunSettings {
-  readonly project: string;
+  /** Absolute project directories, in load order (one, or several for a multi-repo project). */
+  readonly projects: readonly string[];
   readonly environment: string;
   readonly gateway: string | null;
   readonly selectModels: readonly string[];
@@ -65,8 +67,11 @@ export function readExtras(extras: PipesExtras): RunExtras | null {
 /** Merge flags and extras, apply defaults, validate; throws a UsageError naming the bad option. */
 export function resolveRunSettings(flags: RunFlags, extras: RunExtras | null): RunSettings {
   const pick = <T>(fromExtras: T | undefined, fromFlag: T | undefined): T | undefined => (fromExtras !== undefined ? fromExtras : fromFlag);
-  const project = pick(extras?.project_dir, flags.project);
-  if (!project) throw new UsageError('run needs --project DIR (the SQLMesh project directory)');
+  const fromExtras = extras?.project_dirs ?? (extras?.project_dir !== undefined ? [extras.project_dir] : undefined);
+  const projects = pick(fromExtras, flags.projects.length > 0 ? flags.projects : undefined);
+  if (!projects || projects.length === 0 || projects.some((project) => !project)) {
+    throw new UsageError('run needs --project DIR (the SQLMesh project directory; repeat it for a multi-repo project)');
+  }
   const consoleMode = pick(extras?.console, flags.console) ?? 'json';
   if (consoleMode !== 'json' && consoleMode !== 'text') {
     throw new UsageError(`--console must be json or text, got ${JSON.stringify(consoleMode)}`);
@@ -79,7 +84,7 @@ export function resolveRunSettings(flags: RunFlags, extras: RunExtras | null): R
   }
   const manifest = pick(extras?.manifest_path, flags.manifest) ?? null;
   return {
-    project: resolve(project),
+    projects: projects.map((project) => resolve(project)),
     environment: pick(extras?.environment, flags.environment) ?? DEFAULT_ENVIRONMENT,
     gateway: pick(extras?.gateway, flags.gateway) ?? null,
     selectModels: flags.selectModels,

@@ -93,7 +93,7 @@ function manifestFor(settings: RunSettings, signal?: AbortSignal): Promise<Manif
   const manifest = settings.manifest
     ? readManifestFile(settings.manifest)
     : buildManifest({
-        project: settings.project,
+        project: settings.projects,
         gateway: settings.gateway,
         sqlmeshPython: settings.sqlmeshPython,
         ...(signal ? { signal } : {}),
@@ -142,7 +142,7 @@ async function execute(
 function runOptions(settings: RunSettings, index: ManifestIndex, resolved: ResolvedScope): RunSqlmeshOptions {
   return {
     python: settings.sqlmeshPython,
-    project: settings.project,
+    project: settings.projects,
     environment: settings.environment,
     gateway: settings.gateway,
     selectModels: resolved.select,

@@ -57,6 +57,10 @@ export const ManifestModel = z
     grains: z.array(z.string()),
     dialect: z.string(),
     query: z.string().nullable().describe('The query as the project writes it, macros kept (null for seeds and Python models).'),
+    source_path: z
+      .string()
+      .nullable()
+      .describe("The model's file (.sql, .py, dbt .sql), relative to the base of `kind_details` seed paths; null if unknown."),
   })
   .meta({ id: 'ManifestModel', description: 'A SQLMesh model (every kind except EXTERNAL, which are in `external_models`).' });
 export type ManifestModel = z.infer<typeof ManifestModel>;
@@ -94,7 +98,11 @@ export const Manifest = z
     manifest_version: z.literal(MANIFEST_VERSION),
     sqlmesh_version: z.string(),
     generated_at: z.string(),
-    project_dir: z.string(),
+    project_dirs: z
+      .array(z.string())
+      .describe(
+        "The SQLMesh project directories, absolute, in the order SQLMesh loads them (`sqlmesh -p A -p B`): the first one's config gives the connection and state. One for a single project; several for a multi-repo project. Seed paths in `kind_details` are relative to their common parent directory (the project itself when there is one).",
+      ),
     project_fingerprint: z
       .string()
       .nullable()

@@ -32,7 +32,11 @@ export const RunExtras = z
       .record(z.string(), z.string())
       .describe('Asset key string (exactly as in the Pipes context) → SQLMesh model name, for every key in scope.'),
     checks: z.array(SelectedCheck).describe('Selected checks; a check not listed here is never reported.'),
-    project_dir: z.string().optional(),
+    project_dir: z.string().optional().describe('The SQLMesh project directory (a single project).'),
+    project_dirs: z
+      .array(z.string())
+      .optional()
+      .describe('The SQLMesh project directories of a multi-repo project, in load order (`sqlmesh -p A -p B`); wins over `project_dir`.'),
     environment: z.string().optional(),
     gateway: z.string().nullable().optional(),
     ignore_cron: z.boolean().optional(),

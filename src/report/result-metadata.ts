@@ -14,20 +14,23 @@ export interface CheckIntent {
 
 export const seconds = (ms: number) => Math.round(ms) / 1000;
 
+/** `n` and what happened to them, as text: counts of this run's batches are not a time series to plot. */
+const batchCount = (n: number, done: string, failed: number) => md.text(failed > 0 ? `${n} ${done}, ${failed} failed` : `${n} ${done}`);
+
 /**
  * Metadata of a model SQLMesh committed batches of: what ran, how long, how much — and, when some
  * batches failed or were skipped, `sqlmesh/partial` with the intervals that did not commit.
+ * Only measurements (duration, rows, bytes) are numbers, so Dagster plots only those.
  */
 export function materializationMetadata(run: ModelRun, model: ManifestModel | undefined): MetadataMap {
   const intervals = run.batches.flatMap((batch) => (batch.interval ? [batch.interval] : []));
   const durationMs = evaluationMs(run);
   const metadata: MetadataMap = {
-    'sqlmesh/batches': md.int(run.batches.length),
+    'sqlmesh/batches': batchCount(run.batches.length, 'committed', run.failures.length),
     'sqlmesh/duration_s': md.float(seconds(durationMs)),
   };
   if (isPartial(run)) {
     metadata['sqlmesh/partial'] = md.bool(true);
-    metadata['sqlmesh/batches_failed'] = md.int(run.failures.length);
     const failed = run.failures.flatMap((failure) => (failure.interval ? [failure.interval] : []));
     if (failed.length > 0) metadata['sqlmesh/failed_intervals'] = md.json(failed);
   }
@@ -71,11 +74,10 @@ export function checkResult(outcome: AuditOutcome, audit: ManifestAudit | undefi
   const metadata: MetadataMap = {
     'sqlmesh/audit': md.text(outcome.audit),
     'sqlmesh/blocking': md.bool(outcome.blocking),
-    'sqlmesh/batches_audited': md.int(outcome.batches),
+    'sqlmesh/batches_audited': batchCount(outcome.batches, 'audited', outcome.failures.length),
   };
   if (audit && Object.keys(audit.args).length > 0) metadata['sqlmesh/args'] = md.json(audit.args);
   if (!outcome.passed) {
-    metadata['sqlmesh/batches_failed'] = md.int(outcome.failures.length);
     const rows = outcome.failures.map((entry) => entry.failure.failed_rows).filter((n): n is number => n !== null && n !== undefined);
     if (rows.length > 0) metadata['sqlmesh/failing_rows'] = md.int(rows.reduce((a, b) => a + b, 0));
     const failedIntervals = outcome.failures.flatMap((entry) => (entry.interval ? [entry.interval] : []));

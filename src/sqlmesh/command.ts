@@ -22,7 +22,8 @@ export function sqlmeshCommand(options: NormalizedRunOptions): SqlmeshCommand {
 }
 
 function jsonCommand(o: NormalizedRunOptions): SqlmeshCommand {
-  const args = ['-m', 'sqlmesh_pipes_console', 'run', '--project', o.project];
+  const args = ['-m', 'sqlmesh_pipes_console', 'run'];
+  for (const project of o.projects) args.push('--project', project);
   if (o.environment !== null) args.push('--environment', o.environment);
   if (o.gateway !== null) args.push('--gateway', o.gateway);
   for (const model of o.selectModels ?? []) args.push('--select-model', model);
@@ -35,13 +36,14 @@ function jsonCommand(o: NormalizedRunOptions): SqlmeshCommand {
   return {
     file: o.python,
     args,
-    cwd: o.project,
+    cwd: o.cwd,
     env: sqlmeshEnv({ ...o.env, [EVENTS_FD_ENV]: String(EVENTS_FD) }),
   };
 }
 
 function textCommand(o: NormalizedRunOptions): SqlmeshCommand {
-  const args = ['-c', CLI_BOOTSTRAP, '--paths', o.project];
+  const args = ['-c', CLI_BOOTSTRAP];
+  for (const project of o.projects) args.push('--paths', project);
   if (o.gateway !== null) args.push('--gateway', o.gateway);
   args.push('run');
   if (o.environment !== null) args.push(o.environment);
@@ -57,7 +59,7 @@ function textCommand(o: NormalizedRunOptions): SqlmeshCommand {
     // SQLMesh's config-from-env override (keys are lower-cased by SQLMesh).
     extra[`SQLMESH__GATEWAYS__${o.gateway.toUpperCase()}__CONNECTION__CONCURRENT_TASKS`] = String(o.concurrentTasks);
   }
-  return { file: o.python, args, cwd: o.project, env: sqlmeshEnv(extra) };
+  return { file: o.python, args, cwd: o.cwd, env: sqlmeshEnv(extra) };
 }
 
 /** A shell-like rendering of the command, for messages. */

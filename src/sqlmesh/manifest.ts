@@ -6,14 +6,15 @@ import type { NodeKind } from '../contracts/console-events.js';
 import { Manifest, type ManifestAudit, type ManifestExternalModel, type ManifestModel } from '../contracts/manifest.js';
 import { ConfigurationError, SqlmeshPipesError } from '../errors.js';
 import { isErrorLine } from './parse-json.js';
+import { checkProjectDirs, type ProjectPaths, resolveProjects, workingDirectory } from './projects.js';
 import { checkSqlmeshPython, resolveSqlmeshPython, sqlmeshEnv } from './python.js';
 
 export { MANIFEST_VERSION, Manifest, ManifestExternalModel, ManifestModel } from '../contracts/manifest.js';
 
 /** Options of {@link buildManifest}. */
 export interface BuildManifestOptions {
-  /** SQLMesh project directory (holds config.yaml / config.py). */
-  readonly project: string;
+  /** SQLMesh project directory (holds config.yaml / config.py), or several: a multi-repo project, in load order. */
+  readonly project: ProjectPaths;
   /** Gateway to load; @default the project's default gateway */
   readonly gateway?: string | null;
   /** Python with sqlmesh installed; @default resolveSqlmeshPython() */
@@ -29,15 +30,21 @@ export interface BuildManifestOptions {
  * Throws a ConfigurationError (one line) for a missing project, a bad gateway or a python without sqlmesh.
  */
 export async function buildManifest(options: BuildManifestOptions): Promise<Manifest> {
-  const project = resolve(options.project);
+  const projects = resolveProjects(options.project);
+  // Before spawning Python: the same one-line errors the SQLMesh side gives, a second sooner.
+  checkProjectDirs(projects);
+  const project = projects.join(', ');
   const python = resolveSqlmeshPython(options.sqlmeshPython);
 
-  const args = ['-m', 'sqlmesh_pipes_console.manifest', '--project', project];
+  const args = ['-m', 'sqlmesh_pipes_console.manifest'];
+  for (const dir of projects) args.push('--project', dir);
   if (options.gateway) args.push('--gateway', options.gateway);
   const out = options.out ? resolve(options.out) : null;
   if (out) args.push('--out', out);
 
   const child = await execa(python, args, {
+    // Where a run executes, so that anything SQLMesh resolves against it is the same file.
+    cwd: workingDirectory(projects),
     env: sqlmeshEnv(),
     extendEnv: false,
     reject: false,

@@ -1,7 +1,6 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { ConsoleKind } from '../contracts/run-extras.js';
 import { ConfigurationError } from '../errors.js';
+import { checkProjectDirs, type ProjectPaths, resolveProjects, workingDirectory } from './projects.js';
 import { resolveSqlmeshPython } from './python.js';
 
 /** How the run's events are read. */
@@ -9,8 +8,12 @@ export type { ConsoleKind };
 
 /** Options of one `sqlmesh run` (see runSqlmesh). */
 export interface RunSqlmeshOptions {
-  /** The SQLMesh project directory (also the working directory: DuckDB paths are relative to it). */
-  readonly project: string;
+  /**
+   * The SQLMesh project directory, or several (a multi-repo project, `sqlmesh -p a -p b`: the
+   * first one's config gives the connection and state). SQLMesh runs in the project, or in the
+   * common parent of several: relative paths in the config (DuckDB files) resolve against it.
+   */
+  readonly project: ProjectPaths;
   /** @default SQLMesh's default target environment (`prod`) */
   readonly environment?: string | null;
   /** @default the project's default gateway */
@@ -41,7 +44,10 @@ export interface RunSqlmeshOptions {
 
 /** Options after defaults and validation. */
 export interface NormalizedRunOptions {
-  readonly project: string;
+  /** Absolute project directories, in load order. */
+  readonly projects: readonly string[];
+  /** SQLMesh's working directory (see workingDirectory). */
+  readonly cwd: string;
   readonly environment: string | null;
   readonly gateway: string | null;
   readonly selectModels: readonly string[] | null;
@@ -77,8 +83,10 @@ export function normalizeRunOptions(options: RunSqlmeshOptions): NormalizedRunOp
     knownNodes = null,
     env = {},
   } = options;
+  const projects = validateProjects(project);
   const normalized: NormalizedRunOptions = {
-    project: validateProject(project),
+    projects,
+    cwd: workingDirectory(projects),
     environment: validateName('environment', environment),
     gateway: validateName('gateway', gateway),
     selectModels: validateSelection(selectModels),
@@ -98,19 +106,10 @@ export function normalizeRunOptions(options: RunSqlmeshOptions): NormalizedRunOp
   return normalized;
 }
 
-function validateProject(project: unknown): string {
-  if (typeof project !== 'string' || project === '') {
-    throw new ConfigurationError(`project must be a directory path, got ${JSON.stringify(project)} (${typeof project})`);
-  }
-  const dir = resolve(project);
-  let isDir = false;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    isDir = false;
-  }
-  if (!isDir) throw new ConfigurationError(`SQLMesh project directory not found: ${dir} — pass --project the SQLMesh project's folder`);
-  return dir;
+function validateProjects(project: unknown): readonly string[] {
+  const projects = resolveProjects(project);
+  checkProjectDirs(projects);
+  return projects;
 }
 
 function validateName(option: string, value: unknown): string | null {

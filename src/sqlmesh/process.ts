@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -266,7 +267,7 @@ function startRun(
     };
     if (exit.spawnError) throw new SqlmeshRunError(outcome, 'could not be started', { cause: exit.spawnError });
     if (canceled) return outcome;
-    const configuration = configurationError(finished);
+    const configuration = configurationError(finished, options);
     if (configuration)
       throw new ConfigurationError(configuration, { cause: new SqlmeshRunError(outcome, 'reported a configuration error') });
     if (exit.exitCode === 2) {
@@ -299,11 +300,22 @@ const MISSING_SQLMESH = /No module named '?sqlmesh\b/;
 const ENVIRONMENT_NOT_FOUND = /^(?:Error: )?Environment '(.+)' was not found\.?$/;
 
 /** SQLMesh errors that are the user's configuration (exit 2), worded with the fix; else null. */
-function configurationError(finished: EventOf<'run_finished'> | null): string | null {
+function configurationError(finished: EventOf<'run_finished'> | null, options: NormalizedRunOptions): string | null {
   const environment = finished?.status === 'error' ? ENVIRONMENT_NOT_FOUND.exec(finished.message?.trim() ?? '') : null;
   if (!environment) return null;
   const name = environment[1]!;
-  return `SQLMesh environment '${name}' was not found — apply a plan to it first (sqlmesh plan ${name}), or pass the name of an existing environment (--environment)`;
+  return `SQLMesh environment '${name}' was not found — apply a plan to it first (${planCommand(options, name)}), or pass the name of an existing environment (--environment)`;
+}
+
+/**
+ * The plan command that creates the environment the run looks for. For a multi-repo project it
+ * names every repo and the directory to run it from: the state SQLMesh reads (a relative DuckDB
+ * path) is found relative to that directory.
+ */
+function planCommand(options: NormalizedRunOptions, environment: string): string {
+  if (options.projects.length === 1) return `sqlmesh plan ${environment}`;
+  const paths = options.projects.map((project) => `-p ${relative(options.cwd, project) || '.'}`).join(' ');
+  return `from ${options.cwd}: sqlmesh ${paths} plan ${environment}`;
 }
 
 function describeExit(exit: ChildExit): string {

@@ -60,7 +60,7 @@ describe.concurrent('sqlmesh-pipes run (built CLI, mock context, real SQLMesh)',
     ]);
     const events = materialized.find((p) => p.asset_key === 'db/demo/events')!;
     expect(events.metadata).toMatchObject({
-      'sqlmesh/batches': { raw_value: 4, type: 'int' },
+      'sqlmesh/batches': { raw_value: '4 committed', type: 'text' },
       'dagster/table_name': { raw_value: 'db.demo.events', type: 'text' },
     });
     // The kind is the definition's (sqlmesh_pipes/kind), not repeated on every materialization.

@@ -12,7 +12,7 @@ const manifest: Manifest = manifestOf([
   manifestModel('shop.inline', { kind: 'EMBEDDED' }),
 ]);
 const index = indexManifest(manifest);
-const flags = (overrides: Partial<RunFlags> = {}): RunFlags => ({ argv: [], project: '/p', selectModels: [], ...overrides });
+const flags = (overrides: Partial<RunFlags> = {}): RunFlags => ({ argv: [], projects: ['/p'], selectModels: [], ...overrides });
 const extras = (overrides: Partial<RunExtras>): RunExtras => ({ version: EXTRAS_VERSION, models: {}, checks: [], ...overrides });
 
 describe('resolveScope outside Dagster', () => {
@@ -36,7 +36,7 @@ describe('resolveScope outside Dagster', () => {
 });
 
 describe('resolveScope under Dagster', () => {
-  const settings = (e: RunExtras) => resolveRunSettings(flags({ project: undefined }), { ...e, project_dir: '/p' });
+  const settings = (e: RunExtras) => resolveRunSettings(flags({ projects: [] }), { ...e, project_dir: '/p' });
 
   it('maps the context keys to models through the extras; only keys in the context are reported', () => {
     const e = extras({ models: { 'k/a': 'shop.a', 'k/b': 'shop.b' } });

@@ -69,7 +69,7 @@ describe("the stop grace comes from Dagster's termination timeout", () => {
     [5, 2_000],
     [60, 24_000],
   ])('termination timeout %s s → SQLMesh gets %s ms, always less', (timeout, grace) => {
-    const settings = resolveRunSettings({ argv: [], project: '/p', selectModels: [] }, extras(timeout));
+    const settings = resolveRunSettings({ argv: [], projects: ['/p'], selectModels: [] }, extras(timeout));
     expect(settings.stopGraceMs).toBe(grace);
     expect(settings.stopGraceMs).toBeLessThan((timeout ?? 20) * 1000);
   });

@@ -26,6 +26,7 @@ export function manifestModel(name: string, overrides: Partial<ManifestModel> = 
     grains: [],
     dialect: 'duckdb',
     query: `SELECT 1 AS x`,
+    source_path: null,
     ...overrides,
   };
 }
@@ -36,7 +37,7 @@ export function manifestOf(models: ManifestModel[], overrides: Partial<Manifest>
     manifest_version: MANIFEST_VERSION,
     sqlmesh_version: '0.236.4',
     generated_at: '2026-01-01T00:00:00Z',
-    project_dir: '/p',
+    project_dirs: ['/p'],
     project_fingerprint: null,
     gateway: null,
     default_catalog: 'db',

@@ -104,7 +104,7 @@ describe('Reporter', () => {
     const orderMat = sink.sent.find((s) => s.kind === 'materialize' && s.assetKey === 'shop/orders');
     expect(orderMat).toMatchObject({
       metadata: {
-        'sqlmesh/batches': { raw_value: 2, type: 'int' },
+        'sqlmesh/batches': { raw_value: '2 committed', type: 'text' },
         'sqlmesh/duration_s': { raw_value: 3, type: 'float' },
         'sqlmesh/intervals': {
           raw_value: [
@@ -166,8 +166,7 @@ describe('Reporter', () => {
     expect(materialization).toMatchObject({
       metadata: {
         'sqlmesh/partial': { raw_value: true, type: 'bool' },
-        'sqlmesh/batches': { raw_value: 2 },
-        'sqlmesh/batches_failed': { raw_value: 1 },
+        'sqlmesh/batches': { raw_value: '2 committed, 1 failed' },
         'sqlmesh/intervals': { raw_value: [day(1), day(3)] },
         'sqlmesh/failed_intervals': { raw_value: [day(2)] },
       },
@@ -234,8 +233,7 @@ describe('Reporter', () => {
     ]);
     for (const check of checks) {
       expect(check.result.metadata).toMatchObject({
-        'sqlmesh/batches_audited': { raw_value: 3 },
-        'sqlmesh/batches_failed': { raw_value: 1 },
+        'sqlmesh/batches_audited': { raw_value: '3 audited, 1 failed', type: 'text' },
         'sqlmesh/blocking': { raw_value: true },
       });
     }

@@ -55,7 +55,7 @@ describe('manifest of the example project (real SQLMesh)', () => {
   test('project-level facts', async () => {
     expect(manifest.manifest_version).toBe(MANIFEST_VERSION);
     expect(manifest.sqlmesh_version).toBe(await checkSqlmeshPython(resolveSqlmeshPython()));
-    expect(manifest.project_dir).toBe(example);
+    expect(manifest.project_dirs).toEqual([example]);
     expect(manifest.gateway).toBe('local');
     expect(manifest.default_catalog).toBe('shop');
     expect(manifest.dialect).toBe('duckdb');
@@ -66,6 +66,7 @@ describe('manifest of the example project (real SQLMesh)', () => {
     expect(manifest.models.map((m) => m.fqn)).toEqual([...manifest.models.map((m) => m.fqn)].sort());
     expect(Object.fromEntries(manifest.models.map((m) => [m.name, m.kind]))).toEqual({
       'analytics.conversion_daily': 'FULL',
+      'analytics.customer_segments': 'FULL',
       'analytics.daily_revenue': 'INCREMENTAL_BY_TIME_RANGE',
       'analytics.dim_customers': 'FULL',
       'analytics.fct_order_lines': 'INCREMENTAL_BY_TIME_RANGE',
@@ -80,6 +81,15 @@ describe('manifest of the example project (real SQLMesh)', () => {
       'staging.products': 'VIEW',
       'staging.web_events': 'INCREMENTAL_BY_TIME_RANGE',
     });
+  });
+
+  test('a Python model: its docstring is its description, its file its source_path', () => {
+    expect(model(manifest, 'analytics.customer_segments')).toMatchObject({
+      description: expect.stringMatching(/^Each customer's segment from their lifetime revenue: vip, active or new\./),
+      source_path: 'models/analytics/customer_segments.py',
+      query: null,
+    });
+    expect(model(manifest, 'analytics.daily_revenue').source_path).toBe('models/analytics/daily_revenue.sql');
   });
 
   test('names, FQNs and table parts', () => {
@@ -272,20 +282,20 @@ describe('readManifestFile validation', () => {
   test('an unknown key is rejected by the strict schema, naming the path and the model', async () => {
     const raw = await validManifest();
     const models = raw.models as Record<string, unknown>[];
-    models[3] = { ...models[3], surprise: true };
+    models[4] = { ...models[4], surprise: true };
     expect(() => parseManifest(JSON.stringify(raw), 'm.json')).toThrow(
-      `manifest m.json is invalid: models[3] (model analytics.fct_order_lines): Unrecognized key: "surprise"`,
+      `manifest m.json is invalid: models[4] (model analytics.fct_order_lines): Unrecognized key: "surprise"`,
     );
   });
 
   test('a wrong type names the nested path', async () => {
     const raw = await validManifest();
     const models = raw.models as { audits: { blocking: unknown }[] }[];
-    models[1]!.audits[0]!.blocking = 'yes';
+    models[2]!.audits[0]!.blocking = 'yes';
     const path = join(scratch, 'bad.json');
     await writeFile(path, JSON.stringify(raw));
     await expect(readManifestFile(path)).rejects.toThrow(
-      /^manifest .*bad\.json is invalid: models\[1\]\.audits\[0\]\.blocking \(model analytics\.daily_revenue\): Invalid input: expected boolean, received string$/,
+      /^manifest .*bad\.json is invalid: models\[2\]\.audits\[0\]\.blocking \(model analytics\.daily_revenue\): Invalid input: expected boolean, received string$/,
     );
   });
 

@@ -9,6 +9,7 @@ The same names as dg-sqlmesh::
 """
 
 from .asset_factory import SQLMESH_RESOURCE_KEY, sqlmesh_assets_factory, sqlmesh_external_asset_specs
+from .component import SQLMeshProjectComponent
 from .definitions import sqlmesh_definitions_factory
 from .errors import (
     SQLMeshPipesDefinitionError,
@@ -16,30 +17,37 @@ from .errors import (
     SQLMeshPipesExecutorError,
     SQLMeshPipesManifestError,
 )
+from .external_mapping import ExternalAssetMappingTranslator
 from .manifest import (
     Manifest,
     ManifestAudit,
     ManifestColumn,
     ManifestExternalModel,
     ManifestModel,
+    ModelKind,
     read_manifest_file,
 )
 from .resource import SQLMeshResource
-from .schedule import sqlmesh_adaptive_schedule_factory
+from .schedule import SQLMeshAdaptiveSchedule, SQLMeshScheduleAnalysis, sqlmesh_adaptive_schedule_factory
 from .translator import SQLMeshTranslationContext, SQLMeshTranslator, SQLMeshTranslatorSettings
 
 __all__ = [
     "SQLMESH_RESOURCE_KEY",
+    "ExternalAssetMappingTranslator",
     "Manifest",
     "ManifestAudit",
     "ManifestColumn",
     "ManifestExternalModel",
     "ManifestModel",
+    "ModelKind",
     "SQLMeshPipesDefinitionError",
     "SQLMeshPipesError",
     "SQLMeshPipesExecutorError",
     "SQLMeshPipesManifestError",
+    "SQLMeshAdaptiveSchedule",
+    "SQLMeshProjectComponent",
     "SQLMeshResource",
+    "SQLMeshScheduleAnalysis",
     "SQLMeshTranslationContext",
     "SQLMeshTranslator",
     "SQLMeshTranslatorSettings",

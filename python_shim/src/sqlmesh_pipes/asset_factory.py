@@ -8,7 +8,7 @@ subset a re-execution from failure picks) and the executor runs exactly that sel
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 import inspect
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec, RetryPolicy, multi_asset
@@ -16,7 +16,7 @@ from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec, RetryPol
 from . import errors
 from .resource import SQLMeshResource
 from .specs import SQLMeshSpecs, build_sqlmesh_specs
-from .validation import validate_factory_args
+from .validation import type_error, validate_factory_args
 
 _log = logging.getLogger("sqlmesh_pipes")
 _MULTI_ASSET_PARAMS = inspect.signature(multi_asset).parameters
@@ -69,6 +69,8 @@ def sqlmesh_assets_factory(
     op_tags: Mapping[str, Any] | None = None,
     retry_policy: RetryPolicy | None = None,
     pool: str | None = None,
+    owners: Sequence[str] | None = None,
+    required_resource_keys: set[str] | None = None,
 ) -> AssetsDefinition:
     """All SQLMesh models of ``sqlmesh_resource``'s project as one subsettable multi-asset.
 
@@ -82,6 +84,9 @@ def sqlmesh_assets_factory(
         op_tags: Tags of the op (e.g. ``{"dagster/concurrency_key": "sqlmesh"}``).
         retry_policy: Retry policy of the step (a SQLMesh failure raises a retriable Failure).
         pool: Dagster concurrency pool of the step, e.g. to allow one SQLMesh run at a time.
+        owners: Owners added to every model's own (``owner`` and ``dagster:owner:`` tags), as
+            e-mails or ``team:<name>``.
+        required_resource_keys: More resources the step requires (``"sqlmesh"`` always is).
 
     Returns:
         An ``AssetsDefinition`` with one asset per model and one check per audit use.
@@ -94,7 +99,17 @@ def sqlmesh_assets_factory(
         op_tags=op_tags,
         retry_policy=retry_policy,
     )
+    if owners is not None and (isinstance(owners, str) or not all(isinstance(o, str) for o in owners)):
+        raise type_error(
+            "sqlmesh_assets_factory", "owners", "a list of e-mails or 'team:<name>' strings", owners
+        )
     specs = sqlmesh_specs_for(sqlmesh_resource, group_name=group_name)
+    asset_specs = list(specs.asset_specs)
+    if owners:
+        asset_specs = [
+            spec.replace_attributes(owners=list(dict.fromkeys([*spec.owners, *owners])))
+            for spec in asset_specs
+        ]
     for audit in specs.unattached_audits:
         _log.warning(errors.STANDALONE_AUDIT_UNATTACHED.format(audit=audit))
     check_specs = list(specs.check_specs)
@@ -112,14 +127,14 @@ def sqlmesh_assets_factory(
 
     @multi_asset(
         name=name,
-        specs=list(specs.asset_specs),
+        specs=asset_specs,
         check_specs=check_specs,
         can_subset=True,
         op_tags=op_tags,
         retry_policy=retry_policy,
         pool=pool,
-        required_resource_keys={SQLMESH_RESOURCE_KEY},
-        description=f"SQLMesh project {sqlmesh_resource.project_dir}: one `sqlmesh run` for the selection.",
+        required_resource_keys={SQLMESH_RESOURCE_KEY, *(required_resource_keys or ())},
+        # No op description: Dagster shows it as the description of every model without one.
         **extra,
     )
     def _sqlmesh_assets(context: AssetExecutionContext):

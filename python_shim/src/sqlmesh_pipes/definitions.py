@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dagster import DefaultScheduleStatus, Definitions, RetryPolicy, define_asset_job
 
 from sqlmesh_pipes_contracts import DEFAULT_ENVIRONMENT
 
+from . import errors
 from .asset_factory import SQLMESH_RESOURCE_KEY, sqlmesh_assets_factory, sqlmesh_external_asset_specs
+from .external_mapping import ExternalAssetMappingTranslator
 from .resource import SQLMeshResource
 from .schedule import sqlmesh_adaptive_schedule_factory
 from .translator import SQLMeshTranslator
 
+_log = logging.getLogger("sqlmesh_pipes")
+
 
 def sqlmesh_definitions_factory(
     *,
-    project_dir: str,
+    project_dir: str | Sequence[str],
     gateway: str | None = None,
     environment: str = DEFAULT_ENVIRONMENT,
     translator: SQLMeshTranslator | None = None,
@@ -37,6 +42,9 @@ def sqlmesh_definitions_factory(
     executor_path: str | None = None,
     node_executable: str = "node",
     pool: str | None = None,
+    external_asset_mapping: str | None = None,
+    owners: Sequence[str] | None = None,
+    required_resource_keys: set[str] | None = None,
 ) -> Definitions:
     """Everything for one SQLMesh project: ``SQLMeshResource`` (key ``"sqlmesh"``), the assets,
     a job of all models and, with ``enable_schedule=True``, the adaptive schedule.
@@ -48,7 +56,19 @@ def sqlmesh_definitions_factory(
     The schedule is off by default because computing its cron runs the Node executor at load
     time; with ``enable_schedule=True`` it is created STOPPED unless ``schedule_default_status``
     says otherwise.
+
+    ``project_dir`` is the project folder, or the folders of a multi-repo project in SQLMesh's
+    load order (``sqlmesh -p repo_1 -p repo_2``); see ``SQLMeshResource.project_dir``.
+
+    ``external_asset_mapping`` (dg-sqlmesh's template, e.g. ``"target/main/{node.name}"``) keys
+    external tables when no ``translator`` is given; with a translator it is ignored (warning).
+    ``owners`` are added to every model's; ``required_resource_keys`` to the step's.
     """
+    if external_asset_mapping is not None:
+        if translator is None:
+            translator = ExternalAssetMappingTranslator(external_asset_mapping)
+        else:
+            _log.warning(errors.EXTERNAL_MAPPING_IGNORED.format(template=external_asset_mapping))
     resource = SQLMeshResource(
         project_dir=project_dir,
         gateway=gateway,
@@ -69,10 +89,12 @@ def sqlmesh_definitions_factory(
         op_tags=op_tags,
         retry_policy=retry_policy,
         pool=pool,
+        owners=owners,
+        required_resource_keys=required_resource_keys,
     )
     schedules = []
     if enable_schedule:
-        schedule_def, job = sqlmesh_adaptive_schedule_factory(
+        schedule_def, job, _ = sqlmesh_adaptive_schedule_factory(
             sqlmesh_resource=resource,
             name=schedule_name,
             job_name=job_name,

@@ -47,6 +47,15 @@ MANIFEST_DUPLICATE_MODEL = (
 )
 
 # --- translation / specs --------------------------------------------------------------------------
+EXTERNAL_MAPPING_INVALID = (
+    "external_asset_mapping {template!r} is not a valid template ({problem}): write asset key parts "
+    "separated by '/' with fields {{node.database}}, {{node.schema}}, {{node.name}} or {{node.fqn}}, "
+    "e.g. 'target/main/{{node.name}}'."
+)
+EXTERNAL_MAPPING_IGNORED = (
+    "external_asset_mapping {template!r} is ignored because a translator was given too: the "
+    "translator's get_external_asset_key decides external keys (drop one of the two arguments)."
+)
 DUPLICATE_ASSET_KEY = (
     "SQLMesh models {first!r} and {second!r} both map to asset key {key}: make "
     "SQLMeshTranslator.get_asset_key return a distinct key for each model."
@@ -115,9 +124,10 @@ PROJECT_DIR_MISSING = (
     "(the folder with config.yaml or config.py)."
 )
 EXECUTOR_NOT_FOUND = (
-    "sqlmesh-pipes executor not found at {path}: build it with `npm run build` in the sqlmesh-pipes "
-    "checkout, or set SQLMeshResource(executor_path=...) or the SQLMESH_PIPES_EXECUTOR environment "
-    "variable to its dist/cli.js."
+    "sqlmesh-pipes executor not found at {path}: install the npm package where the code location "
+    "runs (`npm install sqlmesh-pipes-<version>.tgz` puts it in ./node_modules/.bin) or run "
+    "`npm run build` in the sqlmesh-pipes checkout, or set SQLMeshResource(executor_path=...) or the "
+    "SQLMESH_PIPES_EXECUTOR environment variable to its dist/cli.js."
 )
 NODE_NOT_FOUND = (
     "Node executable {node!r} not found: install Node >= 20 or set SQLMeshResource(node_executable=...) "
@@ -155,4 +165,20 @@ RUN_SUMMARY_INVALID = (
 SCHEDULE_SKIP_IN_PROGRESS = (
     "Run {run_id} of job {job_name} is still {status}: skipping this tick so that two "
     "`sqlmesh run`s never overlap (SQLMesh decides at the next tick what is due)."
+)
+
+# --- component (defs.yaml) -----------------------------------------------------------------------
+COMPONENT_BAD_ATTRIBUTE = (
+    "{component} attribute `{key}` must be {expected}, got {value!r} ({type_name}): {fix}."
+)
+COMPONENT_BOTH_SPELLINGS = (
+    "{component} attributes `{ours}` and `{theirs}` (dg-sqlmesh's name) set the same thing: keep one of them."
+)
+COMPONENT_NO_PROJECT = (
+    "{component} needs the SQLMesh project: set `project` (the folder with config.yaml or config.py, "
+    "relative to the defs.yaml folder, or a list of folders) or dg-sqlmesh's `sqlmesh_config.project_path`."
+)
+COMPONENT_PROJECT_NOT_A_DIRECTORY = (
+    "{component} attribute `{key}`: {path} is not a directory: point it at the SQLMesh project folder "
+    "(relative paths are relative to the defs.yaml folder, e.g. `{key}: ../sqlmesh_project`)."
 )

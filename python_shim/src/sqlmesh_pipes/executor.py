@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,9 +19,13 @@ from sqlmesh_pipes_contracts import AdaptiveSchedule, ContractError, read_adapti
 from . import errors
 
 EXECUTOR_ENV_VAR = "SQLMESH_PIPES_EXECUTOR"
-"""Overrides the default executor path (this checkout's ``dist/cli.js``)."""
+"""Overrides the default executor path."""
 
-# python_shim/src/sqlmesh_pipes/executor.py → the repository (npm package) root.
+EXECUTOR_BIN = "sqlmesh-pipes"
+"""The npm package's command: ``node_modules/.bin/sqlmesh-pipes`` or a global install."""
+
+# python_shim/src/sqlmesh_pipes/executor.py → the repository (npm package) root, when this package
+# is installed editable from a checkout (or used from the npm package's python_shim/src).
 PACKAGE_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_EXECUTOR_PATH = PACKAGE_ROOT / "dist" / "cli.js"
 
@@ -28,9 +33,19 @@ SHORT_COMMAND_TIMEOUT_SECONDS = 120.0
 """``schedule`` is instant; ``manifest`` loads the SQLMesh project (can take a while)."""
 
 
-def resolve_executor_path(explicit: str | None) -> str:
-    """``explicit`` (the resource's ``executor_path``) > ``$SQLMESH_PIPES_EXECUTOR`` > ``dist/cli.js``."""
-    return explicit or os.environ.get(EXECUTOR_ENV_VAR) or str(DEFAULT_EXECUTOR_PATH)
+def resolve_executor_path(explicit: str | None, *, cwd: str | None = None) -> str:
+    """The executor's JS file: ``explicit`` (the resource's ``executor_path``) >
+    ``$SQLMESH_PIPES_EXECUTOR`` > the checkout's ``dist/cli.js`` > ``./node_modules/.bin/sqlmesh-pipes``
+    > ``sqlmesh-pipes`` on PATH (npm links resolved: node runs the file they point to)."""
+    chosen = explicit or os.environ.get(EXECUTOR_ENV_VAR)
+    if chosen:
+        return chosen
+    if DEFAULT_EXECUTOR_PATH.is_file():
+        return str(DEFAULT_EXECUTOR_PATH)
+    local = Path(cwd or os.getcwd()) / "node_modules" / ".bin" / EXECUTOR_BIN
+    found = str(local) if local.is_file() else shutil.which(EXECUTOR_BIN)
+    # Not found anywhere: name the checkout's path so the error says what was expected.
+    return os.path.realpath(found) if found else str(DEFAULT_EXECUTOR_PATH)
 
 
 def check_executor(executor: str) -> None:
@@ -83,13 +98,16 @@ def generate_manifest(
     *,
     node: str,
     executor: str,
-    project_dir: str,
+    project_dir: str | Sequence[str],
     out: str,
     gateway: str | None,
     sqlmesh_python: str | None,
 ) -> None:
-    """Write the manifest with ``sqlmesh-pipes manifest`` (needs the SQLMesh env)."""
-    argv = [node, executor, "manifest", "--project", project_dir]
+    """Write the manifest with ``sqlmesh-pipes manifest`` (needs the SQLMesh env); several
+    ``project_dir`` are a multi-repo project, passed in order."""
+    argv = [node, executor, "manifest"]
+    for directory in [project_dir] if isinstance(project_dir, str) else project_dir:
+        argv += ["--project", directory]
     if gateway:
         argv += ["--gateway", gateway]
     if sqlmesh_python:

@@ -8,7 +8,7 @@ strings are exactly what Dagster puts in the Pipes context: ``AssetKey.to_escape
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -42,7 +42,7 @@ def build_run_extras(
     *,
     models: Mapping[AssetKey, str],
     checks: Iterable[tuple[AssetCheckKey, SelectedCheckRef]],
-    project_dir: str,
+    project_dir: str | Sequence[str],
     environment: str,
     gateway: str | None = None,
     ignore_cron: bool = False,
@@ -74,7 +74,8 @@ def build_run_extras(
     return RunExtras(
         models={pipes_asset_key(key): models[key] for key in sorted(models, key=pipes_asset_key)},
         checks=selected_checks,
-        project_dir=project_dir,
+        # One project: `project_dir` as before (any executor reads it); several: `project_dirs`.
+        **_project_fields(project_dir),
         environment=environment,
         gateway=gateway,
         ignore_cron=ignore_cron,
@@ -87,6 +88,11 @@ def build_run_extras(
         termination_timeout_seconds=float(termination_timeout_seconds),
         console=console,
     )
+
+
+def _project_fields(project_dir: str | Sequence[str]) -> dict[str, Any]:
+    dirs = [project_dir] if isinstance(project_dir, str) else list(project_dir)
+    return {"project_dir": dirs[0]} if len(dirs) == 1 else {"project_dirs": tuple(dirs)}
 
 
 def pipes_extras(extras: RunExtras) -> dict[str, Any]:

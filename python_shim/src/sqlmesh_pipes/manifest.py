@@ -20,10 +20,10 @@ from sqlmesh_pipes_contracts import (
     ManifestAudit,
     ManifestColumn,
     ManifestExternalModel,
-    ManifestModel,
     ManifestStandaloneAudit,
 )
 from sqlmesh_pipes_contracts import Manifest as ManifestDocument
+from sqlmesh_pipes_contracts import ManifestModel as ManifestModelDocument
 from sqlmesh_pipes_contracts import read_manifest as read_manifest_document
 
 from . import errors
@@ -36,11 +36,99 @@ __all__ = [
     "ManifestExternalModel",
     "ManifestModel",
     "ManifestStandaloneAudit",
+    "ModelKind",
     "parse_manifest",
     "read_manifest_file",
 ]
 
 _DOCUMENT_FIELDS = tuple(field.name for field in fields(ManifestDocument))
+_MODEL_FIELDS = tuple(field.name for field in fields(ManifestModelDocument))
+
+
+class ModelKind(str):
+    """A model's kind name (``"FULL"``, ``"INCREMENTAL_BY_TIME_RANGE"``…) that also answers like
+    SQLMesh's ``ModelKind`` (``kind.name``, ``kind.is_full``…), so translators written for
+    dg-sqlmesh, which receive SQLMesh models, read it unchanged."""
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        """The kind name, as SQLMesh's ``model.kind.name``."""
+        return str(self)
+
+    @property
+    def is_full(self) -> bool:
+        return self == "FULL"
+
+    @property
+    def is_view(self) -> bool:
+        return self == "VIEW"
+
+    @property
+    def is_seed(self) -> bool:
+        return self == "SEED"
+
+    @property
+    def is_embedded(self) -> bool:
+        return self == "EMBEDDED"
+
+    @property
+    def is_incremental(self) -> bool:
+        return self.startswith("INCREMENTAL") or self.startswith("SCD_TYPE_2")
+
+    @property
+    def is_incremental_by_time_range(self) -> bool:
+        return self == "INCREMENTAL_BY_TIME_RANGE"
+
+    @property
+    def is_incremental_by_unique_key(self) -> bool:
+        return self == "INCREMENTAL_BY_UNIQUE_KEY"
+
+    @property
+    def is_scd_type_2(self) -> bool:
+        return self.startswith("SCD_TYPE_2")
+
+    @property
+    def is_materialized(self) -> bool:
+        return self not in ("VIEW", "EMBEDDED", "EXTERNAL")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ManifestModel(ManifestModelDocument):
+    """A model of the manifest, with the attribute names of SQLMesh's ``Model`` that dg-sqlmesh
+    translators read (``view_name``, ``schema_name``, ``columns_to_types``, ``kind.name``…) beside
+    the manifest's own (``table``, ``schema``, ``columns``, ``kind``)."""
+
+    @property
+    def view_name(self) -> str:
+        """The table name without schema and catalog, as SQLMesh's ``model.view_name``."""
+        return self.table
+
+    @property
+    def schema_name(self) -> str:
+        """As SQLMesh's ``model.schema_name``."""
+        return self.schema
+
+    @property
+    def columns_to_types(self) -> dict[str, str]:
+        """Column name → SQL type (as text; ``"unknown"`` when SQLMesh could not tell)."""
+        return {column.name: column.type or "unknown" for column in self.columns}
+
+    @property
+    def column_descriptions(self) -> dict[str, str]:
+        """Column name → description, for the columns that have one."""
+        return {column.name: column.description for column in self.columns if column.description}
+
+    def json(self) -> str:
+        """The model as a JSON string (dg-sqlmesh's ``serialize_metadata`` calls ``model.json()``)."""
+        return json.dumps(self.to_json())
+
+
+def _model(document: ManifestModelDocument) -> ManifestModel:
+    values = {name: getattr(document, name) for name in _MODEL_FIELDS}
+    values["kind"] = ModelKind(document.kind)
+    return ManifestModel(**values)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +165,9 @@ def parse_manifest(data: Any, *, path: str | None = None, hint: str = "regenerat
                 errors.MANIFEST_DUPLICATE_MODEL.format(manifest_path=label, name=model.name)
             )
         seen.add(model.name)
-    return Manifest(**{name: getattr(document, name) for name in _DOCUMENT_FIELDS}, path=path)
+    values = {name: getattr(document, name) for name in _DOCUMENT_FIELDS}
+    values["models"] = tuple(_model(model) for model in document.models)
+    return Manifest(**values, path=path)
 
 
 _CACHE: dict[str, tuple[tuple[int, int], Manifest]] = {}

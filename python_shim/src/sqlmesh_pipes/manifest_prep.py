@@ -4,20 +4,20 @@ it is a deploy artifact (``sqlmesh-pipes manifest``).
 
 Staleness is the project's file fingerprint (``sqlmesh_pipes_console.project_files``, standard
 library only) against the one the manifest was built from: an up-to-date manifest loads without
-SQLMesh and without Node, as before.
+SQLMesh and without Node, as before. A multi-repo project's fingerprint covers every repo.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from dagster import get_dagster_logger
 
-from sqlmesh_pipes_console.project_files import project_fingerprint
+from sqlmesh_pipes_console.project_files import project_fingerprint, working_directory
 
 from . import errors
 from .manifest import read_manifest_file
@@ -42,16 +42,24 @@ class SQLMeshPython:
 
 
 def sqlmesh_python_for(
-    project_dir: str, explicit: str | None, environ: Mapping[str, str] = os.environ
+    project_dir: str | Sequence[str], explicit: str | None, environ: Mapping[str, str] = os.environ
 ) -> SQLMeshPython:
-    """``sqlmesh_python`` if given, else the project's virtualenv, else the python of the ``sqlmesh``
-    on PATH, else the executor's default."""
+    """``sqlmesh_python`` if given, else the project's virtualenv (of a multi-repo project: the
+    first repo's that has one, else their common parent folder's), else the python of the
+    ``sqlmesh`` on PATH, else the executor's default."""
     if explicit:
         return SQLMeshPython(explicit, "SQLMeshResource.sqlmesh_python")
-    for venv in (".venv", "venv"):
-        candidate = Path(project_dir) / venv / "bin" / "python"
-        if candidate.exists():
-            return SQLMeshPython(str(candidate), f"the project's {venv}")
+    dirs = [project_dir] if isinstance(project_dir, str) else list(project_dir)
+    places = [(Path(d), "the project's") for d in dirs]
+    if len(dirs) > 1:
+        places.append((working_directory(dirs), "the projects' parent folder's"))
+    for place, whose in places:
+        for venv in (".venv", "venv"):
+            candidate = place / venv / "bin" / "python"
+            if candidate.exists():
+                return SQLMeshPython(
+                    str(candidate), f"{whose} {venv}" + (f" ({place})" if len(dirs) > 1 else "")
+                )
     script = shutil.which("sqlmesh", path=environ.get("PATH"))
     interpreter = _script_interpreter(script) if script else None
     if interpreter is not None:
@@ -75,7 +83,7 @@ def _script_interpreter(script: str) -> str | None:
 def prepare_manifest(
     *,
     manifest_path: str,
-    project_dir: str,
+    project_dir: str | Sequence[str],
     regenerate: bool,
     build: Callable[[SQLMeshPython], None],
     python: SQLMeshPython,

@@ -6,6 +6,11 @@ the code location loads) and is not config: pass it to the constructor,
 ``SQLMeshResource(project_dir=..., translator=MyTranslator())`` as in dg-sqlmesh, and the
 factories read it from there. At run time the mapping from asset keys to models comes from the
 asset definition's ``sqlmesh_pipes/...`` metadata, not from the translator.
+
+A multi-repo SQLMesh project (``sqlmesh -p repo_1 -p repo_2``) is ``project_dir=[repo_1, repo_2]``:
+SQLMesh runs in their common parent directory (``working_dir``), where relative paths in the
+configs resolve and the manifest is written by default. Dagster config has no "a string or a list
+of strings" type, so the field is a list and a single path (or ``EnvVar``) is wrapped into one.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from dagster import (
 )
 from pydantic import Field, PrivateAttr, field_validator
 
-from sqlmesh_pipes_console.project_files import MANIFEST_FILENAME
+from sqlmesh_pipes_console.project_files import MANIFEST_FILENAME, working_directory
 from sqlmesh_pipes_contracts import (
     DEFAULT_ENVIRONMENT,
     DEFAULT_TERMINATION_TIMEOUT_SECONDS,
@@ -62,7 +67,8 @@ from .specs import (
 from .translator import SQLMeshTranslator
 
 DEFAULT_MANIFEST_FILENAME = MANIFEST_FILENAME
-"""Default manifest location, relative to ``project_dir``."""
+"""Default manifest location, relative to ``working_dir`` (the project, or the common parent of a
+multi-repo project's directories)."""
 REGENERATE_ENV_VAR = "SQLMESH_PIPES_REGENERATE_MANIFEST"
 """Set to ``1`` to regenerate the manifest when definitions load (development)."""
 
@@ -76,6 +82,18 @@ def _metadata_raw(value: Any) -> Any:
     return value.value if isinstance(value, MetadataValue) else value
 
 
+def _project_list(value: Any) -> Any:
+    """``project_dir`` as the list Dagster config holds: a path (``str``, ``EnvVar``, ``Path``) is
+    wrapped, a tuple listed; anything else is left for validation to name."""
+    if isinstance(value, str):  # EnvVar is a str too: Dagster resolves it inside the list
+        return [value]
+    if isinstance(value, os.PathLike):
+        return [os.fspath(value)]
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
 class SQLMeshResource(ConfigurableResource):
     """Runs a SQLMesh project with the sqlmesh-pipes Node executor over Dagster Pipes.
 
@@ -83,8 +101,12 @@ class SQLMeshResource(ConfigurableResource):
     ``sqlmesh run`` for the selected models and yields what SQLMesh really did.
     """
 
-    project_dir: str = Field(
-        description="Path of the SQLMesh project (the folder with config.yaml or config.py)."
+    project_dir: list[str] = Field(
+        description="Path of the SQLMesh project (the folder with config.yaml or config.py), as a list of "
+        "one; for a multi-repo project the folders of its repos, in SQLMesh's load order (`sqlmesh -p "
+        "repo_1 -p repo_2`: the first one's config gives the connection and the state). The constructor "
+        "also takes a single path. SQLMesh runs in the project folder, or in the common parent folder of "
+        "several: relative paths in their configs (a DuckDB database) resolve there."
     )
     gateway: str | None = Field(
         default=None, description="SQLMesh gateway; None uses the project's default gateway."
@@ -126,7 +148,8 @@ class SQLMeshResource(ConfigurableResource):
     manifest_path: str | None = Field(
         default=None,
         description=f"Manifest JSON written by `sqlmesh-pipes manifest`; None means "
-        f"<project_dir>/{DEFAULT_MANIFEST_FILENAME}.",
+        f"<project_dir>/{DEFAULT_MANIFEST_FILENAME} (the common parent folder of a multi-repo "
+        "project's).",
     )
     regenerate_manifest: bool = Field(
         default=False,
@@ -145,6 +168,9 @@ class SQLMeshResource(ConfigurableResource):
     _translator: SQLMeshTranslator | None = PrivateAttr(default=None)
 
     def __init__(self, *, translator: SQLMeshTranslator | None = None, **config: Any) -> None:
+        if "project_dir" in config:
+            # Before Dagster checks the config against the schema (a list): one path is a list of one.
+            config["project_dir"] = _project_list(config["project_dir"])
         super().__init__(**config)
         if translator is not None and not isinstance(translator, SQLMeshTranslator):
             raise errors.SQLMeshPipesDefinitionError(
@@ -162,11 +188,20 @@ class SQLMeshResource(ConfigurableResource):
 
     @field_validator("project_dir", mode="before")
     @classmethod
-    def _check_project_dir(cls, value: str) -> str:
-        if _plain(value, str) and not value.strip():
-            raise ValueError(
-                errors.EMPTY_FIELD.format(field="project_dir", fix="give the SQLMesh project's folder")
-            )
+    def _check_project_dir(cls, value: Any) -> Any:
+        value = _project_list(value)
+        if isinstance(value, list):
+            if not value or any(_plain(item, str) and not item.strip() for item in value):
+                raise ValueError(
+                    errors.EMPTY_FIELD.format(field="project_dir", fix="give the SQLMesh project's folder")
+                )
+            plain = [os.path.abspath(item) for item in value if _plain(item, str)]
+            repeated = sorted({item for item in plain if plain.count(item) > 1})
+            if repeated:
+                raise ValueError(
+                    f"SQLMeshResource.project_dir lists {repeated[0]} twice: give each SQLMesh project "
+                    "folder once."
+                )
         return value
 
     @field_validator("environment", mode="before")
@@ -213,10 +248,28 @@ class SQLMeshResource(ConfigurableResource):
         return executor.resolve_executor_path(self.executor_path)
 
     @property
+    def project_dirs(self) -> list[str]:
+        """``project_dir`` (always a list): one folder, or a multi-repo project's in load order."""
+        return list(self.project_dir)
+
+    def _absolute_dirs(self) -> list[str]:
+        """The project folders as absolute paths: the executor runs elsewhere (in ``working_dir``)."""
+        return [os.path.abspath(d) for d in self.project_dirs]
+
+    @property
+    def working_dir(self) -> str:
+        """Where SQLMesh runs: the project folder, or the common parent folder of a multi-repo
+        project's (``sqlmesh -p repo_1 -p repo_2`` is run from there in SQLMesh's example)."""
+        return str(working_directory(self.project_dirs))
+
+    def _missing_project_dir(self) -> str | None:
+        return next((d for d in self.project_dirs if not Path(d).is_dir()), None)
+
+    @property
     def resolved_manifest_path(self) -> str:
         if self.manifest_path:
             return str(Path(self.manifest_path).resolve())
-        return str((Path(self.project_dir) / DEFAULT_MANIFEST_FILENAME).resolve())
+        return str((Path(self.working_dir) / DEFAULT_MANIFEST_FILENAME).resolve())
 
     @property
     def should_regenerate_manifest(self) -> bool:
@@ -229,7 +282,7 @@ class SQLMeshResource(ConfigurableResource):
     def _manifest_hint(self) -> str:
         return errors.REGENERATE_HINT.format(
             executor=self.resolved_executor_path,
-            project_dir=self.project_dir,
+            project_dir=" --project ".join(self.project_dirs),
             manifest_path=self.resolved_manifest_path,
         )
 
@@ -237,18 +290,17 @@ class SQLMeshResource(ConfigurableResource):
     def sqlmesh_env(self) -> SQLMeshPython:
         """The SQLMesh env's python for manifests and runs: ``sqlmesh_python``, else the project's
         virtualenv, else the ``sqlmesh`` on PATH, else the executor's default."""
-        return sqlmesh_python_for(self.project_dir, self.sqlmesh_python)
+        return sqlmesh_python_for(self.project_dirs, self.sqlmesh_python)
 
     def regenerate(self, python: SQLMeshPython | None = None) -> None:
         """Write the manifest now with ``sqlmesh-pipes manifest`` (needs the SQLMesh env)."""
-        if not Path(self.project_dir).is_dir():
-            raise errors.SQLMeshPipesDefinitionError(
-                errors.PROJECT_DIR_MISSING.format(project_dir=self.project_dir)
-            )
+        missing = self._missing_project_dir()
+        if missing is not None:
+            raise errors.SQLMeshPipesDefinitionError(errors.PROJECT_DIR_MISSING.format(project_dir=missing))
         executor.generate_manifest(
             node=self.node_executable,
             executor=self.resolved_executor_path,
-            project_dir=self.project_dir,
+            project_dir=self._absolute_dirs(),
             out=self.resolved_manifest_path,
             gateway=self.gateway,
             sqlmesh_python=(python or self.sqlmesh_env).path,
@@ -258,13 +310,12 @@ class SQLMeshResource(ConfigurableResource):
         """The project manifest, made ready first (built when missing; when stale, rebuilt under
         ``dagster dev`` or named in a warning: see manifest_prep)."""
         path = self.resolved_manifest_path
-        if not Path(path).is_file() and not Path(self.project_dir).is_dir():
-            raise errors.SQLMeshPipesDefinitionError(
-                errors.PROJECT_DIR_MISSING.format(project_dir=self.project_dir)
-            )
+        missing = self._missing_project_dir()
+        if not Path(path).is_file() and missing is not None:
+            raise errors.SQLMeshPipesDefinitionError(errors.PROJECT_DIR_MISSING.format(project_dir=missing))
         prepare_manifest(
             manifest_path=path,
-            project_dir=self.project_dir,
+            project_dir=self.project_dirs,
             regenerate=self.should_regenerate_manifest,
             build=self.regenerate,
             python=self.sqlmesh_env,
@@ -276,7 +327,9 @@ class SQLMeshResource(ConfigurableResource):
 
     def executor_command(self) -> list[str]:
         """argv of ``sqlmesh-pipes run``; the extras repeat these options (and win)."""
-        argv = [self.node_executable, self.resolved_executor_path, "run", "--project", self.project_dir]
+        argv = [self.node_executable, self.resolved_executor_path, "run"]
+        for directory in self._absolute_dirs():
+            argv += ["--project", directory]
         argv += ["--environment", self.environment]
         if self.gateway:
             argv += ["--gateway", self.gateway]
@@ -332,7 +385,7 @@ class SQLMeshResource(ConfigurableResource):
         extras = build_run_extras(
             models=models,
             checks=checks,
-            project_dir=self.project_dir,
+            project_dir=self._absolute_dirs(),
             environment=self.environment,
             gateway=self.gateway,
             ignore_cron=self.ignore_cron,
@@ -351,9 +404,10 @@ class SQLMeshResource(ConfigurableResource):
             + (f": {', '.join(names)}" if names else "")
             + f"; {len(checks)} check(s)."
         )
-        if not Path(self.project_dir).is_dir():
+        missing = self._missing_project_dir()
+        if missing is not None:
             raise Failure(
-                description=errors.PROJECT_DIR_MISSING.format(project_dir=self.project_dir),
+                description=errors.PROJECT_DIR_MISSING.format(project_dir=missing),
                 allow_retries=False,
             )
         command = self.executor_command()
@@ -371,7 +425,7 @@ class SQLMeshResource(ConfigurableResource):
         pipes_run = PipesRun(
             context,
             command=command,
-            cwd=self.project_dir,
+            cwd=self.working_dir,
             extras=pipes_extras(extras),
             termination_timeout=self.termination_timeout_seconds,
             on_abandoned=lambda late: record_as_events(late, gate, context),

@@ -1,5 +1,9 @@
 """``sqlmesh_adaptive_schedule_factory``: one schedule that ticks whenever any model can be due.
 
+Returns ``(schedule, job, analysis)`` like dg-sqlmesh's documented unpacking
+``schedule, job, _ = sqlmesh_adaptive_schedule_factory(...)``; the third value is the cron
+analysis (dg-sqlmesh 1.x returns its assets list there: take ours from ``sqlmesh_assets_factory``).
+
 The cron comes from the Node executor (``sqlmesh-pipes schedule``), which knows SQLMesh's cron
 rules; SQLMesh itself decides at each tick what is due. A tick is skipped while a run of the
 job is queued or in progress, so two ``sqlmesh run``s never overlap. This only asks the
@@ -9,8 +13,9 @@ instance for runs (any run coordinator and launcher work).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from dagster import (
     AssetSelection,
@@ -43,6 +48,31 @@ BLOCKING_RUN_STATUSES: tuple[DagsterRunStatus, ...] = tuple(
     if status.name in {"QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING", "SUSPENDED"}
 )
 """A run in any of these will still run (or is running) ``sqlmesh run``: the tick waits."""
+
+
+@dataclass(frozen=True)
+class SQLMeshScheduleAnalysis:
+    """What the schedule's cron was derived from.
+
+    Attributes:
+        cron: The schedule's cron (the finest one covering every model cron, or the override).
+        model_crons: Each model's cron, by SQLMesh model name.
+        adaptive: The executor's analysis (cron, smallest tick gap, basis); None when
+            ``cron_schedule`` overrode it (then the executor is not asked).
+    """
+
+    cron: str
+    model_crons: Mapping[str, str]
+    adaptive: AdaptiveSchedule | None
+
+
+class SQLMeshAdaptiveSchedule(NamedTuple):
+    """``(schedule, job, analysis)``: unpacks like dg-sqlmesh's return value."""
+
+    schedule: ScheduleDefinition
+    job: UnresolvedAssetJobDefinition | JobDefinition
+    analysis: SQLMeshScheduleAnalysis
+
 
 _SCHEDULE_CACHE: dict[tuple[str, str, str, bool, int], AdaptiveSchedule] = {}
 
@@ -82,7 +112,7 @@ def sqlmesh_adaptive_schedule_factory(
     cron_schedule: str | None = None,
     default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED,
     asset_selection: AssetSelection | Sequence[object] | None = None,
-) -> tuple[ScheduleDefinition, UnresolvedAssetJobDefinition | JobDefinition]:
+) -> SQLMeshAdaptiveSchedule:
     """A schedule (and its job) that runs every SQLMesh model whenever any can be due.
 
     Args:
@@ -96,7 +126,7 @@ def sqlmesh_adaptive_schedule_factory(
             keyed by the resource's translator, with their checks).
 
     Returns:
-        ``(schedule, job)``.
+        ``(schedule, job, analysis)`` (a ``SQLMeshAdaptiveSchedule`` named tuple).
     """
     function = "sqlmesh_adaptive_schedule_factory"
     if not isinstance(sqlmesh_resource, SQLMeshResource):
@@ -113,6 +143,7 @@ def sqlmesh_adaptive_schedule_factory(
         description="Every SQLMesh model: one `sqlmesh run`; SQLMesh decides what is due.",
     )
 
+    adaptive: AdaptiveSchedule | None = None
     if cron_schedule is None:
         adaptive = adaptive_cron_for(sqlmesh_resource)
         cron_schedule = adaptive.cron
@@ -143,4 +174,6 @@ def sqlmesh_adaptive_schedule_factory(
             )
         return RunRequest()
 
-    return _sqlmesh_schedule, job
+    model_crons = {model.name: model.cron for model in sqlmesh_resource.get_manifest().models}
+    analysis = SQLMeshScheduleAnalysis(cron=cron_schedule, model_crons=model_crons, adaptive=adaptive)
+    return SQLMeshAdaptiveSchedule(_sqlmesh_schedule, job, analysis)

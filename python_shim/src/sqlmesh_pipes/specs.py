@@ -7,12 +7,23 @@ that maps each asset key and check back to its model and audit at run time.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from graphlib import TopologicalSorter
+from pathlib import Path
 from typing import Any
 
-from dagster import AssetCheckSpec, AssetKey, AssetSpec
+from dagster import (
+    AssetCheckSpec,
+    AssetKey,
+    AssetSpec,
+    BetaWarning,
+    CodeReferencesMetadataValue,
+    LocalFileCodeReference,
+)
+
+from sqlmesh_pipes_console.project_files import working_directory
 
 from . import errors
 from .manifest import Manifest, ManifestModel
@@ -30,6 +41,17 @@ MODEL_NAME_METADATA_KEY = f"{METADATA_PREFIX}model_name"
 AUDIT_NAME_METADATA_KEY = f"{METADATA_PREFIX}audit_name"
 AUDIT_INDEX_METADATA_KEY = f"{METADATA_PREFIX}audit_index"
 """On every check spec: which audit use of the model (index into the manifest's ``audits``)."""
+CODE_REFERENCES_METADATA_KEY = "dagster/code_references"
+
+
+def code_reference(root: Path, source_path: str) -> CodeReferencesMetadataValue:
+    """The model's file as Dagster's code reference (the asset page links it)."""
+    with warnings.catch_warnings():
+        # Beta in Dagster 1.13, and the way dagster-dbt links models to files: not the user's concern.
+        warnings.simplefilter("ignore", BetaWarning)
+        return CodeReferencesMetadataValue(
+            code_references=[LocalFileCodeReference(file_path=str(root / source_path))]
+        )
 
 
 @dataclass(frozen=True)
@@ -152,6 +174,8 @@ def build_sqlmesh_specs(
     # EMBEDDED models are inlined into their consumers' queries: no table, never evaluated, so no
     # asset; a dependency on one is a dependency on what it reads.
     embedded = {model.fqn: model for model in manifest.models if model.kind == EMBEDDED_KIND}
+    # Model files are relative to where SQLMesh runs (see the manifest's source_path).
+    source_root = working_directory(manifest.project_dirs)
     models = [model for model in manifest.models if model.fqn not in embedded]
 
     key_by_fqn: dict[str, AssetKey] = {}
@@ -196,6 +220,8 @@ def build_sqlmesh_specs(
 
         metadata = dict(translator.get_metadata(model, settings.metadata_keys))
         metadata[MODEL_NAME_METADATA_KEY] = model.name
+        if model.source_path and CODE_REFERENCES_METADATA_KEY not in metadata:
+            metadata[CODE_REFERENCES_METADATA_KEY] = code_reference(source_root, model.source_path)
         tags = translator.get_tags(context, model)
         asset_specs.append(
             AssetSpec(

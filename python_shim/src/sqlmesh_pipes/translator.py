@@ -52,6 +52,7 @@ DEFAULT_METADATA_KEYS: tuple[str, ...] = (
     "interval_unit",
     "dialect",
     "query",
+    "source_path",
     "partitioned_by",
     "clustered_by",
     "grains",

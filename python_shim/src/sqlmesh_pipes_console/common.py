@@ -58,6 +58,22 @@ def check_project(project: str | Path) -> Path:
     return path
 
 
+def check_projects(projects: t.Sequence[str | Path]) -> list[Path]:
+    """``check_project`` for each directory of a (multi-repo) project, in order; a repeat is a
+    UsageError too (SQLMesh would load it once and drop the repeat silently)."""
+    if not projects:
+        raise UsageError(
+            "no SQLMesh project given — pass --project DIR (once per repo of a multi-repo project)"
+        )
+    checked: list[Path] = []
+    for project in projects:
+        path = check_project(project)
+        if path in checked:
+            raise UsageError(f"SQLMesh project {path} is given twice — pass each --project once")
+        checked.append(path)
+    return checked
+
+
 def explain_config_error(error: object, gateways: t.Iterable[str] = ()) -> str:
     """SQLMesh's ConfigError as one line, with the fix where we know it."""
     text = one_line(error)

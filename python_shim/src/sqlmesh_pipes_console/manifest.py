@@ -1,4 +1,7 @@
-"""`manifest --project DIR [--gateway G] [--out FILE]`: write the project manifest as JSON.
+"""`manifest --project DIR [--project DIR]... [--gateway G] [--out FILE]`: write the project manifest as JSON.
+
+Several --project make a multi-repo project (`sqlmesh -p repo_1 -p repo_2`): one Context over all
+of them, as SQLMesh's CLI builds it.
 
 Runs in the SQLMesh env (only sqlmesh installed; never imports dagster). Loads the project with
 a SQLMesh Context that reads no state, so it works before any plan and never touches the
@@ -19,7 +22,7 @@ from pathlib import Path
 from sqlmesh_pipes_console.common import (
     ArgumentParser,
     UsageError,
-    check_project,
+    check_projects,
     explain_config_error,
     gateway_names,
     one_line,
@@ -37,7 +40,9 @@ def main(argv: list[str]) -> int:
     try:
         args = _parse(argv)
         manifest = build_project_manifest(
-            Path(args.project), gateway=args.gateway, exclude=[args.out] if args.out else []
+            [Path(project) for project in args.projects],
+            gateway=args.gateway,
+            exclude=[args.out] if args.out else [],
         )
         _write(manifest, args.out)
     except UsageError as error:
@@ -47,10 +52,11 @@ def main(argv: list[str]) -> int:
 
 
 def build_project_manifest(
-    project: Path, gateway: str | None = None, exclude: t.Sequence[str] = ()
+    project: Path | t.Sequence[Path], gateway: str | None = None, exclude: t.Sequence[str] = ()
 ) -> Manifest:
-    """Load the SQLMesh project at `project` (no state, no plan) and return its manifest."""
-    project = check_project(project)
+    """Load the SQLMesh project at `project` (no state, no plan) and return its manifest; a list of
+    directories is a multi-repo project, loaded together in that order."""
+    projects = check_projects([project] if isinstance(project, (str, Path)) else list(project))
 
     # Offline by default: a manifest build must never phone home.
     os.environ.setdefault("SQLMESH__DISABLE_ANONYMIZED_ANALYTICS", "1")
@@ -66,30 +72,36 @@ def build_project_manifest(
     try:
         # Anything SQLMesh or user macros print must not end up inside the JSON on stdout.
         with contextlib.redirect_stdout(sys.stderr):
-            context = Context(paths=[str(project)], gateway=gateway, load_state=False)
-            return build_manifest(context, project, exclude=exclude)
+            context = Context(paths=[str(p) for p in projects], gateway=gateway, load_state=False)
+            return build_manifest(context, projects, exclude=exclude)
     except ConfigError as error:
-        raise UsageError(explain_config_error(error, _gateways(project))) from error
+        raise UsageError(explain_config_error(error, _gateways(projects))) from error
     except (SQLMeshError, SqlglotError) as error:
         # An unparsable model, a missing file, and the SchemaError SQLMesh wraps model
         # validation errors in (e.g. a cron faster than 5 minutes): the user's to fix.
         raise UsageError(one_line(error)) from error
 
 
-def _gateways(project: Path) -> list[str]:
+def _gateways(projects: list[Path]) -> list[str]:
     """The project's gateway names, for a message; [] when the config itself cannot load."""
     try:
         from sqlmesh import Context
         from sqlmesh.core.config import load_configs
 
-        return gateway_names(load_configs(None, Context.CONFIG_TYPE, [project]))
+        return gateway_names(load_configs(None, Context.CONFIG_TYPE, projects))
     except Exception:  # noqa: BLE001 - only used to word an error
         return []
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = ArgumentParser(prog=PROG, add_help=True)
-    parser.add_argument("--project", required=True, help="SQLMesh project directory")
+    parser.add_argument(
+        "--project",
+        action="append",
+        dest="projects",
+        required=True,
+        help="SQLMesh project directory; repeat it for a multi-repo project (in load order)",
+    )
     parser.add_argument("--gateway", default=None, help="gateway to load (default: the project's default)")
     parser.add_argument("--out", default=None, help="write the JSON here instead of stdout")
     return parser.parse_args(argv)

@@ -6,6 +6,7 @@ misspelt field fails here, not in a reader). Runs in the SQLMesh env: never impo
 
 from __future__ import annotations
 
+import ast
 import enum
 import typing as t
 from datetime import datetime, timezone
@@ -13,7 +14,12 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from sqlmesh_pipes_console.project_files import project_fingerprint
+from sqlmesh_pipes_console.project_files import (
+    ProjectDirs,
+    project_dirs,
+    project_fingerprint,
+    working_directory,
+)
 from sqlmesh_pipes_contracts import (
     Manifest,
     ManifestAudit,
@@ -31,11 +37,16 @@ if t.TYPE_CHECKING:
 _KIND_FIELDS_SKIPPED = {"name", "dialect"}
 
 
-def build_manifest(context: Context, project_dir: Path, *, exclude: t.Sequence[str] = ()) -> Manifest:
+def build_manifest(context: Context, project_dir: ProjectDirs, *, exclude: t.Sequence[str] = ()) -> Manifest:
     """The whole manifest of a loaded Context: models and external models sorted by FQN, and the
     fingerprint of the project's files (``exclude``: files that are not the project's, e.g. the
-    manifest itself)."""
+    manifest itself). ``project_dir``: the directory the Context was loaded from, or the list of a
+    multi-repo project's, in load order."""
     import sqlmesh
+
+    dirs = project_dirs(project_dir)
+    # Seed paths are relative to the project, or to the common parent of a multi-repo project's.
+    root = working_directory(dirs)
 
     models: list[ManifestModel] = []
     external_models: list[ManifestExternalModel] = []
@@ -47,7 +58,7 @@ def build_manifest(context: Context, project_dir: Path, *, exclude: t.Sequence[s
         else:
             # EMBEDDED models stay in this list (kind "EMBEDDED"): never evaluated on their own,
             # but project models a reader may want to show.
-            models.append(model_entry(model, project_dir, fingerprint(model)))
+            models.append(model_entry(model, root, fingerprint(model)))
     standalone_audits = [
         standalone_audit_entry(audit, fingerprint(audit))
         for _, audit in sorted(context.standalone_audits.items())
@@ -57,8 +68,8 @@ def build_manifest(context: Context, project_dir: Path, *, exclude: t.Sequence[s
     return Manifest(
         sqlmesh_version=sqlmesh.__version__,
         generated_at=datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
-        project_dir=str(project_dir),
-        project_fingerprint=project_fingerprint(project_dir, exclude=exclude),
+        project_dirs=tuple(str(d) for d in dirs),
+        project_fingerprint=project_fingerprint(dirs, exclude=exclude),
         # A config without named gateways has the gateway "" — report that as "no gateway".
         gateway=context.selected_gateway or None,
         default_catalog=context.default_catalog,
@@ -107,7 +118,7 @@ def model_entry(
         interval_unit=model.interval_unit.value if model.interval_unit else None,
         tags=tuple(model.tags),
         owner=model.owner or None,
-        description=model.description or None,
+        description=model.description or python_model_docstring(model),
         columns=columns(model),
         depends_on=tuple(sorted(model.depends_on)),
         audits=audits(model),
@@ -118,7 +129,36 @@ def model_entry(
         grains=tuple(sql_text(e, dialect) for e in model.grains),
         dialect=dialect,
         query=model_query(model),
+        source_path=source_path(model, project_dir),
     )
+
+
+def source_path(model: Model, project_dir: Path | None) -> str | None:
+    """The model's file relative to `project_dir` (absolute when outside it or no dir is given)."""
+    path = getattr(model, "_path", None)
+    if path is None:
+        return None
+    absolute = Path(path).resolve()
+    if project_dir is not None and absolute.is_relative_to(project_dir.resolve()):
+        return absolute.relative_to(project_dir.resolve()).as_posix()
+    return absolute.as_posix()
+
+
+def python_model_docstring(model: Model) -> str | None:
+    """The docstring of a Python model's function, read from its file: SQLMesh keeps the function's
+    code without it."""
+    entrypoint = getattr(model, "entrypoint", None)
+    path = getattr(model, "_path", None)
+    if not entrypoint or path is None:
+        return None
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == entrypoint:
+            return ast.get_docstring(node) or None
+    return None
 
 
 def external_model_entry(model: Model) -> ManifestExternalModel:

@@ -3,17 +3,26 @@
 Standard library only: the SQLMesh side stores it in the manifest when it builds one, and the
 Dagster side recomputes it when it loads one (without SQLMesh) to tell whether the project changed
 since. Content, not modification times: a checkout or a copy must not make a manifest stale.
+
+A multi-repo project (``sqlmesh -p repo_1 -p repo_2``) is several directories, in SQLMesh's load
+order; its working directory (``working_directory``) is their common parent, where SQLMesh runs and
+its manifest is written by default.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+import typing as t
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 MANIFEST_FILENAME = "sqlmesh-pipes-manifest.json"
-"""Where a project's manifest is written by default (relative to the project)."""
+"""Where a project's manifest is written by default (relative to its working directory: the
+project itself, or the common parent of a multi-repo project's directories)."""
+
+ProjectDirs: t.TypeAlias = "str | os.PathLike[str] | Sequence[str | os.PathLike[str]]"
+"""One project directory, or the directories of a multi-repo project in load order."""
 
 # Folders that hold SQLMesh's or other tools' output, never project definitions.
 _SKIPPED_DIRS = frozenset(
@@ -47,13 +56,42 @@ def project_files(
     return sorted(files)
 
 
-def project_fingerprint(
-    project: str | os.PathLike[str], *, exclude: Iterable[str | os.PathLike[str]] = ()
-) -> str:
+def project_dirs(project: ProjectDirs) -> list[Path]:
+    """One project directory, or a multi-repo project's, as absolute paths in the given order
+    (symbolic links kept, as the Node side's ``path.resolve`` keeps them)."""
+    if isinstance(project, (str, os.PathLike)):
+        return [Path(os.path.abspath(project))]
+    return [Path(os.path.abspath(p)) for p in project]
+
+
+def working_directory(project: ProjectDirs) -> Path:
+    """Where SQLMesh runs for this project: the project itself, or the deepest directory that holds
+    every directory of a multi-repo project (the folder ``sqlmesh -p repo_1 -p repo_2`` is run from
+    in SQLMesh's multi-repo example). Relative paths in the configs, such as a DuckDB ``database``,
+    resolve against it."""
+    dirs = project_dirs(project)
+    if not dirs:
+        raise ValueError("no SQLMesh project directory given")
+    return Path(os.path.commonpath(dirs))
+
+
+def project_fingerprint(project: ProjectDirs, *, exclude: Iterable[str | os.PathLike[str]] = ()) -> str:
     """SHA-256 over every project file's relative path and content (see ``project_files``); a file
-    over ``CONTENT_LIMIT_BYTES`` by its size."""
-    root = Path(project).resolve()
+    over ``CONTENT_LIMIT_BYTES`` by its size. For a multi-repo project, over each directory in turn
+    (the order matters to SQLMesh: the first config gives the connection; a later model wins a name
+    clash), each one's files relative to it."""
+    dirs = project_dirs(project)
+    excluded = list(exclude)
+    if len(dirs) == 1:
+        return _fingerprint(dirs[0], excluded, hashlib.sha256()).hexdigest()
     digest = hashlib.sha256()
+    for index, root in enumerate(dirs):
+        digest.update(f"project {index}: {root.name}\0".encode())
+        _fingerprint(root, excluded, digest)
+    return digest.hexdigest()
+
+
+def _fingerprint(root: Path, exclude: list[str | os.PathLike[str]], digest: t.Any) -> t.Any:
     for path in project_files(root, exclude=exclude):
         digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
         try:
@@ -62,4 +100,4 @@ def project_fingerprint(
         except OSError:  # unreadable or vanished while walking: its absence is the fingerprint
             digest.update(b"\0unreadable")
         digest.update(b"\0")
-    return digest.hexdigest()
+    return digest

@@ -1,4 +1,7 @@
-"""`run --project DIR [...]`: one `sqlmesh run` with the JSON console (json_console.py).
+"""`run --project DIR [--project DIR]... [...]`: one `sqlmesh run` with the JSON console (json_console.py).
+
+Several --project make a multi-repo project (`sqlmesh -p repo_1 -p repo_2 run`): SQLMesh takes the
+connection and state from the first one's config; the caller picks the working directory.
 
 Semantics follow SQLMesh's own `sqlmesh run`, except that a selection never pulls in upstream
 models (no auto-upstream: Dagster decides what runs). Exit codes: 0 success or nothing due,
@@ -18,7 +21,7 @@ from pathlib import Path
 from sqlmesh_pipes_console.common import (
     ArgumentParser,
     UsageError,
-    check_project,
+    check_projects,
     explain_config_error,
     gateway_names,
     one_line,
@@ -42,7 +45,7 @@ PROG = "sqlmesh-pipes run"
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Parse `run` options."""
     parser = ArgumentParser(prog=PROG, add_help=False)
-    parser.add_argument("--project", required=True)
+    parser.add_argument("--project", action="append", dest="projects", required=True)
     parser.add_argument("--environment", default=None)
     parser.add_argument("--gateway", default=None)
     parser.add_argument("--select-model", action="append", dest="select_models", default=None)
@@ -71,14 +74,14 @@ def main(argv: list[str]) -> int:
         return EXIT_USAGE
     try:
         args = parse_args(argv)
-        project = check_project(args.project)
-        context, console = _build_context(project, args, channel)
+        projects = check_projects(args.projects)
+        context, console = _build_context(projects, args, channel)
     except UsageError as error:
         return _finish_error(channel, EXIT_USAGE, str(error), "UsageError")
     return _run(context, console, args, channel)
 
 
-def _build_context(project: Path, args: argparse.Namespace, channel: t.Any) -> tuple[t.Any, t.Any]:
+def _build_context(projects: list[Path], args: argparse.Namespace, channel: t.Any) -> tuple[t.Any, t.Any]:
     """Install our console, load the config (with the concurrency override) and build the Context."""
     from sqlmesh.core.console import set_console
     from sqlmesh.core.context import Context
@@ -93,12 +96,12 @@ def _build_context(project: Path, args: argparse.Namespace, channel: t.Any) -> t
     try:
         from sqlmesh.core.config import load_configs
 
-        configs = load_configs(None, Context.CONFIG_TYPE, [project])
+        configs = load_configs(None, Context.CONFIG_TYPE, projects)
         if args.concurrent_tasks is not None:
             _override_concurrency(configs, args.gateway, args.concurrent_tasks)
         # load=False like `sqlmesh run`: it runs what the last applied plan stored.
         context = Context(
-            paths=[project],
+            paths=projects,
             config=configs,
             gateway=args.gateway,
             load=False,

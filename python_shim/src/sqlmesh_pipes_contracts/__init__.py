@@ -22,7 +22,7 @@ __all__ = ["ContractError", "MANIFEST_VERSION", "EXTRAS_KEY", "EXTRAS_VERSION", 
 
 # --- constants (src/contracts/) ---
 
-MANIFEST_VERSION: Final = 3
+MANIFEST_VERSION: Final = 4
 EXTRAS_KEY: Final = "sqlmesh_pipes"
 EXTRAS_VERSION: Final = 1
 RUN_SUMMARY_KIND: Final = "sqlmesh_pipes/run_summary"
@@ -242,15 +242,17 @@ class ManifestModel:
     dialect: str
     query: str | None
     """The query as the project writes it, macros kept (null for seeds and Python models)."""
+    source_path: str | None
+    """The model's file (.sql, .py, dbt .sql), relative to the base of ``kind_details`` seed paths; null if unknown."""
 
     def to_json(self) -> dict[str, Any]:
         """This ManifestModel as JSON-ready data."""
-        data: dict[str, Any] = {"name": self.name, "fqn": self.fqn, "catalog": self.catalog, "schema": self.schema, "table": self.table, "kind": self.kind, "kind_details": dict(self.kind_details), "cron": self.cron, "interval_unit": self.interval_unit, "tags": list(self.tags), "owner": self.owner, "description": self.description, "columns": [item.to_json() for item in self.columns], "depends_on": list(self.depends_on), "audits": [item.to_json() for item in self.audits], "data_hash": self.data_hash, "fingerprint": self.fingerprint, "partitioned_by": list(self.partitioned_by), "clustered_by": list(self.clustered_by), "grains": list(self.grains), "dialect": self.dialect, "query": self.query}
+        data: dict[str, Any] = {"name": self.name, "fqn": self.fqn, "catalog": self.catalog, "schema": self.schema, "table": self.table, "kind": self.kind, "kind_details": dict(self.kind_details), "cron": self.cron, "interval_unit": self.interval_unit, "tags": list(self.tags), "owner": self.owner, "description": self.description, "columns": [item.to_json() for item in self.columns], "depends_on": list(self.depends_on), "audits": [item.to_json() for item in self.audits], "data_hash": self.data_hash, "fingerprint": self.fingerprint, "partitioned_by": list(self.partitioned_by), "clustered_by": list(self.clustered_by), "grains": list(self.grains), "dialect": self.dialect, "query": self.query, "source_path": self.source_path}
         return data
 
 
-_MANIFEST_MODEL_KEYS: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "interval_unit", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query"})
-_MANIFEST_MODEL_REQUIRED: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "interval_unit", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query"})
+_MANIFEST_MODEL_KEYS: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "interval_unit", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path"})
+_MANIFEST_MODEL_REQUIRED: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "interval_unit", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path"})
 
 
 def _read_manifest_model(value: Any, where: str) -> ManifestModel:
@@ -278,6 +280,7 @@ def _read_manifest_model(value: Any, where: str) -> ManifestModel:
         grains=_strs(obj["grains"], "a list of strings", where, "grains"),
         dialect=(v if isinstance(v := obj["dialect"], str) else _fail(v, "a string", where, "dialect")),
         query=(v if (v := obj["query"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "query")),
+        source_path=(v if (v := obj["source_path"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "source_path")),
     )
 
 
@@ -355,10 +358,11 @@ def _read_manifest_standalone_audit(value: Any, where: str) -> ManifestStandalon
 class Manifest:
     """The project manifest: everything the Dagster side knows about a SQLMesh project."""
 
-    manifest_version: Literal[3] = 3
+    manifest_version: Literal[4] = 4
     sqlmesh_version: str
     generated_at: str
-    project_dir: str
+    project_dirs: tuple[str, ...]
+    """The SQLMesh project directories, absolute, in the order SQLMesh loads them (``sqlmesh -p A -p B``): the first one's config gives the connection and state. One for a single project; several for a multi-repo project. Seed paths in ``kind_details`` are relative to their common parent directory (the project itself when there is one)."""
     project_fingerprint: str | None
     """SHA-256 of the project's files when the manifest was built (sqlmesh_pipes_console.project_files): the Dagster side recomputes it to tell a stale manifest; null when unknown."""
     gateway: str | None
@@ -370,21 +374,21 @@ class Manifest:
 
     def to_json(self) -> dict[str, Any]:
         """This Manifest as JSON-ready data."""
-        data: dict[str, Any] = {"manifest_version": self.manifest_version, "sqlmesh_version": self.sqlmesh_version, "generated_at": self.generated_at, "project_dir": self.project_dir, "project_fingerprint": self.project_fingerprint, "gateway": self.gateway, "default_catalog": self.default_catalog, "dialect": self.dialect, "models": [item.to_json() for item in self.models], "external_models": [item.to_json() for item in self.external_models], "standalone_audits": [item.to_json() for item in self.standalone_audits]}
+        data: dict[str, Any] = {"manifest_version": self.manifest_version, "sqlmesh_version": self.sqlmesh_version, "generated_at": self.generated_at, "project_dirs": list(self.project_dirs), "project_fingerprint": self.project_fingerprint, "gateway": self.gateway, "default_catalog": self.default_catalog, "dialect": self.dialect, "models": [item.to_json() for item in self.models], "external_models": [item.to_json() for item in self.external_models], "standalone_audits": [item.to_json() for item in self.standalone_audits]}
         return data
 
 
-_MANIFEST_KEYS: Final = frozenset({"manifest_version", "sqlmesh_version", "generated_at", "project_dir", "project_fingerprint", "gateway", "default_catalog", "dialect", "models", "external_models", "standalone_audits"})
-_MANIFEST_REQUIRED: Final = frozenset({"manifest_version", "sqlmesh_version", "generated_at", "project_dir", "project_fingerprint", "gateway", "default_catalog", "dialect", "models", "external_models", "standalone_audits"})
+_MANIFEST_KEYS: Final = frozenset({"manifest_version", "sqlmesh_version", "generated_at", "project_dirs", "project_fingerprint", "gateway", "default_catalog", "dialect", "models", "external_models", "standalone_audits"})
+_MANIFEST_REQUIRED: Final = frozenset({"manifest_version", "sqlmesh_version", "generated_at", "project_dirs", "project_fingerprint", "gateway", "default_catalog", "dialect", "models", "external_models", "standalone_audits"})
 
 
 def _read_manifest(value: Any, where: str) -> Manifest:
     obj = _object(value, where, _MANIFEST_KEYS, _MANIFEST_REQUIRED, True)
     return Manifest(
-        manifest_version=_one_of(obj["manifest_version"], (3,), "3", where, "manifest_version"),
+        manifest_version=_one_of(obj["manifest_version"], (4,), "4", where, "manifest_version"),
         sqlmesh_version=(v if isinstance(v := obj["sqlmesh_version"], str) else _fail(v, "a string", where, "sqlmesh_version")),
         generated_at=(v if isinstance(v := obj["generated_at"], str) else _fail(v, "a string", where, "generated_at")),
-        project_dir=(v if isinstance(v := obj["project_dir"], str) else _fail(v, "a string", where, "project_dir")),
+        project_dirs=_strs(obj["project_dirs"], "a list of strings", where, "project_dirs"),
         project_fingerprint=(v if (v := obj["project_fingerprint"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "project_fingerprint")),
         gateway=(v if (v := obj["gateway"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "gateway")),
         default_catalog=(v if (v := obj["default_catalog"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "default_catalog")),
@@ -442,6 +446,9 @@ class RunExtras:
     checks: tuple[SelectedCheck, ...]
     """Selected checks; a check not listed here is never reported."""
     project_dir: str | None = None
+    """The SQLMesh project directory (a single project)."""
+    project_dirs: tuple[str, ...] | None = None
+    """The SQLMesh project directories of a multi-repo project, in load order (``sqlmesh -p A -p B``); wins over ``project_dir``."""
     environment: str | None = None
     gateway: str | None = None
     ignore_cron: bool | None = None
@@ -461,6 +468,8 @@ class RunExtras:
         data: dict[str, Any] = {"version": self.version, "models": dict(self.models), "checks": [item.to_json() for item in self.checks], "gateway": self.gateway, "execution_time": self.execution_time, "start": self.start, "end": self.end, "sqlmesh_python": self.sqlmesh_python, "concurrent_tasks": self.concurrent_tasks, "manifest_path": self.manifest_path}
         if self.project_dir is not None:
             data["project_dir"] = self.project_dir
+        if self.project_dirs is not None:
+            data["project_dirs"] = list(self.project_dirs)
         if self.environment is not None:
             data["environment"] = self.environment
         if self.ignore_cron is not None:
@@ -472,7 +481,7 @@ class RunExtras:
         return data
 
 
-_RUN_EXTRAS_KEYS: Final = frozenset({"version", "models", "checks", "project_dir", "environment", "gateway", "ignore_cron", "execution_time", "start", "end", "sqlmesh_python", "console", "concurrent_tasks", "manifest_path", "termination_timeout_seconds"})
+_RUN_EXTRAS_KEYS: Final = frozenset({"version", "models", "checks", "project_dir", "project_dirs", "environment", "gateway", "ignore_cron", "execution_time", "start", "end", "sqlmesh_python", "console", "concurrent_tasks", "manifest_path", "termination_timeout_seconds"})
 _RUN_EXTRAS_REQUIRED: Final = frozenset({"version", "models", "checks"})
 
 
@@ -483,6 +492,7 @@ def _read_run_extras(value: Any, where: str) -> RunExtras:
         models=_str_map(obj["models"], "an object of strings", where, "models"),
         checks=_items(obj["checks"], _read_selected_check, "a list of objects", where, "checks"),
         project_dir=None if "project_dir" not in obj else (v if isinstance(v := obj["project_dir"], str) else _fail(v, "a string", where, "project_dir")),
+        project_dirs=None if "project_dirs" not in obj else _strs(obj["project_dirs"], "a list of strings", where, "project_dirs"),
         environment=None if "environment" not in obj else (v if isinstance(v := obj["environment"], str) else _fail(v, "a string", where, "environment")),
         gateway=None if obj.get("gateway") is None else (v if isinstance(v := obj["gateway"], str) else _fail(v, "a string", where, "gateway")),
         ignore_cron=None if "ignore_cron" not in obj else _bool(obj["ignore_cron"], "a boolean", where, "ignore_cron"),

@@ -38,16 +38,17 @@ def _run(argv: list[str], cwd: Path, what: str) -> None:
         pytest.fail(f"{what} failed (exit {result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
 
 
-def prepare_template(name: str, dest: Path, python: Path = PYTHON) -> Path:
+def prepare_template(name: str, dest: Path, python: Path = PYTHON, database: str = "db.duckdb") -> Path:
     """Copy fixture project `name` to `dest`, apply prod without backfill and write the manifest,
     with SQLMesh from `python`'s env.
 
-    A `setup.sql` in the project runs first (tables SQLMesh reads but does not own: external models).
+    A `setup.sql` in the project runs first in `database` (tables SQLMesh reads but does not own:
+    external models).
     """
     shutil.copytree(FIXTURE_PROJECTS / name, dest)
     setup = dest / "setup.sql"
     if setup.is_file():
-        with duckdb.connect(str(dest / "db.duckdb")) as con:
+        with duckdb.connect(str(dest / database)) as con:
             con.execute(setup.read_text(encoding="utf-8"))
     sqlmesh = [str(python), "-c", "import sys; from sqlmesh.cli.main import cli; sys.exit(cli())"]
     _run([*sqlmesh, "plan", "--auto-apply", "--no-prompts", "--skip-backfill"], dest, f"`sqlmesh plan` of {name}")
@@ -57,10 +58,10 @@ def prepare_template(name: str, dest: Path, python: Path = PYTHON) -> Path:
     return dest
 
 
-def _template(name: str, python: Path = PYTHON):
+def _template(name: str, python: Path = PYTHON, database: str = "db.duckdb"):
     @pytest.fixture(scope="session")
     def template(tmp_path_factory: pytest.TempPathFactory, built_dist: Path) -> Path:
-        return prepare_template(name, tmp_path_factory.mktemp("templates") / name, python)
+        return prepare_template(name, tmp_path_factory.mktemp("templates") / name, python, database)
 
     return template
 
@@ -80,6 +81,7 @@ batches_template = _template("batches")
 audits_template = _template("audits")
 text_template = _template("text")
 dbt_template = _template("dbt", DBT_PYTHON)
+jaffle_template = _template("jaffle", database="jaffle_db.duckdb")
 shop_project = _copy("shop_template", "shop")
 slow_project = _copy("slow_template", "slow")
 batches_project = _copy("batches_template", "batches")

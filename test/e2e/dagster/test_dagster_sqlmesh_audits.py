@@ -60,8 +60,10 @@ def test_manifest_lists_external_and_standalone_audits_and_the_checks_exist(audi
 
 def test_every_audit_sqlmesh_ran_is_a_check(audits_project, dagster_instance, assert_pipes_clean):
     write_src(audits_project, [(1, 5), (2, 2000), (3, -1)])  # v -1: accepted_range warns; 2000: orders_small warns
-    result = shop_definitions(audits_project).resolve_implicit_global_asset_job_def().execute_in_process(
-        instance=dagster_instance, raise_on_error=False
+    result = (
+        shop_definitions(audits_project)
+        .resolve_implicit_global_asset_job_def()
+        .execute_in_process(instance=dagster_instance, raise_on_error=False)
     )
     assert_pipes_clean(dagster_instance, result.run_id)
     assert result.success, step_failure_text(result)  # SQLMesh only warned
@@ -78,8 +80,10 @@ def test_every_audit_sqlmesh_ran_is_a_check(audits_project, dagster_instance, as
 
 def test_a_blocking_external_audit_fails_the_run_and_skips_its_children(audits_project, dagster_instance, assert_pipes_clean):
     write_src(audits_project, [(1, 5), (None, 7)])
-    result = shop_definitions(audits_project).resolve_implicit_global_asset_job_def().execute_in_process(
-        instance=dagster_instance, raise_on_error=False
+    result = (
+        shop_definitions(audits_project)
+        .resolve_implicit_global_asset_job_def()
+        .execute_in_process(instance=dagster_instance, raise_on_error=False)
     )
     assert_pipes_clean(dagster_instance, result.run_id)
     assert not result.success

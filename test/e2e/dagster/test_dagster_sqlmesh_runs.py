@@ -47,13 +47,13 @@ def test_all_due_materializes_every_model_with_metadata_and_checks(shop_project,
     events = mats[key("shop.events")]
     assert "sqlmesh/kind" not in events  # the definition's metadata says it (sqlmesh_pipes/kind)
     assert events["dagster/table_name"] == "db.shop.events"
-    assert events["sqlmesh/batches"] == 2  # batch_size 1, two missing days
+    assert events["sqlmesh/batches"] == "2 committed"  # batch_size 1, two missing days
     intervals = events["sqlmesh/intervals"]
     assert len(intervals) == 2 and intervals[0][1] == intervals[1][0], intervals
     assert (events["sqlmesh/interval_start"], events["sqlmesh/interval_end"]) == (intervals[0][0], intervals[1][1])
     items = mats[key("shop.items")]
-    assert (items["dagster/table_name"], items["sqlmesh/batches"]) == ("db.shop.items", 1)
-    assert mats[key("shop.events_daily")]["sqlmesh/batches"] == 1
+    assert (items["dagster/table_name"], items["sqlmesh/batches"]) == ("db.shop.items", "1 committed")
+    assert mats[key("shop.events_daily")]["sqlmesh/batches"] == "1 committed"
     for metadata in mats.values():
         assert metadata["sqlmesh/duration_s"] >= 0
 
@@ -63,7 +63,7 @@ def test_all_due_materializes_every_model_with_metadata_and_checks(shop_project,
     assert checks[("shop.items", "accepted_range")].metadata["sqlmesh/blocking"].value is False
     assert checks[("shop.items", "not_null")].metadata["sqlmesh/blocking"].value is True
     # One check result per audit, however many batches SQLMesh audited.
-    assert checks[("shop.events", "not_null")].metadata["sqlmesh/batches_audited"].value == 2
+    assert checks[("shop.events", "not_null")].metadata["sqlmesh/batches_audited"].value == "2 audited"
 
     assert evaluated_models(shop_project) == ALL_MODELS
     assert row_count(shop_project, "shop.items") == 3

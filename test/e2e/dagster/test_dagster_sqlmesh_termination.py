@@ -170,9 +170,7 @@ def test_termination_while_dagster_records_a_result_still_records_what_sqlmesh_c
     assert_pipes_clean(dagster_instance, result.run_id)
 
 
-def test_termination_while_dagster_handles_a_check_result_still_records_it(
-    slow_project, dagster_instance, assert_pipes_clean, monkeypatch
-):
+def test_termination_while_dagster_handles_a_check_result_still_records_it(slow_project, dagster_instance, assert_pipes_clean, monkeypatch):
     # Dagster turns a check result into an output, type-checks it (raising a pending interrupt
     # there), and only then records the evaluation: a SIGINT arriving in between drops a result
     # our generator already handed over. The recovery must find it missing and record it.
