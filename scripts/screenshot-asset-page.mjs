@@ -19,7 +19,7 @@ const PAGES = {
   'sql-model': 'assets/shop/analytics/daily_revenue',
   'python-model': 'assets/shop/analytics/customer_segments',
   'external-model': 'assets/shop/landing/orders',
-  plots: 'assets/shop/analytics/daily_revenue?view=plots',
+  events: 'assets/shop/analytics/daily_revenue?view=events',
 };
 
 function fail(message) {
@@ -69,6 +69,12 @@ async function waitForLocation(deadline) {
 }
 
 await waitForLocation(Date.now() + 120_000);
+// The first visit of an instance opens Dagster's "Join the community" dialog over the page.
+await fetch(`${base}/graphql`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ query: 'mutation { setNuxSeen }' }),
+});
 mkdirSync(outDir, { recursive: true });
 for (const [name, path] of Object.entries(PAGES)) {
   const file = join(outDir, `${name}.png`);
