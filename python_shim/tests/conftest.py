@@ -75,3 +75,14 @@ def make_resource(
         return SQLMeshResource(**config)
 
     return make
+
+
+@pytest.fixture
+def factory_kwargs(project_dir: Path, manifest_file: Callable[[dict[str, Any]], Path]) -> dict[str, Any]:
+    """``sqlmesh_definitions_factory`` arguments for a temp project on the fake CLI (example manifest)."""
+    manifest_file(example_manifest())
+    return {
+        "project_dir": str(project_dir),
+        "node_executable": sys.executable,
+        "executor_path": str(FAKE_CLI),
+    }

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import textwrap
 
 import pytest
@@ -9,7 +8,6 @@ from dagster import AssetKey, DagsterInstance, Definitions, ReexecutionOptions, 
 from dagster._core.definitions.reconstruct import ReconstructableJob
 from dagster._core.remote_representation.external_data import RepositorySnap
 from dagster._serdes import serialize_value
-from shim_helpers import FAKE_CLI, example_manifest
 
 from sqlmesh_pipes import (
     SQLMeshPipesDefinitionError,
@@ -17,16 +15,6 @@ from sqlmesh_pipes import (
     SQLMeshTranslator,
     sqlmesh_definitions_factory,
 )
-
-
-@pytest.fixture
-def factory_kwargs(project_dir, manifest_file):
-    manifest_file(example_manifest())
-    return {
-        "project_dir": str(project_dir),
-        "node_executable": sys.executable,
-        "executor_path": str(FAKE_CLI),
-    }
 
 
 def test_definitions(factory_kwargs):

@@ -4,11 +4,9 @@ required_resource_keys (the documented examples themselves run in test/e2e/dagst
 from __future__ import annotations
 
 import logging
-import sys
 
 import pytest
 from dagster import AssetKey
-from shim_helpers import FAKE_CLI, example_manifest
 
 from sqlmesh_pipes import (
     ExternalAssetMappingTranslator,
@@ -19,16 +17,6 @@ from sqlmesh_pipes import (
 )
 
 ORDERS = AssetKey(["db", "staging", "orders"])
-
-
-@pytest.fixture
-def factory_kwargs(project_dir, manifest_file):
-    manifest_file(example_manifest())
-    return {
-        "project_dir": str(project_dir),
-        "node_executable": sys.executable,
-        "executor_path": str(FAKE_CLI),
-    }
 
 
 @pytest.mark.parametrize(

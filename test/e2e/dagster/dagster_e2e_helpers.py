@@ -4,6 +4,7 @@ on sys.path, and two `helpers.py` would clash)."""
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,19 @@ IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 def shop_job():
     """The definitions factory's job for the project in $SQLMESH_PIPES_E2E_PROJECT (for `reconstructable`)."""
     return sqlmesh_definitions_factory(project_dir=os.environ[PROJECT_ENV_VAR]).get_job_def("sqlmesh_job")
+
+
+def iso(epoch_ms: int) -> str:
+    """An interval bound of SQLMesh's state (epoch milliseconds) as ISO UTC, like our metadata."""
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def merged(intervals: list[list[str]]) -> list[list[str]]:
+    """Contiguous [start, end) intervals joined (SQLMesh stores one row per committed batch)."""
+    out: list[list[str]] = []
+    for start, end in sorted(intervals):
+        if out and out[-1][1] == start:
+            out[-1][1] = end
+        else:
+            out.append([start, end])
+    return out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 from dagster import AssetCheckSeverity
-from dagster_e2e_helpers import check_evaluations, key, materialized, shop_definitions, step_failure_text, user_messages
+from dagster_e2e_helpers import check_evaluations, iso, key, materialized, merged, shop_definitions, step_failure_text, user_messages
 
 JAN = {1: "2024-01-01", 2: "2024-01-02", 3: "2024-01-03", 4: "2024-01-04"}
 
@@ -26,23 +26,6 @@ def committed_intervals(project: Path, model: str) -> list[list[str]]:
             [f'"db"."{model.split(".")[0]}"."{model.split(".")[1]}"'],
         ).fetchall()
     return merged([[iso(start), iso(end)] for start, end in rows])
-
-
-def merged(intervals: list[list[str]]) -> list[list[str]]:
-    """Contiguous [start, end) intervals joined (SQLMesh stores one row per committed batch)."""
-    out: list[list[str]] = []
-    for start, end in sorted(intervals):
-        if out and out[-1][1] == start:
-            out[-1][1] = end
-        else:
-            out.append([start, end])
-    return out
-
-
-def iso(epoch_ms: int) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def run_all(project: Path, instance):

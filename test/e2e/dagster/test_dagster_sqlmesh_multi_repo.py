@@ -18,14 +18,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import FIXTURE_PROJECTS, MANIFEST, PYTHON, SQLMESH_ENV
 from dagster import AssetKey, Definitions
-from dagster_e2e_helpers import check_evaluations, materialized, step_failure_text
+from dagster_e2e_helpers import check_evaluations, iso, materialized, merged, step_failure_text
 
 from sqlmesh_pipes import SQLMeshResource, sqlmesh_assets_factory, sqlmesh_definitions_factory
 
@@ -80,22 +79,8 @@ def state_intervals(workspace: Path) -> dict[str, list[list[str]]]:
         rows = con.execute("SELECT name, start_ts, end_ts FROM sqlmesh._intervals WHERE NOT is_removed AND NOT is_dev").fetchall()
     out: dict[str, list[list[str]]] = {}
     for name, start, end in rows:
-        out.setdefault(name.replace('"', "").removeprefix("db."), []).append([_iso(start), _iso(end)])
-    return {model: _merged(intervals) for model, intervals in out.items()}
-
-
-def _iso(epoch_ms: int) -> str:
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _merged(intervals: list[list[str]]) -> list[list[str]]:
-    out: list[list[str]] = []
-    for start, end in sorted(intervals):
-        if out and out[-1][1] == start:
-            out[-1][1] = end
-        else:
-            out.append([start, end])
-    return out
+        out.setdefault(name.replace('"', "").removeprefix("db."), []).append([iso(start), iso(end)])
+    return {model: merged(intervals) for model, intervals in out.items()}
 
 
 def stray_files(workspace: Path) -> dict[str, list[str]]:
@@ -144,7 +129,7 @@ def test_a_multi_repo_project_materializes_as_sqlmesh_committed(workspace, conso
     # (SQLMesh's text output shows the intervals of incremental models only.)
     compared = MODELS if console == "json" else {"raw.visits", "marts.daily_visits"}
     for model in compared:
-        assert _merged(mats[key(model)]["sqlmesh/intervals"]) == state[model], model
+        assert merged(mats[key(model)]["sqlmesh/intervals"]) == state[model], model
     assert mats[key("raw.visits")]["sqlmesh/batches"] in (2, "2 committed")  # batch_size 1, two days
 
     # Each repo's models rendered with its own macros, into the one state/warehouse file.
