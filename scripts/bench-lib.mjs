@@ -20,10 +20,10 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 /** Numbers as `1.23, 4.56`. */
 export const fmt = (xs) => xs.map((x) => x.toFixed(2)).join(', ');
 
-/** Run a command to completion; exit the benchmark with its stderr if it fails. */
-export function timed(name, file, args, cwd) {
+/** Run a command to completion (`extraEnv` on top of ours); exit the benchmark with its stderr if it fails. */
+export function timed(name, file, args, cwd, extraEnv = {}) {
   const started = performance.now();
-  const result = spawnSync(file, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(file, args, { cwd, env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const ms = performance.now() - started;
   if (result.status !== 0) {
     process.stderr.write(`${name}: ${file} ${args.join(' ')} exited ${result.status}\n${result.stderr.slice(-3000)}\n`);

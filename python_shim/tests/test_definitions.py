@@ -108,3 +108,12 @@ def test_reexecution_from_failure(factory_kwargs, scenario, tmp_path):
             assert second.success
         extras = json.loads(record.read_text())["extras"]
         assert "marts.revenue" in extras["models"].values()
+
+
+def test_the_one_step_runs_in_the_run_process_unless_told_otherwise(factory_kwargs):
+    # One multi-asset step: a multiprocess executor would only re-import the code location first.
+    defs = sqlmesh_definitions_factory(**factory_kwargs)
+    assert defs.resolve_job_def("sqlmesh_job").executor_def.name == "in_process"
+    assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "in_process"
+    default = sqlmesh_definitions_factory(**factory_kwargs, executor=None)
+    assert default.resolve_implicit_global_asset_job_def().executor_def.name == "multi_or_in_process_executor"
