@@ -102,9 +102,6 @@ def processes_mentioning(text: str) -> list[tuple[int, str]]:
 PROJECT_ENV_VAR = "SQLMESH_PIPES_E2E_PROJECT"
 """Project of `shop_job` (a reconstructable job is rebuilt by importing this module)."""
 
-IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
-"""Run config for `execute_job`: the default executor, in process (no subprocess per step)."""
-
 
 def shop_job():
     """The definitions factory's job for the project in $SQLMESH_PIPES_E2E_PROJECT (for `reconstructable`)."""

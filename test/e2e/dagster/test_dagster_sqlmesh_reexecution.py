@@ -8,7 +8,6 @@ from __future__ import annotations
 from dagster import DagsterRunStatus, ReexecutionOptions, execute_job, reconstructable
 from dagster_e2e_helpers import (
     GOOD_ITEMS,
-    IN_PROCESS,
     PROJECT_ENV_VAR,
     check_evaluations,
     evaluated_models,
@@ -29,10 +28,10 @@ def materialized_keys(instance, run_id: str) -> set:
 
 def test_reexecute_from_failure_materializes_the_fixed_model(shop_project, dagster_instance, assert_pipes_clean, monkeypatch):
     monkeypatch.setenv(PROJECT_ENV_VAR, str(shop_project))
-    job = reconstructable(shop_job)
+    job = reconstructable(shop_job)  # the factory's job runs its one step in the run's process
 
     write_items(shop_project, [("1", "10"), ("2", "oops")])
-    with execute_job(job, instance=dagster_instance, run_config=IN_PROCESS) as failed:
+    with execute_job(job, instance=dagster_instance) as failed:
         assert not failed.success
         failed_run_id = failed.run_id
     assert_pipes_clean(dagster_instance, failed_run_id)
@@ -40,7 +39,7 @@ def test_reexecute_from_failure_materializes_the_fixed_model(shop_project, dagst
 
     write_items(shop_project, GOOD_ITEMS)
     options = ReexecutionOptions.from_failure(failed_run_id, dagster_instance)
-    with execute_job(job, instance=dagster_instance, run_config=IN_PROCESS, reexecution_options=options) as retried:
+    with execute_job(job, instance=dagster_instance, reexecution_options=options) as retried:
         assert_pipes_clean(dagster_instance, retried.run_id)
         run = dagster_instance.get_run_by_id(retried.run_id)
         assert (run.parent_run_id, run.root_run_id) == (failed_run_id, failed_run_id)
