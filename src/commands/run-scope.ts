@@ -102,6 +102,7 @@ function scoped(
   // Evaluating an external model runs only its audits (no table changes): selecting its checks runs it.
   const externals = checkNodes.filter((node) => kindOf(node) === 'external');
   const select = selectionOf(index, new Set([...assetKeys.keys(), ...externals]));
+  const ownKeys = new Set(assetKeys.values());
   // `sqlmesh run --select-model` cannot select a standalone audit: SQLMesh runs them only in a
   // run of the whole project.
   const unrunnableAudits = select === null ? [] : checkNodes.filter((node) => kindOf(node) === 'audit').sort();
@@ -109,7 +110,7 @@ function scoped(
     scope: { assetKeys, checks, models, nodes: index.nodes },
     select,
     mockAssetKeys: [...assetKeys.values()],
-    checkAssetKeys: [...new Set(checks.map((check) => check.asset_key))].filter((key) => ![...assetKeys.values()].includes(key)),
+    checkAssetKeys: [...new Set(checks.map((check) => check.asset_key))].filter((key) => !ownKeys.has(key)),
     checkOnlyModels,
     unrunnableAudits,
   };

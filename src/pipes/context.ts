@@ -69,6 +69,7 @@ export class PipesContext {
   private readonly materialized = new Set<string>();
   private readonly checked = new Set<string>();
   private readonly checkOnlyKeys = new Set<string>();
+  private readonly inScope: ReadonlySet<string>;
   private readonly closeHooks: (() => void)[] = [];
 
   constructor(
@@ -78,6 +79,7 @@ export class PipesContext {
     options: PipesContextOptions = {},
   ) {
     this.termination = options.termination ?? new PipesTermination();
+    this.inScope = new Set(data.asset_keys ?? []);
     this.channel.writeMessage(makeMessage('opened', { extras: options.openedExtras ?? {} }));
     const at = (level: PipesLogLevel) => (message: string) => this.write('log', { message, level });
     this.log = {
@@ -106,6 +108,7 @@ export class PipesContext {
   /** Write `closed` (with `error` as its exception, if given) and release the channel; idempotent. */
   close(error?: unknown): Promise<void> {
     if (this.closing) return this.closing;
+    this.runCloseHooks();
     this.closing = this.writeClosed(error).then(() => this.channel.close());
     return this.closing;
   }
@@ -113,14 +116,22 @@ export class PipesContext {
   /** Synchronous close for `exit` handlers: writes `closed` and releases what it can. Idempotent. */
   closeSync(error?: unknown): void {
     if (this.closing) return;
+    this.runCloseHooks();
     this.closing = Promise.resolve();
     this.writeClosedNow(error);
     this.channel.closeSync();
   }
 
-  /** Run `hook` when the context closes (before `closed` is written); used to detach process hooks. */
+  /**
+   * Run `hook` when the context closes, while messages can still be sent (before `closed`); used
+   * to detach process hooks and flush buffered log lines.
+   */
   onClose(hook: () => void): void {
     this.closeHooks.push(hook);
+  }
+
+  private runCloseHooks(): void {
+    for (const hook of this.closeHooks.splice(0)) hook();
   }
 
   private async writeClosed(error: unknown): Promise<void> {
@@ -128,7 +139,6 @@ export class PipesContext {
   }
 
   private writeClosedNow(error: unknown): void {
-    for (const hook of this.closeHooks.splice(0)) hook();
     const params: PipesParamsOf<'closed'> = error === undefined || error === null ? {} : { exception: toPipesException(error) };
     this.channel.writeMessage(makeMessage('closed', params));
   }
@@ -286,7 +296,7 @@ export class PipesContext {
   resolveAssetKey(method: string, assetKey: string | undefined): string {
     const inScope = this.data.asset_keys;
     if (inScope && inScope.length > 0) {
-      if (assetKey !== undefined && !inScope.includes(assetKey)) {
+      if (assetKey !== undefined && !this.inScope.has(assetKey)) {
         throw new PipesError(
           `Invalid asset key for \`${method}\`: expected one of ${JSON.stringify(inScope)}, got ${JSON.stringify(assetKey)}.`,
         );

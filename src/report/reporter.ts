@@ -33,6 +33,8 @@ import {
 export interface ReportSink {
   /** Same argument order as the Pipes logger's `log(level, message)`. */
   log(level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR', message: string): void;
+  /** A progress line (one evaluated batch): INFO, and may reach Dagster grouped with its neighbours. */
+  progress(message: string): void;
   materialize(assetKey: string, metadata: MetadataMap): void;
   check(assetKey: string, checkName: string, result: CheckIntent): void;
   custom(payload: unknown): void;
@@ -78,18 +80,26 @@ export class Reporter {
   readonly #checksReported = new Map<string, CheckLine[]>();
   /** Nodes (not assets) whose checks are in scope: external models and standalone audits. */
   readonly #checkNodes: ReadonlySet<string>;
+  /** The selected checks of each node, in scope order. */
+  readonly #checksOf = new Map<string, SelectedCheck[]>();
 
   constructor(sink: ReportSink, scope: RunScope) {
     this.#sink = sink;
     this.#scope = scope;
     this.#checkNodes = new Set(scope.checks.map((check) => check.model).filter((node) => !scope.assetKeys.has(node)));
+    for (const check of scope.checks) {
+      const checks = this.#checksOf.get(check.model);
+      if (checks) checks.push(check);
+      else this.#checksOf.set(check.model, [check]);
+    }
   }
 
   /** Handle one event live: log it, and report a node as soon as all its batches have an outcome. */
   handle(event: SqlmeshEvent): void {
     const model = applyEvent(this.#state, event);
     const log = liveLog(event);
-    if (log) this.#sink.log(log.level, log.message);
+    if (log && event.type === 'batch_evaluated') this.#sink.progress(log.message);
+    else if (log) this.#sink.log(log.level, log.message);
     if (model !== null) {
       const run = this.#state.models.get(model);
       if (run && isComplete(run)) this.#reportModel(run);
@@ -196,8 +206,7 @@ export class Reporter {
     if (!audits) return;
     const outcomes = auditOutcomes(run, audits);
     const reported: CheckLine[] = [];
-    for (const check of this.#scope.checks) {
-      if (check.model !== run.model) continue;
+    for (const check of this.#checksOf.get(run.model) ?? []) {
       const outcome = outcomes.find((o) => o.auditIndex === check.audit_index);
       if (!outcome) continue;
       const result = checkResult(outcome, audits[outcome.auditIndex]);

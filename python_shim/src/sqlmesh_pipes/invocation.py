@@ -28,7 +28,6 @@ import subprocess
 import sys
 import threading
 import time
-import warnings
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -40,16 +39,10 @@ from dagster import (
     MaterializeResult,
     PipesSession,
     PipesTempFileContextInjector,
-    PipesTempFileMessageReader,
-    PreviewWarning,
-    open_pipes_session,
 )
 
-# Dagster's own open_pipes_session reads this preview property of its own message reader on every
-# run: the warning is about Dagster's internals, not anything a user of sqlmesh_pipes can change.
-warnings.filterwarnings(
-    "ignore", message=r"Function `PipesMessageReader\.expected_writer_count`", category=PreviewWarning
-)
+from .message_reader import PipesLineFileMessageReader
+from .session import open_session
 
 WATCHDOG_THREAD = "sqlmesh-pipes-watchdog"
 POLL_SECONDS = 0.1
@@ -253,26 +246,24 @@ class PipesRun:
                         f"sqlmesh-pipes: could not record {len(late)} late result(s): {error}"
                     )
 
-    def stream(self, on_session_open: Any = None) -> Generator[Result, None, None]:
+    def stream(self) -> Generator[Result, None, None]:
         """Yield results as the executor reports them; after a termination, yield what it reported
         while stopping, then raise the interruption. Ends when the executor has exited."""
-        self._generator = self._stream(on_session_open)
+        self._generator = self._stream()
         return self._generator
 
-    def _stream(self, on_session_open: Any) -> Generator[Result, None, None]:
+    def _stream(self) -> Generator[Result, None, None]:
         interrupted: BaseException | None = None
         watchdog: threading.Event | None = None
         handed_all = False
         try:
-            with open_pipes_session(
-                context=self._context,
+            with open_session(
+                self._context,
                 context_injector=PipesTempFileContextInjector(),
-                message_reader=PipesTempFileMessageReader(),
+                message_reader=PipesLineFileMessageReader(),
                 extras=self._extras,
             ) as session:
                 self.session = session
-                if on_session_open is not None:
-                    on_session_open()
                 try:
                     self.executor = start_executor(
                         self._command, cwd=self._cwd, env={**os.environ, **session.get_bootstrap_env_vars()}

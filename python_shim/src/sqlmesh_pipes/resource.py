@@ -430,7 +430,7 @@ class SQLMeshResource(ConfigurableResource):
             termination_timeout=self.termination_timeout_seconds,
             on_abandoned=lambda late: record_as_events(late, gate, context),
         )
-        stream = pipes_run.stream(on_session_open=lambda: _allow_skipped_outputs(context))
+        stream = pipes_run.stream()
         try:
             for result in stream:
                 admitted = gate.admit(result)
@@ -469,26 +469,3 @@ class SQLMeshResource(ConfigurableResource):
         failure = run_failure(summary)
         if failure is not None:
             raise failure
-
-
-def _allow_skipped_outputs(context: AssetExecutionContext) -> None:
-    """Let selected models that SQLMesh did not materialize stay without an output.
-
-    ``open_pipes_session`` (used by every Pipes client) puts the step in "requires typed event
-    stream" mode, a guard against forgetting ``yield from ...get_results()``: then EVERY selected
-    output must be yielded, ``skippable``/``is_required=False`` notwithstanding, and a not-due or
-    skipped model would fail the step with "did not yield or return expected outputs"
-    (dagster 1.13.27, ``_core/execution/plan/compute.py``). We do yield everything reported, and
-    must not invent materializations, so the guard is turned off as soon as the session opens
-    (opening it sets the flag; it is read only when the asset function returns). Dagster has no
-    public setter for this; test_asset_factory covers it on upgrades.
-    """
-    step_context = context.get_step_execution_context()
-    if not hasattr(step_context, "_requires_typed_event_stream"):
-        context.log.warning(
-            "sqlmesh_pipes: this Dagster version has no step flag `_requires_typed_event_stream`; "
-            "models SQLMesh did not materialize may fail the step with 'did not yield or return "
-            "expected outputs' — pin the dagster version sqlmesh_pipes was tested with (1.13.27)."
-        )
-    elif step_context._requires_typed_event_stream:  # noqa: SLF001 - see docstring
-        step_context._requires_typed_event_stream = False  # noqa: SLF001

@@ -111,13 +111,14 @@ class ResultGate:
             if key in self.materialized:
                 self._log.warning(f"{key.to_user_string()} was reported twice: keeping the first report.")
                 return None
-            self.materialized[key] = result
-            if self._children.get(key, set()) & (self.materialized.keys() - {key}):
+            if any(child in self.materialized for child in self._children.get(key, ())):
+                self.materialized[key] = result
                 self._log.warning(
                     f"{key.to_user_string()} was reported after a model downstream of it: recorded as a "
                     "materialization event (Dagster takes multi-asset outputs in dependency order only)."
                 )
                 return AssetMaterialization(asset_key=key, metadata=result.metadata)
+            self.materialized[key] = result
             return result
         check_key = AssetCheckKey(result.asset_key, result.check_name)  # type: ignore[arg-type]
         if check_key not in self._checks:
