@@ -31,10 +31,8 @@ import {
 
 /** Where the reporter sends what it decides: Pipes (or the mock context) behind a small interface. */
 export interface ReportSink {
-  /** Same argument order as the Pipes logger's `log(level, message)`. */
+  /** Same argument order as the Pipes logger's `log(level, message)`; may reach Dagster grouped with its neighbours. */
   log(level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR', message: string): void;
-  /** A progress line (one evaluated batch): INFO, and may reach Dagster grouped with its neighbours. */
-  progress(message: string): void;
   materialize(assetKey: string, metadata: MetadataMap): void;
   check(assetKey: string, checkName: string, result: CheckIntent): void;
   custom(payload: unknown): void;
@@ -98,8 +96,7 @@ export class Reporter {
   handle(event: SqlmeshEvent): void {
     const model = applyEvent(this.#state, event);
     const log = liveLog(event);
-    if (log && event.type === 'batch_evaluated') this.#sink.progress(log.message);
-    else if (log) this.#sink.log(log.level, log.message);
+    if (log) this.#sink.log(log.level, log.message);
     if (model !== null) {
       const run = this.#state.models.get(model);
       if (run && isComplete(run)) this.#reportModel(run);

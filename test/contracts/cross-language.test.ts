@@ -68,7 +68,7 @@ describe('run summary: written by the executor, read by the Dagster side', () =>
     );
     const payloads: unknown[] = [];
     const reporter = new Reporter(
-      { log: () => {}, progress: () => {}, materialize: () => {}, check: () => {}, custom: (payload) => payloads.push(payload) },
+      { log: () => {}, materialize: () => {}, check: () => {}, custom: (payload) => payloads.push(payload) },
       {
         assetKeys: new Map(models.map((m) => [m.name, m.name.replace('.', '/')])),
         checks: [],

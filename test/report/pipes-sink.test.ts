@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LineGroup } from '../../src/report/line-group.js';
-import { PROGRESS_WINDOW_MS, pipesSink } from '../../src/report/pipes-sink.js';
+import { LOG_WINDOW_MS, pipesSink } from '../../src/report/pipes-sink.js';
 import { memoryContext } from '../pipes/helpers.js';
 
 /** The log messages a channel received, as `LEVEL text`, and the methods in order. */
@@ -18,25 +18,36 @@ afterEach(() => vi.useRealTimers());
 describe('LineGroup', () => {
   it('sends the lines of one window as one text, then opens a new window with the next line', () => {
     const texts: string[] = [];
-    const group = new LineGroup((t) => texts.push(t), 1000);
-    group.add('a');
+    const group = new LineGroup((level, t) => texts.push(`${level} ${t}`), 1000);
+    group.add('INFO', 'a');
     vi.advanceTimersByTime(600);
-    group.add('b');
+    group.add('INFO', 'b');
     expect(texts).toEqual([]);
     vi.advanceTimersByTime(400);
-    expect(texts).toEqual(['a\nb']);
-    group.add('c');
+    expect(texts).toEqual(['INFO a\nb']);
+    group.add('INFO', 'c');
     vi.advanceTimersByTime(999);
-    expect(texts).toEqual(['a\nb']);
+    expect(texts).toEqual(['INFO a\nb']);
     vi.advanceTimersByTime(1);
-    expect(texts).toEqual(['a\nb', 'c']);
+    expect(texts).toEqual(['INFO a\nb', 'INFO c']);
+  });
+
+  it('a line of another level, or one that would overflow the text, sends the window first', () => {
+    const texts: string[] = [];
+    const group = new LineGroup((level, t) => texts.push(`${level} ${t}`), 1000, 7);
+    group.add('INFO', 'abc');
+    group.add('WARNING', 'w');
+    group.add('WARNING', 'xyz');
+    group.add('WARNING', 'overflow');
+    group.flush();
+    expect(texts).toEqual(['INFO abc', 'WARNING w\nxyz', 'WARNING overflow']);
   });
 
   it('flush sends what is waiting at once, and nothing when nothing waits', () => {
     const texts: string[] = [];
-    const group = new LineGroup((t) => texts.push(t), 1000);
+    const group = new LineGroup((_level, t) => texts.push(t), 1000);
     group.flush();
-    group.add('a');
+    group.add('INFO', 'a');
     group.flush();
     vi.advanceTimersByTime(5000);
     expect(texts).toEqual(['a']);
@@ -44,37 +55,44 @@ describe('LineGroup', () => {
 });
 
 describe('pipesSink', () => {
-  it('groups progress lines into one Pipes log per window; materializations are not held back', () => {
+  it('groups log lines into one Pipes log per window and level; results are not held back', () => {
     const { pipes, channel } = memoryContext({ asset_keys: ['a', 'b'] });
     const sink = pipesSink(pipes, null);
-    sink.progress('a: batch 1/1');
+    sink.log('INFO', 'a: batch 1/1');
     sink.materialize('a', {});
-    sink.progress('b: batch 1/1');
+    sink.log('INFO', 'b: batch 1/1');
     sink.materialize('b', {});
     expect(sent(channel.lines).methods).toEqual(['opened', 'report_asset_materialization', 'report_asset_materialization']);
-    vi.advanceTimersByTime(PROGRESS_WINDOW_MS);
+    vi.advanceTimersByTime(LOG_WINDOW_MS);
     expect(sent(channel.lines).logs).toEqual(['INFO a: batch 1/1\nb: batch 1/1']);
   });
 
-  it('any other log line, the run summary and closing send the waiting progress first, keeping the order', async () => {
+  it('an ERROR, the run summary and closing send the waiting lines first, keeping the order', async () => {
     const { pipes, channel } = memoryContext();
     const sink = pipesSink(pipes, null);
-    sink.progress('a: batch 1/2');
+    sink.log('INFO', 'a: batch 1/2');
     sink.log('WARNING', 'a: non-blocking audit failed');
-    sink.progress('a: batch 2/2');
+    sink.log('ERROR', 'b failed');
+    sink.log('INFO', 'a: batch 2/2');
     sink.custom({ kind: 'summary' });
-    sink.progress('late line');
+    sink.log('INFO', 'late line');
     await pipes.close();
     const { logs, methods } = sent(channel.lines);
-    expect(logs).toEqual(['INFO a: batch 1/2', 'WARNING a: non-blocking audit failed', 'INFO a: batch 2/2', 'INFO late line']);
-    expect(methods).toEqual(['opened', 'log', 'log', 'log', 'report_custom_message', 'log', 'closed']);
+    expect(logs).toEqual([
+      'INFO a: batch 1/2',
+      'WARNING a: non-blocking audit failed',
+      'ERROR b failed',
+      'INFO a: batch 2/2',
+      'INFO late line',
+    ]);
+    expect(methods).toEqual(['opened', 'log', 'log', 'log', 'log', 'report_custom_message', 'log', 'closed']);
   });
 
   it('prints every line at once outside Dagster', () => {
     const { pipes } = memoryContext();
     let printed = '';
     const sink = pipesSink(pipes, { write: (text: string) => (printed += text) } as unknown as NodeJS.WritableStream);
-    sink.progress('a: batch 1/1');
+    sink.log('INFO', 'a: batch 1/1');
     sink.log('WARNING', 'w');
     expect(printed).toBe('a: batch 1/1\nWARNING: w\n');
   });

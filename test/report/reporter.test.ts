@@ -20,7 +20,6 @@ function recordingSink(): ReportSink & { sent: Sent[] } {
   return {
     sent,
     log: (level, message) => sent.push({ kind: 'log', message, level }),
-    progress: (message) => sent.push({ kind: 'log', message, level: 'INFO' }),
     materialize: (assetKey, metadata) => sent.push({ kind: 'materialize', assetKey, metadata }),
     check: (assetKey, checkName, result) => sent.push({ kind: 'check', assetKey, checkName, result }),
     custom: (payload) => sent.push({ kind: 'custom', payload }),

@@ -51,8 +51,16 @@ def step_failure_text(result: ExecuteInProcessResult) -> str:
     return failures[0].event_specific_data.error.to_string()
 
 
-def user_messages(instance, run_id: str) -> list[str]:
-    return [record.user_message for record in instance.all_logs(run_id) if record.user_message]
+def user_messages(instance, run_id: str, min_level: int = 0) -> list[str]:
+    """Every user message of the run at ``min_level`` or above, and each line of a multi-line one:
+    the executor sends log lines logged within a second of each other as one message."""
+    messages: list[str] = []
+    for record in instance.all_logs(run_id):
+        if record.user_message and record.level >= min_level:
+            messages.append(record.user_message)
+            if "\n" in record.user_message:
+                messages.extend(record.user_message.split("\n"))
+    return messages
 
 
 def evaluated_models(project: Path) -> set[str]:

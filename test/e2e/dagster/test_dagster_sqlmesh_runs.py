@@ -8,6 +8,8 @@ blocking, accepted_range non-blocking) -> shop.items_summary (number_of_rows); s
 
 from __future__ import annotations
 
+import logging
+
 from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstance, materialize
 from dagster_e2e_helpers import (
     check_evaluations,
@@ -191,10 +193,9 @@ def test_checks_only_selection_does_not_evaluate_the_model(shop_project, dagster
     assert result.success, step_failure_text(result)
     assert result.get_asset_materialization_events() == []
     assert result.get_asset_check_evaluations() == []
-    records = [r for r in dagster_instance.all_logs(result.run_id) if r.user_message]
-    warnings = [r.user_message for r in records if r.level == 30]
+    warnings = user_messages(dagster_instance, result.run_id, min_level=logging.WARNING)
     assert any(m.startswith("shop.items: checks selected without the asset — not evaluated") for m in warnings), warnings
-    messages = [r.user_message for r in records]
+    messages = user_messages(dagster_instance, result.run_id)
     assert "no SQLMesh model asset is selected in this step: SQLMesh is not run" in messages, messages
     for check in ("not_null", "accepted_range"):
         assert any(m.startswith(f"Check db/shop/items:{check} not evaluated") for m in messages), messages
@@ -212,7 +213,7 @@ def test_asset_without_its_checks_reports_no_check_results(shop_project, dagster
     assert result.success, step_failure_text(result)
     assert set(materialized(result)) == {key("shop.items")}
     assert result.get_asset_check_evaluations() == []
-    warnings = [r.user_message for r in dagster_instance.all_logs(result.run_id) if r.level >= 30]
+    warnings = user_messages(dagster_instance, result.run_id, min_level=logging.WARNING)
     assert not any("unselected" in m for m in warnings), warnings
     assert evaluated_models(shop_project) == {"shop.items"}
 
@@ -227,7 +228,7 @@ def test_checks_of_one_model_with_the_asset_of_another(shop_project, dagster_ins
     assert result.success, step_failure_text(result)
     assert set(materialized(result)) == {key("shop.events")}
     assert set(check_evaluations(result)) == {("shop.events", "not_null")}
-    warnings = [r.user_message for r in dagster_instance.all_logs(result.run_id) if r.level == 30]
+    warnings = user_messages(dagster_instance, result.run_id, min_level=logging.WARNING)
     assert any(m.startswith("shop.items: checks selected without the asset — not evaluated") for m in warnings), warnings
     assert evaluated_models(shop_project) == {"shop.events"}
 
