@@ -56,6 +56,7 @@ def model(
         "dialect": "duckdb",
         "query": f"SELECT 1 AS id /* {name} */",
         "source_path": None,
+        "column_lineage": None,
     }
     unknown = set(overrides) - set(entry)
     assert not unknown, f"not ManifestModel keys: {unknown}"

@@ -321,3 +321,53 @@ def test_an_external_model_mapped_elsewhere_is_left_to_its_owner():
 
     assert _specs(translator=SlingTranslator()).external_specs == ()
     assert _specs(translator=NoExternals()).external_specs == ()
+
+
+def _source(name: str, column: str) -> dict[str, str]:
+    return {"fqn": fqn(name), "column": column}
+
+
+def test_column_lineage_uses_the_translators_keys_and_resolves_embedded_models():
+    class Prefixed(SQLMeshTranslator):
+        def get_asset_key(self, model):
+            return super().get_asset_key(model).with_prefix("wh")
+
+    data = manifest(
+        [
+            model(
+                "staging.orders",
+                depends_on=[fqn("raw.orders")],
+                column_lineage={"id": [_source("raw.orders", "id")]},
+            ),
+            model(
+                "staging.big",
+                kind="EMBEDDED",
+                depends_on=[fqn("staging.orders")],
+                column_lineage={"id": [_source("staging.orders", "id")]},
+            ),
+            model(
+                "marts.revenue",
+                depends_on=[fqn("staging.orders"), fqn("staging.big"), fqn("raw.fx")],
+                column_lineage={
+                    "order_id": [_source("staging.orders", "id")],
+                    "big_id": [_source("staging.big", "id"), _source("raw.fx", "rate")],
+                    "unknown_only": [_source("nowhere.table", "x")],  # no asset: left out
+                },
+            ),
+            model("marts.py_model", column_lineage=None),
+        ],
+        [external("raw.orders")],
+    )
+    specs = {spec.key: spec for spec in _specs(data, Prefixed()).asset_specs}
+    revenue = specs[AssetKey(["wh", "db", "marts", "revenue"])].metadata["dagster/column_lineage"]
+    as_pairs = {
+        column: {(dep.asset_key.to_user_string(), dep.column_name) for dep in deps}
+        for column, deps in revenue.deps_by_column.items()
+    }
+    assert as_pairs == {
+        "order_id": {("wh/db/staging/orders", "id")},
+        "big_id": {("wh/db/staging/orders", "id"), ("db/raw/fx", "rate")},
+    }
+    orders = specs[AssetKey(["wh", "db", "staging", "orders"])].metadata["dagster/column_lineage"]
+    assert orders.deps_by_column["id"][0].asset_key == AssetKey(["db", "raw", "orders"])
+    assert "dagster/column_lineage" not in specs[AssetKey(["wh", "db", "marts", "py_model"])].metadata

@@ -19,6 +19,14 @@ export const ManifestColumn = z
   .meta({ id: 'ManifestColumn', description: 'A column of a model, as SQLMesh knows it.' });
 export type ManifestColumn = z.infer<typeof ManifestColumn>;
 
+export const ManifestColumnSource = z
+  .strictObject({
+    fqn: z.string().describe('FQN of the upstream model or external model.'),
+    column: z.string(),
+  })
+  .meta({ id: 'ManifestColumnSource', description: 'An upstream column a column is computed from.' });
+export type ManifestColumnSource = z.infer<typeof ManifestColumnSource>;
+
 export const ManifestAudit = z
   .strictObject({
     name: z.string(),
@@ -61,6 +69,12 @@ export const ManifestModel = z
       .string()
       .nullable()
       .describe("The model's file (.sql, .py, dbt .sql), relative to the base of `kind_details` seed paths; null if unknown."),
+    column_lineage: z
+      .record(z.string(), z.array(ManifestColumnSource))
+      .nullable()
+      .describe(
+        "SQLMesh's own column lineage (sqlmesh.core.lineage over the rendered query): each column's upstream columns. Columns whose lineage SQLMesh cannot resolve, or that read no table, are left out; null for Python models and seeds.",
+      ),
   })
   .meta({ id: 'ManifestModel', description: 'A SQLMesh model (every kind except EXTERNAL, which are in `external_models`).' });
 export type ManifestModel = z.infer<typeof ManifestModel>;

@@ -442,8 +442,8 @@ class Renderer {
     throw new SqlmeshPipesError(`contracts: no reader for ${JSON.stringify(node)}`);
   }
 
-  /** A Python expression giving the JSON of `value` (typed as `node`). */
-  toJson(node: SchemaNode, value: string): string {
+  /** A Python expression giving the JSON of `value` (typed as `node`); `depth` names nested loop variables. */
+  toJson(node: SchemaNode, value: string, depth = 0): string {
     if (node.$ref) {
       const target = this.#defs[refName(node.$ref)]!;
       if (target.enum) return value;
@@ -451,17 +451,19 @@ class Renderer {
       return `${value}.to_json()`;
     }
     const options = node.anyOf?.filter((option) => option.type !== 'null');
-    if (options && options.length === 1 && options[0]!.$ref) {
-      const inner = this.toJson(options[0]!, value);
+    if (options && options.length === 1) {
+      const inner = this.toJson(options[0]!, value, depth);
       return inner === value ? value : `None if ${value} is None else ${inner}`;
     }
+    const item = depth === 0 ? 'item' : `item${depth}`;
     if (node.type === 'array') {
-      const inner = this.toJson(node.items as SchemaNode, 'item');
-      return inner === 'item' ? `list(${value})` : `[${inner} for item in ${value}]`;
+      const inner = this.toJson(node.items as SchemaNode, item, depth + 1);
+      return inner === item ? `list(${value})` : `[${inner} for ${item} in ${value}]`;
     }
     if (node.type === 'object' && node.propertyNames) {
-      const inner = this.toJson(node.additionalProperties as SchemaNode, 'item');
-      return inner === 'item' ? `dict(${value})` : `{name: ${inner} for name, item in ${value}.items()}`;
+      const inner = this.toJson(node.additionalProperties as SchemaNode, item, depth + 1);
+      const name = depth === 0 ? 'name' : `name${depth}`;
+      return inner === item ? `dict(${value})` : `{${name}: ${inner} for ${name}, ${item} in ${value}.items()}`;
     }
     return value;
   }

@@ -27,6 +27,7 @@ export function manifestModel(name: string, overrides: Partial<ManifestModel> = 
     dialect: 'duckdb',
     query: `SELECT 1 AS x`,
     source_path: null,
+    column_lineage: null,
     ...overrides,
   };
 }

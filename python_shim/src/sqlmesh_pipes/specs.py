@@ -8,7 +8,7 @@ that maps each asset key and check back to its model and audit at run time.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -21,6 +21,8 @@ from dagster import (
     BetaWarning,
     CodeReferencesMetadataValue,
     LocalFileCodeReference,
+    TableColumnDep,
+    TableColumnLineage,
 )
 
 from sqlmesh_pipes_console.project_files import working_directory
@@ -42,6 +44,7 @@ AUDIT_NAME_METADATA_KEY = f"{METADATA_PREFIX}audit_name"
 AUDIT_INDEX_METADATA_KEY = f"{METADATA_PREFIX}audit_index"
 """On every check spec: which audit use of the model (index into the manifest's ``audits``)."""
 CODE_REFERENCES_METADATA_KEY = "dagster/code_references"
+COLUMN_LINEAGE_METADATA_KEY = "dagster/column_lineage"
 
 
 def code_reference(root: Path, source_path: str) -> CodeReferencesMetadataValue:
@@ -159,6 +162,48 @@ def _through_embedded(depends_on: Iterable[str], embedded: Mapping[str, Manifest
     return list(resolved)
 
 
+def _column_sources(
+    fqn: str,
+    column: str,
+    embedded: Mapping[str, ManifestModel],
+    seen: frozenset[tuple[str, str]] = frozenset(),
+) -> list[tuple[str, str]]:
+    """Where ``fqn.column`` comes from: itself, or through an EMBEDDED model (inlined, no asset)
+    the columns its own lineage names, transitively."""
+    model = embedded.get(fqn)
+    if model is None:
+        return [(fqn, column)]
+    if (fqn, column) in seen:
+        return []
+    sources = (model.column_lineage or {}).get(column, ())
+    return [
+        found
+        for source in sources
+        for found in _column_sources(source.fqn, source.column, embedded, seen | {(fqn, column)})
+    ]
+
+
+def column_lineage(
+    model: ManifestModel,
+    key_of: Callable[[str], AssetKey | None],
+    embedded: Mapping[str, ManifestModel] | None = None,
+) -> TableColumnLineage | None:
+    """The manifest's column lineage (SQLMesh's) with upstream tables as their asset keys
+    (``key_of``: FQN → key), through EMBEDDED models; a table without an asset is left out.
+    None when no column has an upstream asset."""
+    deps_by_column: dict[str, list[TableColumnDep]] = {}
+    for column, sources in (model.column_lineage or {}).items():
+        found: dict[tuple[AssetKey, str], None] = {}
+        for source in sources:
+            for fqn, name in _column_sources(source.fqn, source.column, embedded or {}):
+                key = key_of(fqn)
+                if key is not None:
+                    found[(key, name)] = None
+        if found:
+            deps_by_column[column] = [TableColumnDep(asset_key=key, column_name=name) for key, name in found]
+    return TableColumnLineage(deps_by_column=deps_by_column) if deps_by_column else None
+
+
 def build_sqlmesh_specs(
     manifest: Manifest, translator: SQLMeshTranslator, *, group_name: str | None = None
 ) -> SQLMeshSpecs:
@@ -222,6 +267,12 @@ def build_sqlmesh_specs(
         metadata[MODEL_NAME_METADATA_KEY] = model.name
         if model.source_path and CODE_REFERENCES_METADATA_KEY not in metadata:
             metadata[CODE_REFERENCES_METADATA_KEY] = code_reference(source_root, model.source_path)
+        if model.column_lineage and COLUMN_LINEAGE_METADATA_KEY not in metadata:
+            lineage = column_lineage(
+                model, lambda fqn: key_by_fqn.get(fqn) or external_keys.get(fqn), embedded
+            )
+            if lineage is not None:
+                metadata[COLUMN_LINEAGE_METADATA_KEY] = lineage
         tags = translator.get_tags(context, model)
         asset_specs.append(
             AssetSpec(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from sqlmesh_pipes_console.lineage import column_lineage
 from sqlmesh_pipes_console.project_files import (
     ProjectDirs,
     project_dirs,
@@ -58,7 +59,7 @@ def build_manifest(context: Context, project_dir: ProjectDirs, *, exclude: t.Seq
         else:
             # EMBEDDED models stay in this list (kind "EMBEDDED"): never evaluated on their own,
             # but project models a reader may want to show.
-            models.append(model_entry(model, root, fingerprint(model)))
+            models.append(model_entry(model, root, fingerprint(model), context.default_catalog))
     standalone_audits = [
         standalone_audit_entry(audit, fingerprint(audit))
         for _, audit in sorted(context.standalone_audits.items())
@@ -104,9 +105,13 @@ def _fingerprinter(context: Context) -> t.Callable[[t.Any], str | None]:
 
 
 def model_entry(
-    model: Model, project_dir: Path | None = None, fingerprint: str | None = None
+    model: Model,
+    project_dir: Path | None = None,
+    fingerprint: str | None = None,
+    default_catalog: str | None = None,
 ) -> ManifestModel:
-    """One project model (seed paths made relative to `project_dir`)."""
+    """One project model (seed paths made relative to `project_dir`; upstream tables in its column
+    lineage qualified with `default_catalog`, as SQLMesh qualifies model names)."""
     dialect = model.dialect
     return ManifestModel(
         name=model.name,
@@ -130,6 +135,7 @@ def model_entry(
         dialect=dialect,
         query=model_query(model),
         source_path=source_path(model, project_dir),
+        column_lineage=column_lineage(model, default_catalog),
     )
 
 

@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, NoReturn
 
-__all__ = ["ContractError", "MANIFEST_VERSION", "EXTRAS_KEY", "EXTRAS_VERSION", "RUN_SUMMARY_KIND", "EVENTS_FD_ENV", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_CODE_MEANINGS", "OUTCOME_LABELS", "DEFAULT_ENVIRONMENT", "DEFAULT_TERMINATION_TIMEOUT_SECONDS", "STOP_GRACE_SHARE", "NOTHING_TO_DO_PREFIX", "AUDIT_WARNING_PATTERN", "NEXT_READY_PATTERN", "ManifestColumn", "ManifestAudit", "ManifestModel", "ManifestExternalModel", "ManifestStandaloneAudit", "Manifest", "SelectedCheck", "ConsoleKind", "CONSOLE_KIND_VALUES", "RunExtras", "ModelOutcome", "MODEL_OUTCOME_VALUES", "RunSummaryModel", "ManifestDrift", "RunSummary", "AdaptiveSchedule", "RunStarted", "EnvironmentSnapshots", "EvaluationStarted", "NodeKind", "NODE_KIND_VALUES", "BatchStarted", "Interval", "ExecutionStats", "BatchEvaluated", "AuditFailure", "AuditWarning", "EvaluationFinished", "ModelsSkipped", "ModelFailed", "BatchesUnverified", "NothingToDo", "RunFinished", "LogLevel", "LOG_LEVEL_VALUES", "LogSource", "LOG_SOURCE_VALUES", "LogLine", "SqlmeshEvent", "read_manifest", "read_run_extras", "read_run_summary", "read_adaptive_schedule", "read_console_event"]
+__all__ = ["ContractError", "MANIFEST_VERSION", "EXTRAS_KEY", "EXTRAS_VERSION", "RUN_SUMMARY_KIND", "EVENTS_FD_ENV", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_CODE_MEANINGS", "OUTCOME_LABELS", "DEFAULT_ENVIRONMENT", "DEFAULT_TERMINATION_TIMEOUT_SECONDS", "STOP_GRACE_SHARE", "NOTHING_TO_DO_PREFIX", "AUDIT_WARNING_PATTERN", "NEXT_READY_PATTERN", "ManifestColumn", "ManifestAudit", "ManifestColumnSource", "ManifestModel", "ManifestExternalModel", "ManifestStandaloneAudit", "Manifest", "SelectedCheck", "ConsoleKind", "CONSOLE_KIND_VALUES", "RunExtras", "ModelOutcome", "MODEL_OUTCOME_VALUES", "RunSummaryModel", "ManifestDrift", "RunSummary", "AdaptiveSchedule", "RunStarted", "EnvironmentSnapshots", "EvaluationStarted", "NodeKind", "NODE_KIND_VALUES", "BatchStarted", "Interval", "ExecutionStats", "BatchEvaluated", "AuditFailure", "AuditWarning", "EvaluationFinished", "ModelsSkipped", "ModelFailed", "BatchesUnverified", "NothingToDo", "RunFinished", "LogLevel", "LOG_LEVEL_VALUES", "LogSource", "LOG_SOURCE_VALUES", "LogLine", "SqlmeshEvent", "read_manifest", "read_run_extras", "read_run_summary", "read_adaptive_schedule", "read_console_event"]
 
 # --- constants (src/contracts/) ---
 
-MANIFEST_VERSION: Final = 4
+MANIFEST_VERSION: Final = 5
 EXTRAS_KEY: Final = "sqlmesh_pipes"
 EXTRAS_VERSION: Final = 1
 RUN_SUMMARY_KIND: Final = "sqlmesh_pipes/run_summary"
@@ -210,6 +210,32 @@ def _read_manifest_audit(value: Any, where: str) -> ManifestAudit:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ManifestColumnSource:
+    """An upstream column a column is computed from."""
+
+    fqn: str
+    """FQN of the upstream model or external model."""
+    column: str
+
+    def to_json(self) -> dict[str, Any]:
+        """This ManifestColumnSource as JSON-ready data."""
+        data: dict[str, Any] = {"fqn": self.fqn, "column": self.column}
+        return data
+
+
+_MANIFEST_COLUMN_SOURCE_KEYS: Final = frozenset({"fqn", "column"})
+_MANIFEST_COLUMN_SOURCE_REQUIRED: Final = frozenset({"fqn", "column"})
+
+
+def _read_manifest_column_source(value: Any, where: str) -> ManifestColumnSource:
+    obj = _object(value, where, _MANIFEST_COLUMN_SOURCE_KEYS, _MANIFEST_COLUMN_SOURCE_REQUIRED, True)
+    return ManifestColumnSource(
+        fqn=(v if isinstance(v := obj["fqn"], str) else _fail(v, "a string", where, "fqn")),
+        column=(v if isinstance(v := obj["column"], str) else _fail(v, "a string", where, "column")),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ManifestModel:
     """A SQLMesh model (every kind except EXTERNAL, which are in ``external_models``)."""
 
@@ -244,15 +270,17 @@ class ManifestModel:
     """The query as the project writes it, macros kept (null for seeds and Python models)."""
     source_path: str | None
     """The model's file (.sql, .py, dbt .sql), relative to the base of ``kind_details`` seed paths; null if unknown."""
+    column_lineage: Mapping[str, tuple[ManifestColumnSource, ...]] | None
+    """SQLMesh's own column lineage (sqlmesh.core.lineage over the rendered query): each column's upstream columns. Columns whose lineage SQLMesh cannot resolve, or that read no table, are left out; null for Python models and seeds."""
 
     def to_json(self) -> dict[str, Any]:
         """This ManifestModel as JSON-ready data."""
-        data: dict[str, Any] = {"name": self.name, "fqn": self.fqn, "catalog": self.catalog, "schema": self.schema, "table": self.table, "kind": self.kind, "kind_details": dict(self.kind_details), "cron": self.cron, "interval_unit": self.interval_unit, "tags": list(self.tags), "owner": self.owner, "description": self.description, "columns": [item.to_json() for item in self.columns], "depends_on": list(self.depends_on), "audits": [item.to_json() for item in self.audits], "data_hash": self.data_hash, "fingerprint": self.fingerprint, "partitioned_by": list(self.partitioned_by), "clustered_by": list(self.clustered_by), "grains": list(self.grains), "dialect": self.dialect, "query": self.query, "source_path": self.source_path}
+        data: dict[str, Any] = {"name": self.name, "fqn": self.fqn, "catalog": self.catalog, "schema": self.schema, "table": self.table, "kind": self.kind, "kind_details": dict(self.kind_details), "cron": self.cron, "interval_unit": self.interval_unit, "tags": list(self.tags), "owner": self.owner, "description": self.description, "columns": [item.to_json() for item in self.columns], "depends_on": list(self.depends_on), "audits": [item.to_json() for item in self.audits], "data_hash": self.data_hash, "fingerprint": self.fingerprint, "partitioned_by": list(self.partitioned_by), "clustered_by": list(self.clustered_by), "grains": list(self.grains), "dialect": self.dialect, "query": self.query, "source_path": self.source_path, "column_lineage": None if self.column_lineage is None else {name: [item1.to_json() for item1 in item] for name, item in self.column_lineage.items()}}
         return data
 
 
-_MANIFEST_MODEL_KEYS: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "interval_unit", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path"})
-_MANIFEST_MODEL_REQUIRED: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "interval_unit", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path"})
+_MANIFEST_MODEL_KEYS: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "interval_unit", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path", "column_lineage"})
+_MANIFEST_MODEL_REQUIRED: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "interval_unit", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path", "column_lineage"})
 
 
 def _read_manifest_model(value: Any, where: str) -> ManifestModel:
@@ -281,6 +309,7 @@ def _read_manifest_model(value: Any, where: str) -> ManifestModel:
         dialect=(v if isinstance(v := obj["dialect"], str) else _fail(v, "a string", where, "dialect")),
         query=(v if (v := obj["query"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "query")),
         source_path=(v if (v := obj["source_path"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "source_path")),
+        column_lineage=None if obj["column_lineage"] is None else {name: _items(item, _read_manifest_column_source, "a list of objects", _at(where, "column_lineage"), name) for name, item in _dict(obj["column_lineage"], "an object of lists of objects or null", where, "column_lineage").items()},
     )
 
 
@@ -358,7 +387,7 @@ def _read_manifest_standalone_audit(value: Any, where: str) -> ManifestStandalon
 class Manifest:
     """The project manifest: everything the Dagster side knows about a SQLMesh project."""
 
-    manifest_version: Literal[4] = 4
+    manifest_version: Literal[5] = 5
     sqlmesh_version: str
     generated_at: str
     project_dirs: tuple[str, ...]
@@ -385,7 +414,7 @@ _MANIFEST_REQUIRED: Final = frozenset({"manifest_version", "sqlmesh_version", "g
 def _read_manifest(value: Any, where: str) -> Manifest:
     obj = _object(value, where, _MANIFEST_KEYS, _MANIFEST_REQUIRED, True)
     return Manifest(
-        manifest_version=_one_of(obj["manifest_version"], (4,), "4", where, "manifest_version"),
+        manifest_version=_one_of(obj["manifest_version"], (5,), "5", where, "manifest_version"),
         sqlmesh_version=(v if isinstance(v := obj["sqlmesh_version"], str) else _fail(v, "a string", where, "sqlmesh_version")),
         generated_at=(v if isinstance(v := obj["generated_at"], str) else _fail(v, "a string", where, "generated_at")),
         project_dirs=_strs(obj["project_dirs"], "a list of strings", where, "project_dirs"),
@@ -658,7 +687,7 @@ class RunStarted:
 
     def to_json(self) -> dict[str, Any]:
         """This RunStarted as JSON-ready data."""
-        data: dict[str, Any] = {"type": self.type, "environment": self.environment, "sqlmesh_version": self.sqlmesh_version, "execution_time": self.execution_time, "selected_models": self.selected_models, "gateway": self.gateway, "concurrent_tasks": self.concurrent_tasks}
+        data: dict[str, Any] = {"type": self.type, "environment": self.environment, "sqlmesh_version": self.sqlmesh_version, "execution_time": self.execution_time, "selected_models": None if self.selected_models is None else list(self.selected_models), "gateway": self.gateway, "concurrent_tasks": self.concurrent_tasks}
         return data
 
 
@@ -864,7 +893,7 @@ class AuditFailure:
 
     def to_json(self) -> dict[str, Any]:
         """This AuditFailure as JSON-ready data."""
-        data: dict[str, Any] = {"audit": self.audit, "audit_index": self.audit_index, "args": self.args, "failed_rows": self.failed_rows, "query": self.query}
+        data: dict[str, Any] = {"audit": self.audit, "audit_index": self.audit_index, "args": None if self.args is None else dict(self.args), "failed_rows": self.failed_rows, "query": self.query}
         return data
 
 
