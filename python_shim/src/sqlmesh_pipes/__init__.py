@@ -28,6 +28,7 @@ from .manifest import (
     read_manifest_file,
 )
 from .resource import SQLMeshResource
+from .run_config import SQLMeshRunConfig
 from .schedule import SQLMeshAdaptiveSchedule, SQLMeshScheduleAnalysis, sqlmesh_adaptive_schedule_factory
 from .translator import SQLMeshTranslationContext, SQLMeshTranslator, SQLMeshTranslatorSettings
 
@@ -47,6 +48,7 @@ __all__ = [
     "SQLMeshAdaptiveSchedule",
     "SQLMeshProjectComponent",
     "SQLMeshResource",
+    "SQLMeshRunConfig",
     "SQLMeshScheduleAnalysis",
     "SQLMeshTranslationContext",
     "SQLMeshTranslator",

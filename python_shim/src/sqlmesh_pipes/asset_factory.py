@@ -15,6 +15,7 @@ from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec, RetryPol
 
 from . import errors
 from .resource import SQLMeshResource
+from .run_config import SQLMeshRunConfig
 from .specs import SQLMeshSpecs, build_sqlmesh_specs
 from .validation import type_error, validate_factory_args
 
@@ -137,7 +138,7 @@ def sqlmesh_assets_factory(
         # No op description: Dagster shows it as the description of every model without one.
         **extra,
     )
-    def _sqlmesh_assets(context: AssetExecutionContext):
+    def _sqlmesh_assets(context: AssetExecutionContext, config: SQLMeshRunConfig):
         sqlmesh = getattr(context.resources, SQLMESH_RESOURCE_KEY)
         if not isinstance(sqlmesh, SQLMeshResource):
             raise errors.SQLMeshPipesDefinitionError(
@@ -149,6 +150,12 @@ def sqlmesh_assets_factory(
                     type_name=type(sqlmesh).__name__,
                 )
             )
-        yield from sqlmesh.run(context)
+        yield from sqlmesh.run(
+            context,
+            execution_time=config.execution_time,
+            start=config.start,
+            end=config.end,
+            ignore_cron=config.ignore_cron,
+        )
 
     return _sqlmesh_assets

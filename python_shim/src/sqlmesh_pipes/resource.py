@@ -370,6 +370,7 @@ class SQLMeshResource(ConfigurableResource):
         execution_time: datetime | str | None = None,
         start: datetime | str | None = None,
         end: datetime | str | None = None,
+        ignore_cron: bool | None = None,
     ) -> Iterator[MaterializeResult | AssetCheckResult | AssetMaterialization]:
         """Run ``sqlmesh run`` once for the selection and yield its results as SQLMesh produces them.
 
@@ -378,7 +379,8 @@ class SQLMeshResource(ConfigurableResource):
         partially (``sqlmesh/partial``) when a later batch failed. Results are yielded while SQLMesh
         runs; on a termination, what SQLMesh committed before it stopped is yielded before the
         interruption propagates. When SQLMesh failed, a ``dagster.Failure`` with its error text is
-        raised after every result.
+        raised after every result. ``execution_time``, ``start``/``end`` and ``ignore_cron`` (None:
+        the resource's) are ``sqlmesh run``'s options (see ``SQLMeshRunConfig``).
         """
         models, checks = self.selection(context)
         manifest_path = self.resolved_manifest_path
@@ -388,7 +390,7 @@ class SQLMeshResource(ConfigurableResource):
             project_dir=self._absolute_dirs(),
             environment=self.environment,
             gateway=self.gateway,
-            ignore_cron=self.ignore_cron,
+            ignore_cron=self.ignore_cron if ignore_cron is None else ignore_cron,
             sqlmesh_python=self.sqlmesh_env.path,
             concurrent_tasks=self.concurrency_limit,
             manifest_path=manifest_path if Path(manifest_path).is_file() else None,

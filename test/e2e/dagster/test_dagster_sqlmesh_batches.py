@@ -97,3 +97,39 @@ def test_every_batch_succeeding_is_a_plain_materialization(batches_project, dags
     assert committed_intervals(batches_project, "batches.daily") == merged(daily["sqlmesh/intervals"])
     checks = check_evaluations(result)
     assert all(e.passed and e.metadata["sqlmesh/batches_audited"].value == "3 audited" for e in checks.values())
+
+
+def test_a_backfill_window_from_the_run_config_fills_exactly_its_missing_intervals(batches_project, dagster_instance, assert_pipes_clean):
+    write_values(batches_project, {1: "1", 2: "2", 3: "3"})
+    job = shop_definitions(batches_project).resolve_implicit_global_asset_job_def()
+    window = {"start": "2024-01-02", "end": "2024-01-02"}
+    result = job.execute_in_process(
+        instance=dagster_instance, raise_on_error=False, run_config={"ops": {"sqlmesh_assets": {"config": window}}}
+    )
+    assert_pipes_clean(dagster_instance, result.run_id)
+    assert result.success, step_failure_text(result)
+    day_2 = [["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"]]
+    assert committed_intervals(batches_project, "batches.daily") == day_2  # SQLMesh's own record
+    assert merged(materialized(result)[key("batches.daily")]["sqlmesh/intervals"]) == day_2
+    assert any("sqlmesh run in environment 'prod'" in m for m in user_messages(dagster_instance, result.run_id))
+
+    # Without a window the next run evaluates what is still missing, and only that.
+    rest = job.execute_in_process(instance=dagster_instance, raise_on_error=False)
+    assert rest.success, step_failure_text(rest)
+    assert merged(materialized(rest)[key("batches.daily")]["sqlmesh/intervals"]) == [
+        ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"],
+        ["2024-01-03T00:00:00Z", "2024-01-04T00:00:00Z"],
+    ]
+    assert committed_intervals(batches_project, "batches.daily") == [["2024-01-01T00:00:00Z", "2024-01-04T00:00:00Z"]]
+
+
+def test_a_bad_window_fails_the_step_with_the_executors_one_line_error(batches_project, dagster_instance):
+    job = shop_definitions(batches_project).resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(
+        instance=dagster_instance,
+        raise_on_error=False,
+        run_config={"ops": {"sqlmesh_assets": {"config": {"start": "2024-01-02"}}}},
+    )
+    assert not result.success
+    assert "--start and --end go together" in step_failure_text(result)
+    assert committed_intervals(batches_project, "batches.daily") == []
