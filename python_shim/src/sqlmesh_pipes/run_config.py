@@ -17,13 +17,14 @@ class SQLMeshRunConfig(Config):
 
     start: str | None = Field(
         default=None,
-        description="Backfill window start (ISO-8601 date or time, with `end`): `sqlmesh run --start` "
-        "evaluates the missing intervals of the selected models in [start, end); intervals SQLMesh "
-        "already has are not evaluated again.",
+        description="Backfill window start (ISO-8601 date or time, with `end`): `sqlmesh run --start`. "
+        "SQLMesh evaluates the selected models' missing intervals in the window; intervals it already "
+        "has are not evaluated again (that would be a restatement).",
     )
     end: str | None = Field(
         default=None,
-        description="Backfill window end (ISO-8601, exclusive, with `start`): `sqlmesh run --end`.",
+        description="Backfill window end (ISO-8601, with `start`): `sqlmesh run --end`. As in SQLMesh, "
+        "a date includes that whole day (start 2024-01-02, end 2024-01-02: one daily interval).",
     )
     execution_time: str | None = Field(
         default=None,
