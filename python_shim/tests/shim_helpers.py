@@ -22,6 +22,10 @@ def audit(name: str, args: dict[str, str] | None = None, blocking: bool = True) 
     return {"name": name, "args": args or {}, "blocking": blocking}
 
 
+CRON_PERIODS = {"@hourly": 3600, "@daily": 86400, "@weekly": 7 * 86400}
+"""What the manifest builder computes for these crons (``cron_period_seconds``)."""
+
+
 def model(
     name: str,
     *,
@@ -41,6 +45,7 @@ def model(
         "kind": "FULL",
         "kind_details": {},
         "cron": "@daily",
+        "cron_period_seconds": 86400,
         "interval_unit": "day",
         "tags": [],
         "owner": None,
@@ -61,6 +66,8 @@ def model(
     unknown = set(overrides) - set(entry)
     assert not unknown, f"not ManifestModel keys: {unknown}"
     entry.update(overrides)
+    if "cron" in overrides and "cron_period_seconds" not in overrides:
+        entry["cron_period_seconds"] = CRON_PERIODS.get(entry["cron"])
     return entry
 
 

@@ -48,6 +48,14 @@ export const ManifestModel = z
       .record(z.string(), z.unknown())
       .describe('Kind properties worth showing (batch_size, time_column, unique_key, lookback, ...).'),
     cron: z.string(),
+    cron_period_seconds: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .describe(
+        "The longest gap between two consecutive ticks of the cron (sampled from 2023-01-01 UTC): how long SQLMesh leaves the model untouched when every run succeeds. Null when the cron cannot be read.",
+      ),
     interval_unit: z.string().nullable(),
     tags: z.array(z.string()),
     owner: z.string().nullable(),

@@ -12,6 +12,7 @@ export function manifestModel(name: string, overrides: Partial<ManifestModel> = 
     kind: 'FULL',
     kind_details: {},
     cron: '@daily',
+    cron_period_seconds: 86400,
     interval_unit: 'day',
     tags: [],
     owner: null,

@@ -284,6 +284,7 @@ def build_sqlmesh_specs(
                 group_name=_group_name(translator, context, model),
                 code_version=translator.get_code_version(model),
                 automation_condition=translator.get_automation_condition(model),
+                freshness_policy=translator.get_freshness_policy(model),
                 owners=_owners(translator, model),
                 tags=dict(tags) if tags else None,
                 kinds=translator.get_kinds(model),

@@ -31,9 +31,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from dagster import AssetKey, AssetSpec, AutomationCondition, MetadataValue, TableColumn, TableSchema
+from dagster import (
+    AssetKey,
+    AssetSpec,
+    AutomationCondition,
+    FreshnessPolicy,
+    MetadataValue,
+    TableColumn,
+    TableSchema,
+)
 
 from .manifest import Manifest, ManifestAudit, ManifestExternalModel, ManifestModel
 from .name_rules import EMAIL
@@ -70,10 +79,13 @@ class SQLMeshTranslatorSettings:
     Attributes:
         enable_asset_checks: Declare one asset check per audit use. Default True.
         metadata_keys: Model attributes passed to ``get_metadata`` as ``keys``.
+        freshness_lag: How long after its cron's longest gap a model counts as overdue (see
+            ``default_freshness_policy``); None: no freshness policies. Default one hour.
     """
 
     enable_asset_checks: bool = True
     metadata_keys: tuple[str, ...] = DEFAULT_METADATA_KEYS
+    freshness_lag: timedelta | None = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -238,6 +250,19 @@ def default_code_version(model: ManifestModel) -> str | None:
     return model.data_hash or None
 
 
+NOT_RUN_ON_CRON_KINDS = frozenset({"SEED", "EMBEDDED", "EXTERNAL"})
+"""Kinds ``sqlmesh run`` does not evaluate on their cron (a seed loads once): no freshness policy."""
+
+
+def default_freshness_policy(model: ManifestModel, lag: timedelta | None) -> FreshnessPolicy | None:
+    """Fail when the last materialization is older than the cron's longest gap plus ``lag``
+    (a daily model with the default lag: 25 hours). None for kinds SQLMesh does not run on their
+    cron, an unreadable cron, or no lag."""
+    if lag is None or model.cron_period_seconds is None or model.kind in NOT_RUN_ON_CRON_KINDS:
+        return None
+    return FreshnessPolicy.time_window(fail_window=timedelta(seconds=model.cron_period_seconds) + lag)
+
+
 def default_kinds(model: ManifestModel) -> set[str]:
     """``{"sqlmesh", <dialect>}`` + ``dagster:kind:`` tags."""
     kinds = {"sqlmesh"}
@@ -360,6 +385,10 @@ class SQLMeshTranslator:
 
     def get_kinds(self, model: ManifestModel) -> set[str]:
         return default_kinds(model)
+
+    def get_freshness_policy(self, model: ManifestModel) -> FreshnessPolicy | None:
+        """Default: overdue after the cron's longest gap plus ``settings.freshness_lag``."""
+        return default_freshness_policy(model, self.settings.freshness_lag)
 
     def get_automation_condition(self, model: ManifestModel) -> AutomationCondition | None:
         """Default None: SQLMesh's crons decide what is due (see the adaptive schedule)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from sqlmesh_pipes_console.cron_period import cron_period_seconds
 from sqlmesh_pipes_console.lineage import column_lineage
 from sqlmesh_pipes_console.project_files import (
     ProjectDirs,
@@ -120,6 +121,7 @@ def model_entry(
         kind=model.kind.name.value if isinstance(model.kind.name, enum.Enum) else str(model.kind.name),
         kind_details=kind_details(model, project_dir),
         cron=str(model.cron),
+        cron_period_seconds=cron_period_seconds(str(model.cron)),
         interval_unit=model.interval_unit.value if model.interval_unit else None,
         tags=tuple(model.tags),
         owner=model.owner or None,

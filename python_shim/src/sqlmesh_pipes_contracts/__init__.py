@@ -251,6 +251,8 @@ class ManifestModel:
     kind_details: Mapping[str, Any]
     """Kind properties worth showing (batch_size, time_column, unique_key, lookback, ...)."""
     cron: str
+    cron_period_seconds: int | None
+    """The longest gap between two consecutive ticks of the cron (sampled from 2023-01-01 UTC): how long SQLMesh leaves the model untouched when every run succeeds. Null when the cron cannot be read."""
     interval_unit: str | None
     tags: tuple[str, ...]
     owner: str | None
@@ -275,12 +277,12 @@ class ManifestModel:
 
     def to_json(self) -> dict[str, Any]:
         """This ManifestModel as JSON-ready data."""
-        data: dict[str, Any] = {"name": self.name, "fqn": self.fqn, "catalog": self.catalog, "schema": self.schema, "table": self.table, "kind": self.kind, "kind_details": dict(self.kind_details), "cron": self.cron, "interval_unit": self.interval_unit, "tags": list(self.tags), "owner": self.owner, "description": self.description, "columns": [item.to_json() for item in self.columns], "depends_on": list(self.depends_on), "audits": [item.to_json() for item in self.audits], "data_hash": self.data_hash, "fingerprint": self.fingerprint, "partitioned_by": list(self.partitioned_by), "clustered_by": list(self.clustered_by), "grains": list(self.grains), "dialect": self.dialect, "query": self.query, "source_path": self.source_path, "column_lineage": None if self.column_lineage is None else {name: [item1.to_json() for item1 in item] for name, item in self.column_lineage.items()}}
+        data: dict[str, Any] = {"name": self.name, "fqn": self.fqn, "catalog": self.catalog, "schema": self.schema, "table": self.table, "kind": self.kind, "kind_details": dict(self.kind_details), "cron": self.cron, "cron_period_seconds": self.cron_period_seconds, "interval_unit": self.interval_unit, "tags": list(self.tags), "owner": self.owner, "description": self.description, "columns": [item.to_json() for item in self.columns], "depends_on": list(self.depends_on), "audits": [item.to_json() for item in self.audits], "data_hash": self.data_hash, "fingerprint": self.fingerprint, "partitioned_by": list(self.partitioned_by), "clustered_by": list(self.clustered_by), "grains": list(self.grains), "dialect": self.dialect, "query": self.query, "source_path": self.source_path, "column_lineage": None if self.column_lineage is None else {name: [item1.to_json() for item1 in item] for name, item in self.column_lineage.items()}}
         return data
 
 
-_MANIFEST_MODEL_KEYS: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "interval_unit", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path", "column_lineage"})
-_MANIFEST_MODEL_REQUIRED: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "interval_unit", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path", "column_lineage"})
+_MANIFEST_MODEL_KEYS: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "cron_period_seconds", "interval_unit", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path", "column_lineage"})
+_MANIFEST_MODEL_REQUIRED: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "cron_period_seconds", "interval_unit", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path", "column_lineage"})
 
 
 def _read_manifest_model(value: Any, where: str) -> ManifestModel:
@@ -294,6 +296,7 @@ def _read_manifest_model(value: Any, where: str) -> ManifestModel:
         kind=(v if isinstance(v := obj["kind"], str) else _fail(v, "a string", where, "kind")),
         kind_details=_dict(obj["kind_details"], "an object", where, "kind_details"),
         cron=(v if isinstance(v := obj["cron"], str) else _fail(v, "a string", where, "cron")),
+        cron_period_seconds=None if obj["cron_period_seconds"] is None else _gt(_int(obj["cron_period_seconds"], "a positive integer or null", where, "cron_period_seconds"), 0, "a positive integer", where, "cron_period_seconds"),
         interval_unit=(v if (v := obj["interval_unit"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "interval_unit")),
         tags=_strs(obj["tags"], "a list of strings", where, "tags"),
         owner=(v if (v := obj["owner"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "owner")),

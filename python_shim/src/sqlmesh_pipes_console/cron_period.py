@@ -1,0 +1,33 @@
+"""How long a cron can leave a model untouched: the longest gap between consecutive ticks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+# A fixed start keeps the manifest deterministic; 400 days of ticks (5 at least: a leap year for
+# yearly crons) cover weekly, monthly and weekday patterns; the tick cap bounds minute crons (a
+# week of them).
+_SAMPLE_FROM = datetime(2023, 1, 1, tzinfo=timezone.utc)
+_SAMPLE_SPAN = timedelta(days=400)
+_MIN_TICKS = 5
+_MAX_TICKS = 12_000
+
+
+def cron_period_seconds(cron: str) -> int | None:
+    """The longest gap, in seconds, between two consecutive ticks of ``cron`` (sampled from
+    2023-01-01 UTC, a leap year included); None when croniter cannot read it."""
+    from croniter import croniter
+
+    try:
+        ticks = croniter(cron, _SAMPLE_FROM)
+        previous = ticks.get_next(datetime)
+        longest = 0.0
+        for count in range(1, _MAX_TICKS):
+            tick = ticks.get_next(datetime)
+            longest = max(longest, (tick - previous).total_seconds())
+            previous = tick
+            if count >= _MIN_TICKS - 1 and tick - _SAMPLE_FROM >= _SAMPLE_SPAN:
+                break
+    except (ValueError, KeyError, TypeError):
+        return None
+    return int(longest) or None
