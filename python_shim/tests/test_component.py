@@ -7,12 +7,13 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from dagster import AssetKey, Definitions
+from dagster import AssetKey, Definitions, FreshnessPolicy
 from dagster.components import build_defs_for_component
 from dagster.components.testing import DefsFolderSandbox, random_importable_name
 from shim_helpers import EXAMPLE_MANIFEST, FAKE_CLI
@@ -265,6 +266,10 @@ def test_both_spellings_of_one_setting_is_an_error(sandbox, ours, theirs, attrib
             {"project": RELATIVE_PROJECT, "translation": {"key_prefix": []}},
             "`translation.key_prefix` must be a string or a list of key parts",
         ),
+        (
+            {"project": RELATIVE_PROJECT, "translation": {"freshness_lag_minutes": -5}},
+            "`translation.freshness_lag_minutes` must be a whole number of minutes >= 0, or null",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line(sandbox, attributes, expected):
@@ -280,6 +285,20 @@ def test_unknown_attribute_is_rejected_with_its_name(sandbox):
     assert any(
         "attributes.concurency_limit at " in str(e) and "defs.yaml:" in str(e) for e in causes(info.value)
     )
+
+
+@pytest.mark.parametrize(("lag", "window"), [(90, timedelta(days=1, minutes=90)), (None, None)])
+def test_freshness_lag_minutes(sandbox, lag, window):
+    _, defs = load(
+        sandbox,
+        {
+            "project": RELATIVE_PROJECT,
+            "translation": {"freshness_lag_minutes": lag},
+            "enable_schedule": False,
+        },
+    )
+    policy = defs.resolve_asset_graph().get(model_key("analytics.daily_revenue")).freshness_policy
+    assert policy == (None if window is None else FreshnessPolicy.time_window(fail_window=window))
 
 
 def test_external_asset_mapping_and_owners(sandbox):

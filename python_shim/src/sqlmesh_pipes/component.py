@@ -20,6 +20,7 @@ adaptive schedule (on by default here, as in dg-sqlmesh's component; created STO
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -130,6 +131,10 @@ class SQLMeshConfigArgs(Resolvable):
     environment: Annotated[str | None, _doc("SQLMesh environment (same as `environment`).")] = None
 
 
+DEFAULT_FRESHNESS_LAG_MINUTES = 60
+"""The translator's default ``freshness_lag`` (one hour), in the component's minutes."""
+
+
 @dataclass
 class SQLMeshTranslationArgs(Resolvable):
     """How every model's asset is described, on top of the default translation."""
@@ -163,6 +168,14 @@ class SQLMeshTranslationArgs(Resolvable):
     enable_asset_checks: Annotated[
         bool, _doc("Declare one asset check per SQLMesh audit use (default true).")
     ] = True
+    freshness_lag_minutes: Annotated[
+        int | None,
+        _doc(
+            "Minutes after its cron's longest gap between ticks a model counts as overdue (its "
+            "freshness policy; default 60); null: no freshness policies.",
+            [60, None],
+        ),
+    ] = DEFAULT_FRESHNESS_LAG_MINUTES
 
 
 # --- translator -----------------------------------------------------------------------------------
@@ -444,6 +457,14 @@ class SQLMeshProjectComponent(Component, Resolvable):
                 )
             if translation.tags is not None and not isinstance(translation.tags, Mapping):
                 raise bad("translation.tags", translation.tags, "a mapping", "e.g. `tags: {team: data}`")
+            lag = translation.freshness_lag_minutes
+            if lag is not None and (isinstance(lag, bool) or not isinstance(lag, int) or lag < 0):
+                raise bad(
+                    "translation.freshness_lag_minutes",
+                    lag,
+                    "a whole number of minutes >= 0, or null",
+                    "e.g. `freshness_lag_minutes: 90`, or null for no freshness policies",
+                )
             if not isinstance(translation.enable_asset_checks, bool):
                 raise bad(
                     "translation.enable_asset_checks",
@@ -485,7 +506,12 @@ class SQLMeshProjectComponent(Component, Resolvable):
         """The translator handed to the factory; None (the factory's default) when no ``translation``
         option needs one. Override in a subclass to translate differently."""
         t = self.translation
-        if t is None or (t.key_prefix is None and not t.tags and t.enable_asset_checks):
+        if t is None or (
+            t.key_prefix is None
+            and not t.tags
+            and t.enable_asset_checks
+            and t.freshness_lag_minutes == DEFAULT_FRESHNESS_LAG_MINUTES
+        ):
             return None
         prefix = t.key_prefix
         if isinstance(prefix, str):
@@ -494,7 +520,12 @@ class SQLMeshProjectComponent(Component, Resolvable):
             key_prefix=prefix or (),
             tags=t.tags,
             external_asset_mapping=self.external_asset_mapping,
-            settings=SQLMeshTranslatorSettings(enable_asset_checks=t.enable_asset_checks),
+            settings=SQLMeshTranslatorSettings(
+                enable_asset_checks=t.enable_asset_checks,
+                freshness_lag=None
+                if t.freshness_lag_minutes is None
+                else timedelta(minutes=t.freshness_lag_minutes),
+            ),
         )
 
     def factory_kwargs(self) -> dict[str, Any]:
