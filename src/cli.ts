@@ -7,7 +7,7 @@ import { ConfigurationError, ExitCode, UsageError } from './errors.js';
 
 const USAGE = `Usage:
   sqlmesh-pipes run --project DIR [--project DIR]... [--environment prod] [--gateway NAME]
-                    [--select-model NAME]... [--ignore-cron] [--execution-time ISO]
+                    [--select-model NAME]... [--ignore-cron] [--fetch-row-counts] [--execution-time ISO]
                     [--start ISO --end ISO] [--sqlmesh-python PATH] [--console json|text]
                     [--concurrent-tasks N] [--manifest FILE] [--messages-file FILE]
   sqlmesh-pipes manifest --project DIR [--project DIR]... [--gateway NAME] [--sqlmesh-python PATH] [--out FILE]
@@ -24,6 +24,7 @@ const OPTIONS = {
   gateway: { type: 'string' },
   'select-model': { type: 'string', multiple: true },
   'ignore-cron': { type: 'boolean' },
+  'fetch-row-counts': { type: 'boolean' },
   'execution-time': { type: 'string' },
   start: { type: 'string' },
   end: { type: 'string' },
@@ -56,6 +57,7 @@ const ALLOWED: Record<string, ReadonlySet<string>> = {
     'gateway',
     'select-model',
     'ignore-cron',
+    'fetch-row-counts',
     'execution-time',
     'start',
     'end',
@@ -131,6 +133,7 @@ export async function main(argv: string[]): Promise<number> {
           gateway: values.gateway,
           selectModels: values['select-model'] ?? [],
           ignoreCron: values['ignore-cron'],
+          fetchRowCounts: values['fetch-row-counts'],
           executionTime: values['execution-time'],
           start: values.start,
           end: values.end,

@@ -14,6 +14,7 @@ export interface RunFlags {
   readonly gateway?: string | undefined;
   readonly selectModels: readonly string[];
   readonly ignoreCron?: boolean | undefined;
+  readonly fetchRowCounts?: boolean | undefined;
   readonly executionTime?: string | undefined;
   readonly start?: string | undefined;
   readonly end?: string | undefined;
@@ -32,6 +33,8 @@ export interface RunSettings {
   readonly gateway: string | null;
   readonly selectModels: readonly string[];
   readonly ignoreCron: boolean;
+  /** Count each materialized model's rows after its last batch (JSON console only). */
+  readonly fetchRowCounts: boolean;
   readonly executionTime: string | null;
   readonly start: string | null;
   readonly end: string | null;
@@ -89,6 +92,7 @@ export function resolveRunSettings(flags: RunFlags, extras: RunExtras | null): R
     gateway: pick(extras?.gateway, flags.gateway) ?? null,
     selectModels: flags.selectModels,
     ignoreCron: pick(extras?.ignore_cron, flags.ignoreCron) ?? false,
+    fetchRowCounts: pick(extras?.fetch_row_counts, flags.fetchRowCounts) ?? false,
     executionTime: validateRunTime('execution-time', pick(extras?.execution_time, flags.executionTime) ?? null),
     start,
     end,

@@ -147,6 +147,7 @@ function runOptions(settings: RunSettings, index: ManifestIndex, resolved: Resol
     gateway: settings.gateway,
     selectModels: resolved.select,
     ignoreCron: settings.ignoreCron,
+    fetchRowCounts: settings.fetchRowCounts,
     executionTime: settings.executionTime,
     start: settings.start,
     end: settings.end,

@@ -115,6 +115,13 @@ export const BatchEvaluated = z
       .nullable()
       .describe('e.g. `insert 2024-01-01 - 2024-01-02`, `full refresh`, `recreate view` (text console wording).'),
     execution_stats: ExecutionStats.nullable(),
+    row_count: z
+      .number()
+      .int()
+      .nonnegative()
+      .nullable()
+      .optional()
+      .describe("Rows in the model's table after its last batch, counted when the run asks for row counts (`--fetch-row-counts`)."),
   })
   .meta({
     id: 'BatchEvaluated',

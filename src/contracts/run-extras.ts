@@ -53,6 +53,10 @@ export const RunExtras = z
       .optional()
       .describe("Overrides the gateway's `concurrent_tasks` (Dagster resource `concurrency_limit`)."),
     manifest_path: z.string().nullable().optional(),
+    fetch_row_counts: z
+      .boolean()
+      .optional()
+      .describe("Count the rows of each materialized model's table after its last batch (one COUNT(*) query per model)."),
     termination_timeout_seconds: z
       .number()
       .positive()

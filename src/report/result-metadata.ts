@@ -50,11 +50,18 @@ export function materializationMetadata(run: ModelRun, model: ManifestModel | un
     metadata['dagster/table_name'] = md.text(tableName(model));
   }
   const rows = sumStat(run, 'total_rows_processed');
-  if (rows !== null) metadata['dagster/row_count'] = md.int(rows);
+  if (rows !== null) metadata['sqlmesh/rows_processed'] = md.int(rows);
+  const counted = run.batches.findLast((batch) => batch.row_count !== null && batch.row_count !== undefined)?.row_count;
+  // Rows processed are the table's rows only when the run rewrote the whole table.
+  const rowCount = counted ?? (model && WHOLE_TABLE_KINDS.has(model.kind) ? rows : null);
+  if (rowCount !== null && rowCount !== undefined) metadata['dagster/row_count'] = md.int(rowCount);
   const bytes = sumStat(run, 'total_bytes_processed');
   if (bytes !== null) metadata['sqlmesh/bytes_processed'] = md.int(bytes);
   return metadata;
 }
+
+/** Kinds whose evaluation writes the whole table, so SQLMesh's rows processed are its row count. */
+const WHOLE_TABLE_KINDS = new Set(['FULL', 'SEED']);
 
 /** The physical table name users query: catalog.schema.table without quotes. */
 function tableName(model: ManifestModel): string {

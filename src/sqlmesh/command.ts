@@ -28,6 +28,7 @@ function jsonCommand(o: NormalizedRunOptions): SqlmeshCommand {
   if (o.gateway !== null) args.push('--gateway', o.gateway);
   for (const model of o.selectModels ?? []) args.push('--select-model', model);
   if (o.ignoreCron) args.push('--ignore-cron');
+  if (o.fetchRowCounts) args.push('--fetch-row-counts');
   if (o.executionTime !== null) args.push('--execution-time', o.executionTime);
   if (o.start !== null) args.push('--start', o.start);
   if (o.end !== null) args.push('--end', o.end);

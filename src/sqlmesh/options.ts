@@ -22,6 +22,8 @@ export interface RunSqlmeshOptions {
   readonly selectModels?: readonly string[] | null;
   /** Run all missing intervals, ignoring cron. @default false */
   readonly ignoreCron?: boolean;
+  /** Count each materialized model's rows after its last batch (`row_count` on the event; JSON console only). */
+  readonly fetchRowCounts?: boolean;
   /** SQLMesh's execution time (JSON console only: the CLI has no such flag). @default now */
   readonly executionTime?: string | null;
   readonly start?: string | null;
@@ -52,6 +54,7 @@ export interface NormalizedRunOptions {
   readonly gateway: string | null;
   readonly selectModels: readonly string[] | null;
   readonly ignoreCron: boolean;
+  readonly fetchRowCounts: boolean;
   readonly executionTime: string | null;
   readonly start: string | null;
   readonly end: string | null;
@@ -72,6 +75,7 @@ export function normalizeRunOptions(options: RunSqlmeshOptions): NormalizedRunOp
     gateway = null,
     selectModels = null,
     ignoreCron = false,
+    fetchRowCounts = false,
     executionTime = null,
     start = null,
     end = null,
@@ -91,6 +95,7 @@ export function normalizeRunOptions(options: RunSqlmeshOptions): NormalizedRunOp
     gateway: validateName('gateway', gateway),
     selectModels: validateSelection(selectModels),
     ignoreCron: Boolean(ignoreCron),
+    fetchRowCounts: Boolean(fetchRowCounts),
     executionTime: validateName('executionTime', executionTime),
     start: validateName('start', start),
     end: validateName('end', end),
@@ -147,6 +152,9 @@ function validateTextMode(options: NormalizedRunOptions): void {
   if (options.console !== 'text') return;
   if (options.executionTime !== null) {
     throw new ConfigurationError('executionTime needs the JSON console: `sqlmesh run` has no --execution-time (use --console json)');
+  }
+  if (options.fetchRowCounts) {
+    throw new ConfigurationError('fetchRowCounts needs the JSON console: the text console cannot query the tables (use --console json)');
   }
   if (options.concurrentTasks !== null && options.gateway === null) {
     // The text console can only override it through SQLMESH__GATEWAYS__<name>__..., which needs the name.

@@ -62,6 +62,32 @@ const kinds = (sent: Sent[]) =>
     .map((s) => (s.kind === 'custom' ? 'custom' : `${s.kind}:${'checkName' in s ? `${s.assetKey}#${s.checkName}` : s.assetKey}`));
 
 describe('Reporter', () => {
+  it('dagster/row_count: the counted rows; else rows processed only when the whole table was rewritten', () => {
+    const stats = { total_rows_processed: 7, total_bytes_processed: null };
+    const models = [
+      manifestModel('shop.full'),
+      manifestModel('shop.incr', { kind: 'INCREMENTAL_BY_TIME_RANGE' }),
+      manifestModel('shop.counted', { kind: 'INCREMENTAL_BY_TIME_RANGE' }),
+    ];
+    const { sink, run } = setup(models, { checks: false });
+    run(
+      { type: 'evaluation_started', batches: { 'shop.full': 1, 'shop.incr': 1, 'shop.counted': 2 } },
+      batch('shop.full', { execution_stats: stats }),
+      batch('shop.incr', { execution_stats: stats }),
+      batch('shop.counted', { batch_count: 2, row_count: null }),
+      batch('shop.counted', { batch_index: 1, batch_count: 2, execution_stats: stats, row_count: 42 }),
+    );
+    const metadataOf = (key: string) => {
+      const sent = sink.sent.find((s) => s.kind === 'materialize' && s.assetKey === key);
+      return sent?.kind === 'materialize' ? sent.metadata : {};
+    };
+    expect(metadataOf('shop/full')).toMatchObject({ 'dagster/row_count': { raw_value: 7 }, 'sqlmesh/rows_processed': { raw_value: 7 } });
+    // An increment's rows processed are not the table's rows.
+    expect(metadataOf('shop/incr')['dagster/row_count']).toBeUndefined();
+    expect(metadataOf('shop/incr')).toMatchObject({ 'sqlmesh/rows_processed': { raw_value: 7 } });
+    expect(metadataOf('shop/counted')).toMatchObject({ 'dagster/row_count': { raw_value: 42, type: 'int' } });
+  });
+
   it('an interrupted run: what finished is materialized, the rest is not_run (not "not due")', () => {
     const { sink, reporter } = setup([manifestModel('shop.a'), manifestModel('shop.b')]);
     reporter.handle({ type: 'evaluation_started', batches: { 'shop.a': 1, 'shop.b': 1 } });
@@ -116,7 +142,7 @@ describe('Reporter', () => {
         'sqlmesh/interval_start': { raw_value: '2024-01-01T00:00:00Z' },
         'sqlmesh/interval_end': { raw_value: '2024-01-03T00:00:00Z' },
         'dagster/table_name': { raw_value: 'db.shop.orders' },
-        'dagster/row_count': { raw_value: 10, type: 'int' },
+        'sqlmesh/rows_processed': { raw_value: 10, type: 'int' },
       },
     });
     expect(sink.sent.find((s) => s.kind === 'check')).toMatchObject({ result: { passed: true, severity: 'ERROR' } });

@@ -267,6 +267,7 @@ describe('runSqlmesh (fake process)', () => {
     [{ selectModels: [''] }, /selectModels must be an array of model names/],
     [{ environment: ' ' }, /environment must be a non-empty string/],
     [{ console: 'text' as const, executionTime: '2024-01-01' }, /executionTime needs the JSON console/],
+    [{ console: 'text' as const, fetchRowCounts: true }, /fetchRowCounts needs the JSON console/],
     [{ console: 'text' as const, concurrentTasks: 2 }, /needs an explicit gateway/],
   ])('rejects bad options up front: %j', async (options, message) => {
     const spawn = fakeSpawn(fakeProcess());

@@ -39,6 +39,7 @@ def sqlmesh_definitions_factory(
     op_tags: Mapping[str, Any] | None = None,
     retry_policy: RetryPolicy | None = None,
     ignore_cron: bool = False,
+    fetch_row_counts: bool = False,
     enable_schedule: bool = False,
     schedule_name: str = "sqlmesh_adaptive_schedule",
     job_name: str = "sqlmesh_job",
@@ -71,6 +72,7 @@ def sqlmesh_definitions_factory(
     ``external_asset_mapping`` (dg-sqlmesh's template, e.g. ``"target/main/{node.name}"``) keys
     external tables when no ``translator`` is given; with a translator it is ignored (warning).
     ``owners`` are added to every model's; ``required_resource_keys`` to the step's.
+    ``fetch_row_counts``: see ``SQLMeshResource.fetch_row_counts`` (off: one query per model).
 
     ``executor``: the whole project is ONE step, so Dagster's default multiprocess executor would
     only add a child process that imports the code location again before SQLMesh starts (2 s at
@@ -89,6 +91,7 @@ def sqlmesh_definitions_factory(
         environment=environment,
         concurrency_limit=concurrency_limit,
         ignore_cron=ignore_cron,
+        fetch_row_counts=fetch_row_counts,
         sqlmesh_python=sqlmesh_python,
         manifest_path=manifest_path,
         regenerate_manifest=regenerate_manifest,

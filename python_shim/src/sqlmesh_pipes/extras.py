@@ -54,6 +54,7 @@ def build_run_extras(
     end: datetime | str | None = None,
     termination_timeout_seconds: float = DEFAULT_TERMINATION_TIMEOUT_SECONDS,
     console: ConsoleKind = "json",
+    fetch_row_counts: bool = False,
 ) -> RunExtras:
     """``RunExtras`` for the selected models (asset key → model name) and checks.
 
@@ -87,6 +88,8 @@ def build_run_extras(
         end=_iso(end),
         termination_timeout_seconds=float(termination_timeout_seconds),
         console=console,
+        # Only when asked: extras of runs without counts stay as they were.
+        **({"fetch_row_counts": True} if fetch_row_counts else {}),
     )
 
 

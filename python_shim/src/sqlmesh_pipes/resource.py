@@ -124,6 +124,12 @@ class SQLMeshResource(ConfigurableResource):
         default=False,
         description="Run models even if their cron says they are not due (`sqlmesh run --ignore-cron`).",
     )
+    fetch_row_counts: bool = Field(
+        default=False,
+        description="Count each materialized model's rows after its last batch (`dagster/row_count`): "
+        "one COUNT(*) per model on SQLMesh's connection — a full scan on engines that keep no "
+        "counts, the whole query for a VIEW. Off by default; JSON console only.",
+    )
     sqlmesh_python: str | None = Field(
         default=None,
         description="Python interpreter of the SQLMesh environment (with sqlmesh installed); None lets "
@@ -399,6 +405,7 @@ class SQLMeshResource(ConfigurableResource):
             end=end,
             termination_timeout_seconds=self.termination_timeout_seconds,
             console=self.console,
+            fetch_row_counts=self.fetch_row_counts,
         )
         names = sorted(set(models.values()))
         context.log.info(

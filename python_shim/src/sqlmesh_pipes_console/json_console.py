@@ -179,6 +179,9 @@ class JsonConsole(NoopConsole):
         self._names: dict[str, str] = {}
         self._kinds: dict[str, str] = {}
         self._batch_counts: dict[str, int] = {}
+        # Batches of each model evaluated so far, and the row counter (`--fetch-row-counts`).
+        self._evaluated: dict[str, int] = {}
+        self.count_rows: t.Callable[[t.Any], int | None] | None = None
         # Audit errors of the batch this worker thread evaluates, seen through the notification
         # tap; cleared at each batch start. Non-blocking ones wait for SQLMesh's log_warning
         # (same thread, right after); in a batch that failed on a blocking audit SQLMesh raises
@@ -290,6 +293,11 @@ class JsonConsole(NoopConsole):
         stats = _arg(args, kwargs, 7, "execution_stats")
         with self._lock:
             batch_count = self._batch_counts.get(name)
+            evaluated = self._evaluated[name] = self._evaluated.get(name, 0) + 1
+        # After the model's last batch (all of them evaluated, whatever order they finished in).
+        row_count = None
+        if self.count_rows is not None and node_kind(snapshot) == "model" and evaluated == batch_count:
+            row_count = self.count_rows(snapshot)
         self.emit(
             BatchEvaluated(
                 model=name,
@@ -302,6 +310,7 @@ class JsonConsole(NoopConsole):
                 audits_failed=int(_arg(args, kwargs, 5, "num_audits_failed", 0) or 0),
                 annotation=_annotation(snapshot, interval, stats),
                 execution_stats=_execution_stats(stats),
+                row_count=row_count,
             )
         )
 

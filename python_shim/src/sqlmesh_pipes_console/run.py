@@ -50,6 +50,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--gateway", default=None)
     parser.add_argument("--select-model", action="append", dest="select_models", default=None)
     parser.add_argument("--ignore-cron", action="store_true")
+    parser.add_argument("--fetch-row-counts", action="store_true")
     parser.add_argument("--execution-time", default=None)
     parser.add_argument("--start", default=None)
     parser.add_argument("--end", default=None)
@@ -112,6 +113,10 @@ def _build_context(projects: list[Path], args: argparse.Namespace, channel: t.An
     except ConfigError as error:
         raise UsageError(explain_config_error(error, gateway_names(configs))) from None
     _tap_audit_notifications(context, console)
+    if args.fetch_row_counts:
+        from sqlmesh_pipes_console.row_counts import count_rows
+
+        console.count_rows = lambda snapshot: count_rows(context.engine_adapter, snapshot)
     return context, console
 
 

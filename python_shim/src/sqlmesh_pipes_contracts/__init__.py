@@ -492,6 +492,8 @@ class RunExtras:
     concurrent_tasks: int | None = None
     """Overrides the gateway's ``concurrent_tasks`` (Dagster resource ``concurrency_limit``)."""
     manifest_path: str | None = None
+    fetch_row_counts: bool | None = None
+    """Count the rows of each materialized model's table after its last batch (one COUNT(*) query per model)."""
     termination_timeout_seconds: float | None = None
     """How long Dagster waits after SIGINT before it kills the executor; the executor gives SQLMesh a share of it."""
 
@@ -508,12 +510,14 @@ class RunExtras:
             data["ignore_cron"] = self.ignore_cron
         if self.console is not None:
             data["console"] = self.console
+        if self.fetch_row_counts is not None:
+            data["fetch_row_counts"] = self.fetch_row_counts
         if self.termination_timeout_seconds is not None:
             data["termination_timeout_seconds"] = self.termination_timeout_seconds
         return data
 
 
-_RUN_EXTRAS_KEYS: Final = frozenset({"version", "models", "checks", "project_dir", "project_dirs", "environment", "gateway", "ignore_cron", "execution_time", "start", "end", "sqlmesh_python", "console", "concurrent_tasks", "manifest_path", "termination_timeout_seconds"})
+_RUN_EXTRAS_KEYS: Final = frozenset({"version", "models", "checks", "project_dir", "project_dirs", "environment", "gateway", "ignore_cron", "execution_time", "start", "end", "sqlmesh_python", "console", "concurrent_tasks", "manifest_path", "fetch_row_counts", "termination_timeout_seconds"})
 _RUN_EXTRAS_REQUIRED: Final = frozenset({"version", "models", "checks"})
 
 
@@ -535,6 +539,7 @@ def _read_run_extras(value: Any, where: str) -> RunExtras:
         console=None if "console" not in obj else _one_of(obj["console"], CONSOLE_KIND_VALUES, "one of \"json\", \"text\"", where, "console"),
         concurrent_tasks=None if obj.get("concurrent_tasks") is None else _gt(_int(obj["concurrent_tasks"], "a positive integer", where, "concurrent_tasks"), 0, "a positive integer", where, "concurrent_tasks"),
         manifest_path=None if obj.get("manifest_path") is None else (v if isinstance(v := obj["manifest_path"], str) else _fail(v, "a string", where, "manifest_path")),
+        fetch_row_counts=None if "fetch_row_counts" not in obj else _bool(obj["fetch_row_counts"], "a boolean", where, "fetch_row_counts"),
         termination_timeout_seconds=None if "termination_timeout_seconds" not in obj else _gt(_num(obj["termination_timeout_seconds"], "a positive number", where, "termination_timeout_seconds"), 0, "a positive number", where, "termination_timeout_seconds"),
     )
 
@@ -853,16 +858,18 @@ class BatchEvaluated:
     annotation: str | None
     """e.g. ``insert 2024-01-01 - 2024-01-02``, ``full refresh``, ``recreate view`` (text console wording)."""
     execution_stats: ExecutionStats | None
+    row_count: int | None = None
+    """Rows in the model's table after its last batch, counted when the run asks for row counts (``--fetch-row-counts``)."""
 
     def to_json(self) -> dict[str, Any]:
         """This BatchEvaluated as JSON-ready data."""
-        data: dict[str, Any] = {"type": self.type, "model": self.model, "interval": None if self.interval is None else list(self.interval), "batch_index": self.batch_index, "batch_count": self.batch_count, "duration_ms": self.duration_ms, "audits_passed": self.audits_passed, "audits_failed": self.audits_failed, "annotation": self.annotation, "execution_stats": None if self.execution_stats is None else self.execution_stats.to_json()}
+        data: dict[str, Any] = {"type": self.type, "model": self.model, "interval": None if self.interval is None else list(self.interval), "batch_index": self.batch_index, "batch_count": self.batch_count, "duration_ms": self.duration_ms, "audits_passed": self.audits_passed, "audits_failed": self.audits_failed, "annotation": self.annotation, "execution_stats": None if self.execution_stats is None else self.execution_stats.to_json(), "row_count": self.row_count}
         if self.node is not None:
             data["node"] = self.node
         return data
 
 
-_BATCH_EVALUATED_KEYS: Final = frozenset({"type", "model", "node", "interval", "batch_index", "batch_count", "duration_ms", "audits_passed", "audits_failed", "annotation", "execution_stats"})
+_BATCH_EVALUATED_KEYS: Final = frozenset({"type", "model", "node", "interval", "batch_index", "batch_count", "duration_ms", "audits_passed", "audits_failed", "annotation", "execution_stats", "row_count"})
 _BATCH_EVALUATED_REQUIRED: Final = frozenset({"type", "model", "interval", "batch_index", "batch_count", "duration_ms", "audits_passed", "audits_failed", "annotation", "execution_stats"})
 
 
@@ -880,6 +887,7 @@ def _read_batch_evaluated(value: Any, where: str) -> BatchEvaluated:
         audits_failed=_int(obj["audits_failed"], "an integer", where, "audits_failed"),
         annotation=(v if (v := obj["annotation"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "annotation")),
         execution_stats=None if obj["execution_stats"] is None else _read_execution_stats(obj["execution_stats"], _at(where, "execution_stats")),
+        row_count=None if obj.get("row_count") is None else _int(obj["row_count"], "a non-negative integer", where, "row_count", 0),
     )
 
 

@@ -69,6 +69,17 @@ def test_all_due_materializes_every_model_with_metadata_and_checks(shop_project,
 
     assert evaluated_models(shop_project) == ALL_MODELS
     assert row_count(shop_project, "shop.items") == 3
+    # DuckDB reports no execution stats, and counting is opt-in: no row count is claimed.
+    assert not any("dagster/row_count" in metadata for metadata in mats.values())
+
+
+def test_row_counts_on_request_are_the_tables_counts(shop_project, dagster_instance, assert_pipes_clean):
+    result = run_all(shop_definitions(shop_project, fetch_row_counts=True), dagster_instance)
+    assert_pipes_clean(dagster_instance, result.run_id)
+    assert result.success, step_failure_text(result)
+    counts = {asset: metadata["dagster/row_count"] for asset, metadata in materialized(result).items()}
+    assert counts == {key(model): row_count(shop_project, model) for model in ALL_MODELS}
+    assert counts[key("shop.items")] == 3
 
 
 def test_immediate_rerun_materializes_nothing_and_says_why(shop_project, dagster_instance, assert_pipes_clean):

@@ -38,7 +38,7 @@ query AssetPage($key: AssetKeyInput!) {
   }
 }
 """
-MEASUREMENTS = {"sqlmesh/duration_s", "dagster/row_count", "sqlmesh/bytes_processed"}
+MEASUREMENTS = {"sqlmesh/duration_s", "dagster/row_count", "sqlmesh/rows_processed", "sqlmesh/bytes_processed"}
 """The only numeric materialization metadata: what Dagster plots as a time series."""
 
 
