@@ -119,9 +119,10 @@ export const BatchEvaluated = z
       .number()
       .int()
       .nonnegative()
-      .nullable()
       .optional()
-      .describe("Rows in the model's table after its last batch, counted when the run asks for row counts (`--fetch-row-counts`)."),
+      .describe(
+        "Rows in the model's table after its last batch: only when the run asks for row counts (`--fetch-row-counts`) and the count succeeded.",
+      ),
   })
   .meta({
     id: 'BatchEvaluated',

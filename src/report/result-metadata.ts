@@ -51,7 +51,7 @@ export function materializationMetadata(run: ModelRun, model: ManifestModel | un
   }
   const rows = sumStat(run, 'total_rows_processed');
   if (rows !== null) metadata['sqlmesh/rows_processed'] = md.int(rows);
-  const counted = run.batches.findLast((batch) => batch.row_count !== null && batch.row_count !== undefined)?.row_count;
+  const counted = run.batches.findLast((batch) => batch.row_count !== undefined)?.row_count;
   // Rows processed are the table's rows only when the run rewrote the whole table.
   const rowCount = counted ?? (model && WHOLE_TABLE_KINDS.has(model.kind) ? rows : null);
   if (rowCount !== null && rowCount !== undefined) metadata['dagster/row_count'] = md.int(rowCount);

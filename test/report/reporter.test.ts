@@ -74,7 +74,7 @@ describe('Reporter', () => {
       { type: 'evaluation_started', batches: { 'shop.full': 1, 'shop.incr': 1, 'shop.counted': 2 } },
       batch('shop.full', { execution_stats: stats }),
       batch('shop.incr', { execution_stats: stats }),
-      batch('shop.counted', { batch_count: 2, row_count: null }),
+      batch('shop.counted', { batch_count: 2 }),
       batch('shop.counted', { batch_index: 1, batch_count: 2, execution_stats: stats, row_count: 42 }),
     );
     const metadataOf = (key: string) => {

@@ -859,13 +859,15 @@ class BatchEvaluated:
     """e.g. ``insert 2024-01-01 - 2024-01-02``, ``full refresh``, ``recreate view`` (text console wording)."""
     execution_stats: ExecutionStats | None
     row_count: int | None = None
-    """Rows in the model's table after its last batch, counted when the run asks for row counts (``--fetch-row-counts``)."""
+    """Rows in the model's table after its last batch: only when the run asks for row counts (``--fetch-row-counts``) and the count succeeded."""
 
     def to_json(self) -> dict[str, Any]:
         """This BatchEvaluated as JSON-ready data."""
-        data: dict[str, Any] = {"type": self.type, "model": self.model, "interval": None if self.interval is None else list(self.interval), "batch_index": self.batch_index, "batch_count": self.batch_count, "duration_ms": self.duration_ms, "audits_passed": self.audits_passed, "audits_failed": self.audits_failed, "annotation": self.annotation, "execution_stats": None if self.execution_stats is None else self.execution_stats.to_json(), "row_count": self.row_count}
+        data: dict[str, Any] = {"type": self.type, "model": self.model, "interval": None if self.interval is None else list(self.interval), "batch_index": self.batch_index, "batch_count": self.batch_count, "duration_ms": self.duration_ms, "audits_passed": self.audits_passed, "audits_failed": self.audits_failed, "annotation": self.annotation, "execution_stats": None if self.execution_stats is None else self.execution_stats.to_json()}
         if self.node is not None:
             data["node"] = self.node
+        if self.row_count is not None:
+            data["row_count"] = self.row_count
         return data
 
 
@@ -887,7 +889,7 @@ def _read_batch_evaluated(value: Any, where: str) -> BatchEvaluated:
         audits_failed=_int(obj["audits_failed"], "an integer", where, "audits_failed"),
         annotation=(v if (v := obj["annotation"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "annotation")),
         execution_stats=None if obj["execution_stats"] is None else _read_execution_stats(obj["execution_stats"], _at(where, "execution_stats")),
-        row_count=None if obj.get("row_count") is None else _int(obj["row_count"], "a non-negative integer", where, "row_count", 0),
+        row_count=None if "row_count" not in obj else _int(obj["row_count"], "a non-negative integer", where, "row_count", 0),
     )
 
 
