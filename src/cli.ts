@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { dueCommand } from './commands/due.js';
 import { manifestCommand } from './commands/manifest.js';
 import { runCommand } from './commands/run.js';
 import { scheduleCommand } from './commands/schedule.js';
@@ -12,6 +13,7 @@ const USAGE = `Usage:
                     [--concurrent-tasks N] [--manifest FILE] [--messages-file FILE]
   sqlmesh-pipes manifest --project DIR [--project DIR]... [--gateway NAME] [--sqlmesh-python PATH] [--out FILE]
   sqlmesh-pipes schedule (--manifest FILE | --project DIR [--project DIR]...) [--gateway NAME] [--ignore-cron]
+  sqlmesh-pipes due --manifest FILE --at ISO [--since ISO | --schedule-cron CRON [--schedule-tz ZONE]]
 
 A multi-repo SQLMesh project (sqlmesh -p repo_1 -p repo_2) takes --project once per repo, in the
 same order; SQLMesh then runs in their common parent directory.
@@ -34,6 +36,10 @@ const OPTIONS = {
   manifest: { type: 'string' },
   'messages-file': { type: 'string' },
   out: { type: 'string' },
+  at: { type: 'string' },
+  since: { type: 'string' },
+  'schedule-cron': { type: 'string' },
+  'schedule-tz': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   // Dagster's CLI-argument bootstrap form; read by the Pipes params loader.
   'dagster-pipes-context': { type: 'string' },
@@ -71,6 +77,7 @@ const ALLOWED: Record<string, ReadonlySet<string>> = {
   ]),
   manifest: new Set(['project', 'gateway', 'sqlmesh-python', 'out']),
   schedule: new Set(['manifest', 'project', 'gateway', 'sqlmesh-python', 'ignore-cron']),
+  due: new Set(['manifest', 'at', 'since', 'schedule-cron', 'schedule-tz']),
 };
 
 /** Refuse flags that belong to another command, naming them. */
@@ -97,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return values.help || command === 'help' ? ExitCode.ok : ExitCode.usage;
     }
-    if (!(command in ALLOWED)) throw new UsageError(`unknown command ${JSON.stringify(command)} — use run, manifest or schedule`);
+    if (!(command in ALLOWED)) throw new UsageError(`unknown command ${JSON.stringify(command)} — use run, manifest, schedule or due`);
     if (positionals.length > 1)
       throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])} — see \`sqlmesh-pipes --help\``);
     checkFlags(command, values);
@@ -123,6 +130,17 @@ export async function main(argv: string[]): Promise<number> {
           ignoreCron: values['ignore-cron'] ?? false,
         });
         process.stdout.write(`${JSON.stringify(schedule)}\n`);
+        return ExitCode.ok;
+      }
+      case 'due': {
+        const due = await dueCommand({
+          manifest: values.manifest,
+          at: values.at,
+          since: values.since,
+          scheduleCron: values['schedule-cron'],
+          scheduleTz: values['schedule-tz'],
+        });
+        process.stdout.write(`${JSON.stringify(due)}\n`);
         return ExitCode.ok;
       }
       default:

@@ -46,7 +46,9 @@ def model(
         "kind_details": {},
         "cron": "@daily",
         "cron_period_seconds": 86400,
+        "cron_tz": None,
         "interval_unit": "day",
+        "allow_partials": False,
         "tags": [],
         "owner": None,
         "description": None,
@@ -81,6 +83,8 @@ def external(name: str, *, catalog: str | None = "db", **overrides: Any) -> dict
         "schema": schema,
         "table": table,
         "description": None,
+        "cron": "@daily",
+        "cron_tz": None,
         "columns": [column("id")],
         "audits": [],
     }
@@ -96,6 +100,7 @@ def standalone_audit(name: str, depends_on: list[str], **overrides: Any) -> dict
         "name": name,
         "depends_on": depends_on,
         "cron": "@daily",
+        "cron_tz": None,
         "description": None,
         "fingerprint": f"fp-{name}",
     }

@@ -34,6 +34,7 @@ def test_cron_comes_from_the_executor(make_resource, scenario):
         schedule={
             "cron": "*/15 * * * *",
             "interval_seconds": 900,
+            "timezone": "UTC",
             "crons": ["*/15 * * * *", "@daily"],
             "basis": "model_cron",
         }
@@ -64,10 +65,12 @@ def test_bad_executor_output():
         parse_schedule_output('{"cron": "@daily"}', command="x")
     with pytest.raises(SQLMeshPipesExecutorError, match=r"\$\.interval_seconds: expected a positive integer"):
         parse_schedule_output(
-            '{"cron": "0 * * * *", "interval_seconds": 0, "crons": [], "basis": "union"}', command="x"
+            '{"cron": "0 * * * *", "interval_seconds": 0, "timezone": "UTC", "crons": [], "basis": "union"}',
+            command="x",
         )
     assert parse_schedule_output(
-        '{"cron": "0 * * * *", "interval_seconds": 3600, "crons": ["@hourly"], "basis": "model_cron"}',
+        '{"cron": "0 * * * *", "interval_seconds": 3600, "timezone": "UTC", "crons": ["@hourly"],'
+        ' "basis": "model_cron"}',
         command="x",
     ).cron
 

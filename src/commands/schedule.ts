@@ -21,7 +21,7 @@ export async function scheduleCommand(options: ScheduleOptions): Promise<Adaptiv
     ? await readManifestFile(options.manifest)
     : await buildManifest({ project: options.projects, gateway: options.gateway ?? null, sqlmeshPython: options.sqlmeshPython ?? null });
   return adaptiveSchedule(
-    manifest.models.map((model) => ({ model: model.name, cron: model.cron })),
+    manifest.models.map((model) => ({ model: model.name, cron: model.cron, cronTz: model.cron_tz })),
     { ignoreCron: options.ignoreCron },
   );
 }

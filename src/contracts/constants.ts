@@ -4,7 +4,7 @@
  */
 
 /** The manifest format; bump on any incompatible change to the manifest schema. */
-export const MANIFEST_VERSION = 5 as const;
+export const MANIFEST_VERSION = 6 as const;
 
 /** Key of our object in the Pipes context `extras`. */
 export const EXTRAS_KEY = 'sqlmesh_pipes';

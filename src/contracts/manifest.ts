@@ -56,7 +56,9 @@ export const ManifestModel = z
       .describe(
         'The longest gap between two consecutive ticks of the cron (sampled from 2023-01-01 UTC): how long SQLMesh leaves the model untouched when every run succeeds. Null when the cron cannot be read.',
       ),
+    cron_tz: z.string().nullable().describe("The cron's IANA time zone (`cron_tz`); null: UTC."),
     interval_unit: z.string().nullable(),
+    allow_partials: z.boolean().describe('SQLMesh may process an interval before it is complete (`allow_partials`).'),
     tags: z.array(z.string()),
     owner: z.string().nullable(),
     description: z.string().nullable(),
@@ -95,6 +97,8 @@ export const ManifestExternalModel = z
     schema: z.string(),
     table: z.string(),
     description: z.string().nullable(),
+    cron: z.string().describe('When SQLMesh runs its audits (external models are nodes with a cron too).'),
+    cron_tz: z.string().nullable(),
     columns: z.array(ManifestColumn),
     audits: z.array(ManifestAudit).describe('Audits SQLMesh runs on the external table (checks on the external asset).'),
   })
@@ -106,6 +110,7 @@ export const ManifestStandaloneAudit = z
     name: z.string(),
     depends_on: z.array(z.string()).describe('FQNs of the models and external models it queries.'),
     cron: z.string(),
+    cron_tz: z.string().nullable(),
     description: z.string().nullable(),
     fingerprint: z.string().nullable(),
   })

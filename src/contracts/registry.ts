@@ -15,7 +15,7 @@ import {
 import { Manifest } from './manifest.js';
 import { RunExtras } from './run-extras.js';
 import { OUTCOME_LABELS, RunSummary } from './run-summary.js';
-import { AdaptiveSchedule } from './schedule.js';
+import { AdaptiveSchedule, DueNodes } from './schedule.js';
 import { AUDIT_WARNING_PATTERN, NEXT_READY_PATTERN, NOTHING_TO_DO_PREFIX } from './sqlmesh-text.js';
 
 /** One document that crosses between TypeScript and Python. */
@@ -58,6 +58,13 @@ export const CONTRACTS: readonly Contract[] = [
     reader: 'read_adaptive_schedule',
     producer: 'the executor (`sqlmesh-pipes schedule`, on stdout)',
     consumers: 'the Dagster side (sqlmesh_pipes.executor)',
+  },
+  {
+    name: 'due-nodes',
+    schema: DueNodes,
+    reader: 'read_due_nodes',
+    producer: 'the executor (`sqlmesh-pipes due`, on stdout)',
+    consumers: "the Dagster side (sqlmesh_pipes.schedule's tick)",
   },
   {
     name: 'console-event',

@@ -32,8 +32,8 @@ export interface AnalyzedCron {
   readonly parsed: CronExpression;
 }
 
-/** Parse a SQLMesh model cron (alias or 5 fields) or throw a ConfigurationError naming it. */
-export function analyzeCron(source: string): AnalyzedCron {
+/** The 5-field form of a SQLMesh cron (aliases expanded), or a ConfigurationError naming it. */
+export function expandCron(source: string): string {
   const trimmed = source.trim();
   const expression = trimmed.startsWith('@') ? CRON_ALIASES[trimmed.toLowerCase()] : trimmed;
   if (expression === undefined) {
@@ -47,6 +47,12 @@ export function analyzeCron(source: string): AnalyzedCron {
       `cron ${JSON.stringify(source)} has ${fieldCount} fields — SQLMesh crons have 5 (minute hour day-of-month month day-of-week)`,
     );
   }
+  return expression;
+}
+
+/** Parse a SQLMesh model cron (alias or 5 fields) or throw a ConfigurationError naming it. */
+export function analyzeCron(source: string): AnalyzedCron {
+  const expression = expandCron(source);
   let parsed: CronExpression;
   try {
     parsed = CronExpressionParser.parse(expression, { tz: 'UTC' });

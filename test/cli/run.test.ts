@@ -131,7 +131,7 @@ describe.concurrent('sqlmesh-pipes run (built CLI, mock context, real SQLMesh)',
     [['run', '--project', BASIC, '--execution-time', 'yesterday-ish'], /--execution-time must be an ISO-8601 date or time/],
     [['run', '--project', BASIC, '--concurrent-tasks', '0'], /--concurrent-tasks must be a whole number >= 1, got "0"/],
     [['run', '--project', BASIC, '--out', 'x'], /`run` does not take --out/],
-    [['frobnicate'], /unknown command "frobnicate" — use run, manifest or schedule/],
+    [['frobnicate'], /unknown command "frobnicate" — use run, manifest, schedule or due/],
     [['run', '--project', BASIC, '--bogus'], /Unknown option '--bogus'/],
   ])('usage error %j: one line, exit 2', async (args, message) => {
     const result = await cli(args);
@@ -155,7 +155,13 @@ describe.concurrent('sqlmesh-pipes run (built CLI, mock context, real SQLMesh)',
   it('schedule: the adaptive cron of a project as JSON', async () => {
     const result = await cli(['schedule', '--project', BASIC]);
     expect(result.exitCode).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ cron: '0 0 * * *', interval_seconds: 86_400, crons: ['@daily'], basis: 'model_cron' });
+    expect(JSON.parse(result.stdout)).toEqual({
+      cron: '0 0 * * *',
+      interval_seconds: 86_400,
+      timezone: 'UTC',
+      crons: ['@daily'],
+      basis: 'model_cron',
+    });
   });
 });
 

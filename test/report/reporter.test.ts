@@ -514,12 +514,21 @@ describe('Reporter: audits of external models and standalone audits', () => {
           schema: 'raw',
           table: 'src',
           description: null,
+          cron: '@daily',
+          cron_tz: null,
           columns: [],
           audits: [audit('not_null', true), audit('accepted_range', false)],
         },
       ],
       standalone_audits: [
-        { name: 'sa_positive', depends_on: ['"db"."shop"."orders"'], cron: '@daily', description: null, fingerprint: 'fp-sa' },
+        {
+          name: 'sa_positive',
+          depends_on: ['"db"."shop"."orders"'],
+          cron: '@daily',
+          cron_tz: null,
+          description: null,
+          fingerprint: 'fp-sa',
+        },
       ],
     });
     const checks: SelectedCheck[] = [

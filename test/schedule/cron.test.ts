@@ -96,4 +96,19 @@ describe('adaptiveSchedule', () => {
   it('refuses an empty project', () => {
     expect(() => adaptiveSchedule([])).toThrow(/no models/);
   });
+
+  it("reads crons in the models' common time zone", () => {
+    const zoned = models('@daily', '0 6 * * *').map((m) => ({ ...m, cronTz: 'America/Los_Angeles' }));
+    expect(adaptiveSchedule(zoned)).toMatchObject({ cron: '0 0,6 * * *', timezone: 'America/Los_Angeles', basis: 'union' });
+    expect(adaptiveSchedule(models('@daily')).timezone).toBe('UTC');
+  });
+
+  it('fires hourly in UTC at every minute any zone can use when zones differ', () => {
+    const mixed = [
+      { model: 'utc', cron: '@daily', cronTz: null },
+      { model: 'la', cron: '@daily', cronTz: 'America/Los_Angeles' },
+      { model: 'kolkata', cron: '0 6 * * *', cronTz: 'Asia/Kolkata' },
+    ];
+    expect(adaptiveSchedule(mixed)).toMatchObject({ cron: '*/30 * * * *', timezone: 'UTC', interval_seconds: 1_800, basis: 'union' });
+  });
 });

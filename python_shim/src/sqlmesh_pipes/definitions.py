@@ -116,7 +116,6 @@ def sqlmesh_definitions_factory(
             name=schedule_name,
             job_name=job_name,
             default_status=schedule_default_status,
-            asset_selection=[assets],
         )
         schedules.append(schedule_def)
     else:

@@ -162,6 +162,11 @@ RUN_SUMMARY_INVALID = (
 )
 
 # --- schedule -------------------------------------------------------------------------------------
+SCHEDULE_SKIP_NOTHING_DUE = (
+    "No SQLMesh model, external model or standalone audit has a cron tick in ({since}, {at}]: "
+    "nothing is due, no run (a run would only report every model as not due)."
+)
+
 SCHEDULE_SKIP_IN_PROGRESS = (
     "Run {run_id} of job {job_name} is still {status}: skipping this tick so that two "
     "`sqlmesh run`s never overlap (SQLMesh decides at the next tick what is due)."

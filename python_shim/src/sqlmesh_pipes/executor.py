@@ -11,12 +11,21 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
-from sqlmesh_pipes_contracts import AdaptiveSchedule, ContractError, read_adaptive_schedule
+from sqlmesh_pipes_contracts import (
+    AdaptiveSchedule,
+    ContractError,
+    DueNodes,
+    read_adaptive_schedule,
+    read_due_nodes,
+)
 
 from . import errors
+
+_T = TypeVar("_T")
 
 EXECUTOR_ENV_VAR = "SQLMESH_PIPES_EXECUTOR"
 """Overrides the default executor path."""
@@ -78,8 +87,34 @@ def run_short_command(argv: Sequence[str], *, timeout: float = SHORT_COMMAND_TIM
 
 def parse_schedule_output(stdout: str, *, command: str) -> AdaptiveSchedule:
     """Read ``sqlmesh-pipes schedule``'s answer (``AdaptiveSchedule``, strict)."""
+    return _parse(read_adaptive_schedule, stdout, command=command)
+
+
+def due_nodes(
+    *,
+    node: str,
+    executor: str,
+    manifest_path: str,
+    at: str,
+    since: str | None,
+    schedule_cron: str | None = None,
+    schedule_tz: str | None = None,
+) -> DueNodes:
+    """The nodes due at tick ``at`` after a run at ``since`` (default: the schedule's previous
+    tick), from ``sqlmesh-pipes due``."""
+    argv = [node, executor, "due", "--manifest", manifest_path, "--at", at]
+    if since is not None:
+        argv += ["--since", since]
+    elif schedule_cron is not None:
+        argv += ["--schedule-cron", schedule_cron]
+        if schedule_tz is not None:
+            argv += ["--schedule-tz", schedule_tz]
+    return _parse(read_due_nodes, run_short_command(argv), command=" ".join(argv))
+
+
+def _parse(reader: Callable[[object], _T], stdout: str, *, command: str) -> _T:
     try:
-        return read_adaptive_schedule(json.loads(stdout))
+        return reader(json.loads(stdout))
     except (ValueError, ContractError) as e:
         raise errors.SQLMeshPipesExecutorError(
             errors.EXECUTOR_BAD_OUTPUT.format(command=command, output=stdout[:200], error=e)

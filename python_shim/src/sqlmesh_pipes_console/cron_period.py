@@ -13,13 +13,17 @@ _MIN_TICKS = 5
 _MAX_TICKS = 12_000
 
 
-def cron_period_seconds(cron: str) -> int | None:
-    """The longest gap, in seconds, between two consecutive ticks of ``cron`` (sampled from
-    2023-01-01 UTC, a leap year included); None when croniter cannot read it."""
+def cron_period_seconds(cron: str, tz: str | None = None) -> int | None:
+    """The longest gap, in seconds, between two consecutive ticks of ``cron`` in time zone ``tz``
+    (UTC when None; sampled from 2023-01-01, a leap year and both DST changes included); None
+    when croniter cannot read it."""
+    from zoneinfo import ZoneInfo
+
     from croniter import croniter
 
     try:
-        ticks = croniter(cron, _SAMPLE_FROM)
+        start = _SAMPLE_FROM.astimezone(ZoneInfo(tz)) if tz else _SAMPLE_FROM
+        ticks = croniter(cron, start)
         previous = ticks.get_next(datetime)
         longest = 0.0
         for count in range(1, _MAX_TICKS):
@@ -28,6 +32,6 @@ def cron_period_seconds(cron: str) -> int | None:
             previous = tick
             if count >= _MIN_TICKS - 1 and tick - _SAMPLE_FROM >= _SAMPLE_SPAN:
                 break
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, LookupError):
         return None
     return int(longest) or None

@@ -121,8 +121,10 @@ def model_entry(
         kind=model.kind.name.value if isinstance(model.kind.name, enum.Enum) else str(model.kind.name),
         kind_details=kind_details(model, project_dir),
         cron=str(model.cron),
-        cron_period_seconds=cron_period_seconds(str(model.cron)),
+        cron_period_seconds=cron_period_seconds(str(model.cron), cron_tz(model)),
+        cron_tz=cron_tz(model),
         interval_unit=model.interval_unit.value if model.interval_unit else None,
+        allow_partials=bool(model.allow_partials),
         tags=tuple(model.tags),
         owner=model.owner or None,
         description=model.description or python_model_docstring(model),
@@ -139,6 +141,15 @@ def model_entry(
         source_path=source_path(model, project_dir),
         column_lineage=column_lineage(model, default_catalog),
     )
+
+
+def cron_tz(node: t.Any) -> str | None:
+    """The node's cron time zone as an IANA name; None for UTC (SQLMesh's default)."""
+    zone = getattr(node, "cron_tz", None)
+    if zone is None:
+        return None
+    name = str(getattr(zone, "key", zone))
+    return None if name == "UTC" else name
 
 
 def source_path(model: Model, project_dir: Path | None) -> str | None:
@@ -176,6 +187,8 @@ def external_model_entry(model: Model) -> ManifestExternalModel:
         fqn=model.fqn,
         **_table_parts(model.fqn),
         description=model.description or None,
+        cron=str(model.cron),
+        cron_tz=cron_tz(model),
         columns=columns(model),
         audits=audits(model),
     )
@@ -187,6 +200,7 @@ def standalone_audit_entry(audit: t.Any, fingerprint: str | None) -> ManifestSta
         name=audit.name,
         depends_on=tuple(sorted(audit.depends_on)),
         cron=str(audit.cron),
+        cron_tz=cron_tz(audit),
         description=getattr(audit, "description", None) or None,
         fingerprint=fingerprint,
     )

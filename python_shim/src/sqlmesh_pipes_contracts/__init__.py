@@ -6,6 +6,7 @@
 - run-extras: written by the Dagster side (sqlmesh_pipes.extras), in the Pipes context extras; read by the executor (``read_run_extras``).
 - run-summary: written by the executor, as its last Pipes custom message; read by the Dagster side (sqlmesh_pipes.results) (``read_run_summary``).
 - adaptive-schedule: written by the executor (`sqlmesh-pipes schedule`, on stdout); read by the Dagster side (sqlmesh_pipes.executor) (``read_adaptive_schedule``).
+- due-nodes: written by the executor (`sqlmesh-pipes due`, on stdout); read by the Dagster side (sqlmesh_pipes.schedule's tick) (``read_due_nodes``).
 - console-event: written by the SQLMesh side JSON console (sqlmesh_pipes_console.json_console), one per line; read by the executor (``read_console_event``).
 
 Readers are as strict as the zod schemas: a missing key, a wrong type or (for strict objects) an
@@ -18,11 +19,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, NoReturn
 
-__all__ = ["ContractError", "MANIFEST_VERSION", "EXTRAS_KEY", "EXTRAS_VERSION", "RUN_SUMMARY_KIND", "EVENTS_FD_ENV", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_CODE_MEANINGS", "OUTCOME_LABELS", "DEFAULT_ENVIRONMENT", "DEFAULT_TERMINATION_TIMEOUT_SECONDS", "STOP_GRACE_SHARE", "NOTHING_TO_DO_PREFIX", "AUDIT_WARNING_PATTERN", "NEXT_READY_PATTERN", "ManifestColumn", "ManifestAudit", "ManifestColumnSource", "ManifestModel", "ManifestExternalModel", "ManifestStandaloneAudit", "Manifest", "SelectedCheck", "ConsoleKind", "CONSOLE_KIND_VALUES", "RunExtras", "ModelOutcome", "MODEL_OUTCOME_VALUES", "RunSummaryModel", "ManifestDrift", "RunSummary", "AdaptiveSchedule", "RunStarted", "EnvironmentSnapshots", "EvaluationStarted", "NodeKind", "NODE_KIND_VALUES", "BatchStarted", "Interval", "ExecutionStats", "BatchEvaluated", "AuditFailure", "AuditWarning", "EvaluationFinished", "ModelsSkipped", "ModelFailed", "BatchesUnverified", "NothingToDo", "RunFinished", "LogLevel", "LOG_LEVEL_VALUES", "LogSource", "LOG_SOURCE_VALUES", "LogLine", "SqlmeshEvent", "read_manifest", "read_run_extras", "read_run_summary", "read_adaptive_schedule", "read_console_event"]
+__all__ = ["ContractError", "MANIFEST_VERSION", "EXTRAS_KEY", "EXTRAS_VERSION", "RUN_SUMMARY_KIND", "EVENTS_FD_ENV", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_CODE_MEANINGS", "OUTCOME_LABELS", "DEFAULT_ENVIRONMENT", "DEFAULT_TERMINATION_TIMEOUT_SECONDS", "STOP_GRACE_SHARE", "NOTHING_TO_DO_PREFIX", "AUDIT_WARNING_PATTERN", "NEXT_READY_PATTERN", "ManifestColumn", "ManifestAudit", "ManifestColumnSource", "ManifestModel", "ManifestExternalModel", "ManifestStandaloneAudit", "Manifest", "SelectedCheck", "ConsoleKind", "CONSOLE_KIND_VALUES", "RunExtras", "ModelOutcome", "MODEL_OUTCOME_VALUES", "RunSummaryModel", "ManifestDrift", "RunSummary", "AdaptiveSchedule", "DueNodes", "RunStarted", "EnvironmentSnapshots", "EvaluationStarted", "NodeKind", "NODE_KIND_VALUES", "BatchStarted", "Interval", "ExecutionStats", "BatchEvaluated", "AuditFailure", "AuditWarning", "EvaluationFinished", "ModelsSkipped", "ModelFailed", "BatchesUnverified", "NothingToDo", "RunFinished", "LogLevel", "LOG_LEVEL_VALUES", "LogSource", "LOG_SOURCE_VALUES", "LogLine", "SqlmeshEvent", "read_manifest", "read_run_extras", "read_run_summary", "read_adaptive_schedule", "read_due_nodes", "read_console_event"]
 
 # --- constants (src/contracts/) ---
 
-MANIFEST_VERSION: Final = 5
+MANIFEST_VERSION: Final = 6
 EXTRAS_KEY: Final = "sqlmesh_pipes"
 EXTRAS_VERSION: Final = 1
 RUN_SUMMARY_KIND: Final = "sqlmesh_pipes/run_summary"
@@ -253,7 +254,11 @@ class ManifestModel:
     cron: str
     cron_period_seconds: int | None
     """The longest gap between two consecutive ticks of the cron (sampled from 2023-01-01 UTC): how long SQLMesh leaves the model untouched when every run succeeds. Null when the cron cannot be read."""
+    cron_tz: str | None
+    """The cron's IANA time zone (``cron_tz``); null: UTC."""
     interval_unit: str | None
+    allow_partials: bool
+    """SQLMesh may process an interval before it is complete (``allow_partials``)."""
     tags: tuple[str, ...]
     owner: str | None
     description: str | None
@@ -277,12 +282,12 @@ class ManifestModel:
 
     def to_json(self) -> dict[str, Any]:
         """This ManifestModel as JSON-ready data."""
-        data: dict[str, Any] = {"name": self.name, "fqn": self.fqn, "catalog": self.catalog, "schema": self.schema, "table": self.table, "kind": self.kind, "kind_details": dict(self.kind_details), "cron": self.cron, "cron_period_seconds": self.cron_period_seconds, "interval_unit": self.interval_unit, "tags": list(self.tags), "owner": self.owner, "description": self.description, "columns": [item.to_json() for item in self.columns], "depends_on": list(self.depends_on), "audits": [item.to_json() for item in self.audits], "data_hash": self.data_hash, "fingerprint": self.fingerprint, "partitioned_by": list(self.partitioned_by), "clustered_by": list(self.clustered_by), "grains": list(self.grains), "dialect": self.dialect, "query": self.query, "source_path": self.source_path, "column_lineage": None if self.column_lineage is None else {name: [item1.to_json() for item1 in item] for name, item in self.column_lineage.items()}}
+        data: dict[str, Any] = {"name": self.name, "fqn": self.fqn, "catalog": self.catalog, "schema": self.schema, "table": self.table, "kind": self.kind, "kind_details": dict(self.kind_details), "cron": self.cron, "cron_period_seconds": self.cron_period_seconds, "cron_tz": self.cron_tz, "interval_unit": self.interval_unit, "allow_partials": self.allow_partials, "tags": list(self.tags), "owner": self.owner, "description": self.description, "columns": [item.to_json() for item in self.columns], "depends_on": list(self.depends_on), "audits": [item.to_json() for item in self.audits], "data_hash": self.data_hash, "fingerprint": self.fingerprint, "partitioned_by": list(self.partitioned_by), "clustered_by": list(self.clustered_by), "grains": list(self.grains), "dialect": self.dialect, "query": self.query, "source_path": self.source_path, "column_lineage": None if self.column_lineage is None else {name: [item1.to_json() for item1 in item] for name, item in self.column_lineage.items()}}
         return data
 
 
-_MANIFEST_MODEL_KEYS: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "cron_period_seconds", "interval_unit", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path", "column_lineage"})
-_MANIFEST_MODEL_REQUIRED: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "cron_period_seconds", "interval_unit", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path", "column_lineage"})
+_MANIFEST_MODEL_KEYS: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "cron_period_seconds", "cron_tz", "interval_unit", "allow_partials", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path", "column_lineage"})
+_MANIFEST_MODEL_REQUIRED: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "cron", "cron_period_seconds", "cron_tz", "interval_unit", "allow_partials", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path", "column_lineage"})
 
 
 def _read_manifest_model(value: Any, where: str) -> ManifestModel:
@@ -297,7 +302,9 @@ def _read_manifest_model(value: Any, where: str) -> ManifestModel:
         kind_details=_dict(obj["kind_details"], "an object", where, "kind_details"),
         cron=(v if isinstance(v := obj["cron"], str) else _fail(v, "a string", where, "cron")),
         cron_period_seconds=None if obj["cron_period_seconds"] is None else _gt(_int(obj["cron_period_seconds"], "a positive integer or null", where, "cron_period_seconds"), 0, "a positive integer", where, "cron_period_seconds"),
+        cron_tz=(v if (v := obj["cron_tz"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "cron_tz")),
         interval_unit=(v if (v := obj["interval_unit"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "interval_unit")),
+        allow_partials=_bool(obj["allow_partials"], "a boolean", where, "allow_partials"),
         tags=_strs(obj["tags"], "a list of strings", where, "tags"),
         owner=(v if (v := obj["owner"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "owner")),
         description=(v if (v := obj["description"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "description")),
@@ -326,18 +333,21 @@ class ManifestExternalModel:
     schema: str
     table: str
     description: str | None
+    cron: str
+    """When SQLMesh runs its audits (external models are nodes with a cron too)."""
+    cron_tz: str | None
     columns: tuple[ManifestColumn, ...]
     audits: tuple[ManifestAudit, ...]
     """Audits SQLMesh runs on the external table (checks on the external asset)."""
 
     def to_json(self) -> dict[str, Any]:
         """This ManifestExternalModel as JSON-ready data."""
-        data: dict[str, Any] = {"name": self.name, "fqn": self.fqn, "catalog": self.catalog, "schema": self.schema, "table": self.table, "description": self.description, "columns": [item.to_json() for item in self.columns], "audits": [item.to_json() for item in self.audits]}
+        data: dict[str, Any] = {"name": self.name, "fqn": self.fqn, "catalog": self.catalog, "schema": self.schema, "table": self.table, "description": self.description, "cron": self.cron, "cron_tz": self.cron_tz, "columns": [item.to_json() for item in self.columns], "audits": [item.to_json() for item in self.audits]}
         return data
 
 
-_MANIFEST_EXTERNAL_MODEL_KEYS: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "description", "columns", "audits"})
-_MANIFEST_EXTERNAL_MODEL_REQUIRED: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "description", "columns", "audits"})
+_MANIFEST_EXTERNAL_MODEL_KEYS: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "description", "cron", "cron_tz", "columns", "audits"})
+_MANIFEST_EXTERNAL_MODEL_REQUIRED: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "description", "cron", "cron_tz", "columns", "audits"})
 
 
 def _read_manifest_external_model(value: Any, where: str) -> ManifestExternalModel:
@@ -349,6 +359,8 @@ def _read_manifest_external_model(value: Any, where: str) -> ManifestExternalMod
         schema=(v if isinstance(v := obj["schema"], str) else _fail(v, "a string", where, "schema")),
         table=(v if isinstance(v := obj["table"], str) else _fail(v, "a string", where, "table")),
         description=(v if (v := obj["description"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "description")),
+        cron=(v if isinstance(v := obj["cron"], str) else _fail(v, "a string", where, "cron")),
+        cron_tz=(v if (v := obj["cron_tz"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "cron_tz")),
         columns=_items(obj["columns"], _read_manifest_column, "a list of objects", where, "columns"),
         audits=_items(obj["audits"], _read_manifest_audit, "a list of objects", where, "audits"),
     )
@@ -362,17 +374,18 @@ class ManifestStandaloneAudit:
     depends_on: tuple[str, ...]
     """FQNs of the models and external models it queries."""
     cron: str
+    cron_tz: str | None
     description: str | None
     fingerprint: str | None
 
     def to_json(self) -> dict[str, Any]:
         """This ManifestStandaloneAudit as JSON-ready data."""
-        data: dict[str, Any] = {"name": self.name, "depends_on": list(self.depends_on), "cron": self.cron, "description": self.description, "fingerprint": self.fingerprint}
+        data: dict[str, Any] = {"name": self.name, "depends_on": list(self.depends_on), "cron": self.cron, "cron_tz": self.cron_tz, "description": self.description, "fingerprint": self.fingerprint}
         return data
 
 
-_MANIFEST_STANDALONE_AUDIT_KEYS: Final = frozenset({"name", "depends_on", "cron", "description", "fingerprint"})
-_MANIFEST_STANDALONE_AUDIT_REQUIRED: Final = frozenset({"name", "depends_on", "cron", "description", "fingerprint"})
+_MANIFEST_STANDALONE_AUDIT_KEYS: Final = frozenset({"name", "depends_on", "cron", "cron_tz", "description", "fingerprint"})
+_MANIFEST_STANDALONE_AUDIT_REQUIRED: Final = frozenset({"name", "depends_on", "cron", "cron_tz", "description", "fingerprint"})
 
 
 def _read_manifest_standalone_audit(value: Any, where: str) -> ManifestStandaloneAudit:
@@ -381,6 +394,7 @@ def _read_manifest_standalone_audit(value: Any, where: str) -> ManifestStandalon
         name=(v if isinstance(v := obj["name"], str) else _fail(v, "a string", where, "name")),
         depends_on=_strs(obj["depends_on"], "a list of strings", where, "depends_on"),
         cron=(v if isinstance(v := obj["cron"], str) else _fail(v, "a string", where, "cron")),
+        cron_tz=(v if (v := obj["cron_tz"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "cron_tz")),
         description=(v if (v := obj["description"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "description")),
         fingerprint=(v if (v := obj["fingerprint"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "fingerprint")),
     )
@@ -390,7 +404,7 @@ def _read_manifest_standalone_audit(value: Any, where: str) -> ManifestStandalon
 class Manifest:
     """The project manifest: everything the Dagster side knows about a SQLMesh project."""
 
-    manifest_version: Literal[5] = 5
+    manifest_version: Literal[6] = 6
     sqlmesh_version: str
     generated_at: str
     project_dirs: tuple[str, ...]
@@ -417,7 +431,7 @@ _MANIFEST_REQUIRED: Final = frozenset({"manifest_version", "sqlmesh_version", "g
 def _read_manifest(value: Any, where: str) -> Manifest:
     obj = _object(value, where, _MANIFEST_KEYS, _MANIFEST_REQUIRED, True)
     return Manifest(
-        manifest_version=_one_of(obj["manifest_version"], (5,), "5", where, "manifest_version"),
+        manifest_version=_one_of(obj["manifest_version"], (6,), "6", where, "manifest_version"),
         sqlmesh_version=(v if isinstance(v := obj["sqlmesh_version"], str) else _fail(v, "a string", where, "sqlmesh_version")),
         generated_at=(v if isinstance(v := obj["generated_at"], str) else _fail(v, "a string", where, "generated_at")),
         project_dirs=_strs(obj["project_dirs"], "a list of strings", where, "project_dirs"),
@@ -654,6 +668,8 @@ class AdaptiveSchedule:
     """5-field cron for the Dagster schedule."""
     interval_seconds: int
     """Smallest gap between two ticks of ``cron``, in seconds."""
+    timezone: str
+    """IANA zone the cron is read in: the models' common ``cron_tz`` (UTC when none); UTC when their zones differ."""
     crons: tuple[str, ...]
     """The distinct model crons it was derived from, as written."""
     basis: Literal["model_cron", "union"]
@@ -661,12 +677,12 @@ class AdaptiveSchedule:
 
     def to_json(self) -> dict[str, Any]:
         """This AdaptiveSchedule as JSON-ready data."""
-        data: dict[str, Any] = {"cron": self.cron, "interval_seconds": self.interval_seconds, "crons": list(self.crons), "basis": self.basis}
+        data: dict[str, Any] = {"cron": self.cron, "interval_seconds": self.interval_seconds, "timezone": self.timezone, "crons": list(self.crons), "basis": self.basis}
         return data
 
 
-_ADAPTIVE_SCHEDULE_KEYS: Final = frozenset({"cron", "interval_seconds", "crons", "basis"})
-_ADAPTIVE_SCHEDULE_REQUIRED: Final = frozenset({"cron", "interval_seconds", "crons", "basis"})
+_ADAPTIVE_SCHEDULE_KEYS: Final = frozenset({"cron", "interval_seconds", "timezone", "crons", "basis"})
+_ADAPTIVE_SCHEDULE_REQUIRED: Final = frozenset({"cron", "interval_seconds", "timezone", "crons", "basis"})
 
 
 def _read_adaptive_schedule(value: Any, where: str) -> AdaptiveSchedule:
@@ -674,8 +690,45 @@ def _read_adaptive_schedule(value: Any, where: str) -> AdaptiveSchedule:
     return AdaptiveSchedule(
         cron=(v if isinstance(v := obj["cron"], str) else _fail(v, "a string", where, "cron")),
         interval_seconds=_gt(_int(obj["interval_seconds"], "a positive integer", where, "interval_seconds"), 0, "a positive integer", where, "interval_seconds"),
+        timezone=(v if isinstance(v := obj["timezone"], str) else _fail(v, "a string", where, "timezone")),
         crons=_strs(obj["crons"], "a list of strings", where, "crons"),
         basis=_one_of(obj["basis"], ("model_cron", "union"), "one of \"model_cron\", \"union\"", where, "basis"),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DueNodes:
+    """The SQLMesh nodes due at a schedule tick, by their crons."""
+
+    at: str
+    """The tick, ISO-8601 UTC."""
+    since: str
+    """The previous run it is compared with, ISO-8601 UTC."""
+    models: tuple[str, ...]
+    """Models with a new interval end in (since, at] (EMBEDDED and SEED models never are)."""
+    external_models: tuple[str, ...]
+    """External models whose audits are due."""
+    standalone_audits: tuple[str, ...]
+    """Standalone audits that are due."""
+
+    def to_json(self) -> dict[str, Any]:
+        """This DueNodes as JSON-ready data."""
+        data: dict[str, Any] = {"at": self.at, "since": self.since, "models": list(self.models), "external_models": list(self.external_models), "standalone_audits": list(self.standalone_audits)}
+        return data
+
+
+_DUE_NODES_KEYS: Final = frozenset({"at", "since", "models", "external_models", "standalone_audits"})
+_DUE_NODES_REQUIRED: Final = frozenset({"at", "since", "models", "external_models", "standalone_audits"})
+
+
+def _read_due_nodes(value: Any, where: str) -> DueNodes:
+    obj = _object(value, where, _DUE_NODES_KEYS, _DUE_NODES_REQUIRED, True)
+    return DueNodes(
+        at=(v if isinstance(v := obj["at"], str) else _fail(v, "a string", where, "at")),
+        since=(v if isinstance(v := obj["since"], str) else _fail(v, "a string", where, "since")),
+        models=_strs(obj["models"], "a list of strings", where, "models"),
+        external_models=_strs(obj["external_models"], "a list of strings", where, "external_models"),
+        standalone_audits=_strs(obj["standalone_audits"], "a list of strings", where, "standalone_audits"),
     )
 
 
@@ -1188,6 +1241,11 @@ def read_run_summary(value: Any, where: str = "$") -> RunSummary:
 def read_adaptive_schedule(value: Any, where: str = "$") -> AdaptiveSchedule:
     """Read a AdaptiveSchedule from decoded JSON, strictly (``ContractError`` names what is wrong)."""
     return _read_adaptive_schedule(value, where)
+
+
+def read_due_nodes(value: Any, where: str = "$") -> DueNodes:
+    """Read a DueNodes from decoded JSON, strictly (``ContractError`` names what is wrong)."""
+    return _read_due_nodes(value, where)
 
 
 _SQLMESH_EVENT_READERS: Final = {
