@@ -54,7 +54,7 @@ export const ManifestModel = z
       .positive()
       .nullable()
       .describe(
-        'The longest gap between two consecutive ticks of the cron (sampled from 2023-01-01 UTC): how long SQLMesh leaves the model untouched when every run succeeds. Null when the cron cannot be read.',
+        'The longest gap between two consecutive ticks of the cron in its `cron_tz` (sampled from 2023-01-01, both DST changes included): how long SQLMesh leaves the model untouched when every run succeeds. Null when the cron cannot be read.',
       ),
     cron_tz: z.string().nullable().describe("The cron's IANA time zone (`cron_tz`); null: UTC."),
     interval_unit: z.string().nullable(),

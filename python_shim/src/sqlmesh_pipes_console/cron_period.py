@@ -24,13 +24,16 @@ def cron_period_seconds(cron: str, tz: str | None = None) -> int | None:
     try:
         start = _SAMPLE_FROM.astimezone(ZoneInfo(tz)) if tz else _SAMPLE_FROM
         ticks = croniter(cron, start)
-        previous = ticks.get_next(datetime)
+        # Epoch seconds: subtracting two datetimes of one zone is wall-clock time (a DST day
+        # would be 24 hours, not 23 or 25).
+        end = (_SAMPLE_FROM + _SAMPLE_SPAN).timestamp()
+        previous = ticks.get_next(float)
         longest = 0.0
         for count in range(1, _MAX_TICKS):
-            tick = ticks.get_next(datetime)
-            longest = max(longest, (tick - previous).total_seconds())
+            tick = ticks.get_next(float)
+            longest = max(longest, tick - previous)
             previous = tick
-            if count >= _MIN_TICKS - 1 and tick - _SAMPLE_FROM >= _SAMPLE_SPAN:
+            if count >= _MIN_TICKS - 1 and tick >= end:
                 break
     except (ValueError, KeyError, TypeError, LookupError):
         return None

@@ -253,7 +253,7 @@ class ManifestModel:
     """Kind properties worth showing (batch_size, time_column, unique_key, lookback, ...)."""
     cron: str
     cron_period_seconds: int | None
-    """The longest gap between two consecutive ticks of the cron (sampled from 2023-01-01 UTC): how long SQLMesh leaves the model untouched when every run succeeds. Null when the cron cannot be read."""
+    """The longest gap between two consecutive ticks of the cron in its ``cron_tz`` (sampled from 2023-01-01, both DST changes included): how long SQLMesh leaves the model untouched when every run succeeds. Null when the cron cannot be read."""
     cron_tz: str | None
     """The cron's IANA time zone (``cron_tz``); null: UTC."""
     interval_unit: str | None

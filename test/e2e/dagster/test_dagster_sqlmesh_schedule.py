@@ -4,12 +4,14 @@ and a whole-project `sqlmesh run` at the same moment finds nothing else due."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 from dagster import build_schedule_context, instance_for_test
 from dagster_e2e_helpers import key, materialized, shop_definitions
 
+from sqlmesh_pipes.resource import DEFAULT_MANIFEST_FILENAME as MANIFEST
 from sqlmesh_pipes.schedule import SCHEDULE_NAME_TAG, SCHEDULED_EXECUTION_TIME_TAG
 
 SCHEDULE = "sqlmesh_adaptive_schedule"
@@ -34,6 +36,21 @@ def _execute(defs, instance, at: str, request=None):
     result = job.execute_in_process(instance=instance, run_config=config, tags=tags, raise_on_error=False)
     assert result.success
     return result
+
+
+def test_the_manifest_carries_cron_zones(crons_project: Path):
+    models = {m["name"]: m for m in json.loads((crons_project / MANIFEST).read_text())["models"]}
+    assert {name: m["cron_tz"] for name, m in models.items()} == {
+        "crons.hourly": None,
+        "crons.daily": None,
+        "crons.daily_la": "America/Los_Angeles",
+        "crons.weekdays": None,
+    }
+    # The longest gap between ticks, in the cron's zone: Los Angeles has a 25-hour day in November.
+    assert models["crons.daily_la"]["cron_period_seconds"] == 25 * 3600
+    assert models["crons.daily"]["cron_period_seconds"] == 24 * 3600
+    assert models["crons.weekdays"]["cron_period_seconds"] == 3 * 24 * 3600
+    assert not any(m["allow_partials"] for m in models.values())
 
 
 def test_each_tick_requests_exactly_what_sqlmesh_has_due(crons_project: Path):
