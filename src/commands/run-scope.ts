@@ -14,7 +14,7 @@ export interface ResolvedScope {
   readonly mockAssetKeys: readonly string[];
   /** Keys of checked assets that are not this step's own (external models): see PipesContext.allowCheckAssetKeys. */
   readonly checkAssetKeys: readonly string[];
-  /** Models with selected checks but no selected asset: SQLMesh does not run them (see below). */
+  /** Models with selected checks but no selected asset: audited in place, never run (see below). */
   readonly checkOnlyModels: readonly string[];
   /** Standalone audits with selected checks that this (partial) run cannot evaluate (see below). */
   readonly unrunnableAudits: readonly string[];
@@ -95,9 +95,9 @@ function scoped(
 ): ResolvedScope {
   const kindOf = (name: string) => index.nodes.get(name)?.kind;
   const checkNodes = [...new Set(checks.map((check) => check.model))];
-  // SQLMesh audits an interval only while evaluating it. Evaluating a model whose asset is not
-  // selected would change its table without Dagster recording a materialization, so a
-  // checks-only selection does not run the model; its checks are reported as not evaluated.
+  // Evaluating a model whose asset is not selected would change its table without Dagster
+  // recording a materialization: a checks-only model is never run, only audited in place
+  // (SQLMesh's audit-only evaluation, JSON console; see commands/run.ts).
   const checkOnlyModels = checkNodes.filter((node) => kindOf(node) === 'model' && !assetKeys.has(node)).sort();
   // Evaluating an external model runs only its audits (no table changes): selecting its checks runs it.
   const externals = checkNodes.filter((node) => kindOf(node) === 'external');

@@ -5,7 +5,7 @@ import { isDagsterPipesProcess } from '../pipes/params.js';
 import { pipesSink } from '../report/pipes-sink.js';
 import { Reporter } from '../report/reporter.js';
 import { summaryTable } from '../report/terminal.js';
-import { checkOnlyWarning, unrunnableAuditWarning } from '../report/wording.js';
+import { auditOnlyNote, checkOnlyWarning, unrunnableAuditWarning } from '../report/wording.js';
 import { buildManifest, indexManifest, type ManifestIndex, readManifestFile } from '../sqlmesh/manifest.js';
 import type { RunSqlmeshOptions } from '../sqlmesh/options.js';
 import { runSqlmesh } from '../sqlmesh/process.js';
@@ -112,15 +112,18 @@ async function execute(
   const started = performance.now();
   pipes.allowCheckAssetKeys(resolved.checkAssetKeys);
   const reporter = new Reporter(pipesSink(pipes, terminal), resolved.scope);
-  for (const model of resolved.checkOnlyModels) pipes.log.warning(checkOnlyWarning(model));
+  // Checks without their asset: SQLMesh audits those models in place (JSON console only).
+  const audited = settings.console === 'json' ? resolved.checkOnlyModels : [];
+  if (audited.length > 0) pipes.log.info(auditOnlyNote(audited));
+  else for (const model of resolved.checkOnlyModels) pipes.log.warning(checkOnlyWarning(model));
   for (const audit of resolved.unrunnableAudits) pipes.log.warning(unrunnableAuditWarning(audit));
-  if (resolved.select !== null && resolved.select.length === 0) {
+  if (resolved.select !== null && resolved.select.length === 0 && audited.length === 0) {
     pipes.log.info('no SQLMesh model asset is selected in this step: SQLMesh is not run');
     reporter.finish(performance.now() - started);
     return ExitCode.ok;
   }
 
-  const invocation = await runSqlmesh(runOptions(settings, index, resolved));
+  const invocation = await runSqlmesh(runOptions(settings, index, resolved, audited));
   const termination = stopOnTermination(pipes, invocation, settings.stopGraceMs);
   let consumed = false;
   try {
@@ -139,8 +142,9 @@ async function execute(
 }
 
 /** The one `sqlmesh run` this step asks for. */
-function runOptions(settings: RunSettings, index: ManifestIndex, resolved: ResolvedScope): RunSqlmeshOptions {
+function runOptions(settings: RunSettings, index: ManifestIndex, resolved: ResolvedScope, audited: readonly string[]): RunSqlmeshOptions {
   return {
+    auditModels: audited.flatMap((name) => index.nodes.get(name)?.fqn ?? []),
     python: settings.sqlmeshPython,
     project: settings.projects,
     environment: settings.environment,

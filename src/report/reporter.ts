@@ -1,4 +1,4 @@
-import type { SqlmeshEvent } from '../contracts/console-events.js';
+import type { Interval, SqlmeshEvent } from '../contracts/console-events.js';
 import type { ManifestModel } from '../contracts/manifest.js';
 import type { SelectedCheck } from '../contracts/run-extras.js';
 import { type ManifestDrift, type ModelOutcome, RUN_SUMMARY_KIND, type RunSummary } from '../contracts/run-summary.js';
@@ -202,11 +202,13 @@ export class Reporter {
     const audits = this.#scope.nodes.get(run.model)?.audits ?? model?.audits;
     if (!audits) return;
     const outcomes = auditOutcomes(run, audits);
+    // A model evaluated without its asset in scope was only audited in place (checks-only selection).
+    const inPlace = assetKey === undefined && run.node === 'model' && this.#scope.models.has(run.model) ? auditedIntervals(run) : null;
     const reported: CheckLine[] = [];
     for (const check of this.#checksOf.get(run.model) ?? []) {
       const outcome = outcomes.find((o) => o.auditIndex === check.audit_index);
       if (!outcome) continue;
-      const result = checkResult(outcome, audits[outcome.auditIndex]);
+      const result = checkResult(outcome, audits[outcome.auditIndex], inPlace);
       this.#sink.check(check.asset_key, check.check_name, result);
       reported.push({ name: check.check_name, passed: result.passed, severity: result.severity });
     }
@@ -233,4 +235,10 @@ export class Reporter {
     if (runError !== null) return { ...base, outcome: 'not_run', reason: notRunReason(runError), errorClass: null };
     return { ...base, outcome: 'not_due', reason: notDueReason(this.#state.nothingToDo ?? null), errorClass: null };
   }
+}
+
+/** Every interval SQLMesh audited for a node, in order: its successful and its failed batches. */
+function auditedIntervals(run: ModelRun): Interval[] {
+  const intervals = [...run.batches, ...run.failures].flatMap((batch) => (batch.interval ? [batch.interval] : []));
+  return intervals.sort(([a], [b]) => a.localeCompare(b));
 }

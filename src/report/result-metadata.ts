@@ -1,3 +1,4 @@
+import type { Interval } from '../contracts/console-events.js';
 import type { ManifestAudit, ManifestModel } from '../contracts/manifest.js';
 import type { AuditOutcome } from './audits.js';
 import { type MetadataMap, md } from './metadata.js';
@@ -77,12 +78,21 @@ function sumStat(run: ModelRun, key: 'total_rows_processed' | 'total_bytes_proce
  * A check result exactly as SQLMesh evaluated the audit, batch by batch: ERROR when a batch failed
  * on it as a blocking audit, WARN when it only warned (or the audit is non-blocking).
  */
-export function checkResult(outcome: AuditOutcome, audit: ManifestAudit | undefined): CheckIntent {
+export function checkResult(
+  outcome: AuditOutcome,
+  audit: ManifestAudit | undefined,
+  inPlace: readonly Interval[] | null = null,
+): CheckIntent {
   const metadata: MetadataMap = {
     'sqlmesh/audit': md.text(outcome.audit),
     'sqlmesh/blocking': md.bool(outcome.blocking),
     'sqlmesh/batches_audited': batchCount(outcome.batches, 'audited', outcome.failures.length),
   };
+  if (inPlace !== null) {
+    // Audited without evaluating the model: over the intervals the environment already held.
+    metadata['sqlmesh/audit_only'] = md.bool(true);
+    if (inPlace.length > 0) metadata['sqlmesh/audited_intervals'] = md.json([...inPlace]);
+  }
   if (audit && Object.keys(audit.args).length > 0) metadata['sqlmesh/args'] = md.json(audit.args);
   if (!outcome.passed) {
     const rows = outcome.failures.map((entry) => entry.failure.failed_rows).filter((n): n is number => n !== null && n !== undefined);

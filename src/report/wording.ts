@@ -143,7 +143,12 @@ export function notDueReason(nothingToDo: EventOf<'nothing_to_do'> | null): stri
 
 /** A model whose checks are selected without its asset. */
 export function checkOnlyWarning(model: string): string {
-  return `${model}: checks selected without the asset — not evaluated: SQLMesh runs audits only while it evaluates the model; select the asset to run its audits`;
+  return `${model}: checks selected without the asset — not evaluated: the text console runs audits only while SQLMesh evaluates the model; use the JSON console or select the asset to run its audits`;
+}
+
+/** Models whose checks are selected without their asset: audited in place, never evaluated. */
+export function auditOnlyNote(models: readonly string[]): string {
+  return `checks without their asset: SQLMesh audits ${models.join(', ')} in place, over the intervals the environment holds — no model is evaluated, no table changes`;
 }
 
 /** A standalone audit whose check is selected in a run of part of the project. */

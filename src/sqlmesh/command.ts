@@ -27,6 +27,9 @@ function jsonCommand(o: NormalizedRunOptions): SqlmeshCommand {
   if (o.environment !== null) args.push('--environment', o.environment);
   if (o.gateway !== null) args.push('--gateway', o.gateway);
   for (const model of o.selectModels ?? []) args.push('--select-model', model);
+  for (const fqn of o.auditModels) args.push('--audit-model', fqn);
+  // Nothing selected to run: only the in-place audits.
+  if (o.auditModels.length > 0 && o.selectModels?.length === 0) args.push('--audit-only');
   if (o.ignoreCron) args.push('--ignore-cron');
   if (o.fetchRowCounts) args.push('--fetch-row-counts');
   if (o.executionTime !== null) args.push('--execution-time', o.executionTime);

@@ -20,6 +20,12 @@ export interface RunSqlmeshOptions {
   readonly gateway?: string | null;
   /** Models to run, by name; never their upstream (no auto-upstream). @default all models */
   readonly selectModels?: readonly string[] | null;
+  /**
+   * Models (FQNs) whose audits SQLMesh runs in place after the run, over the intervals the
+   * environment holds, changing nothing; with `selectModels: []` nothing else runs (JSON console only).
+   * @default none
+   */
+  readonly auditModels?: readonly string[];
   /** Run all missing intervals, ignoring cron. @default false */
   readonly ignoreCron?: boolean;
   /** Count each materialized model's rows after its last batch (`row_count` on the event; JSON console only). */
@@ -53,6 +59,7 @@ export interface NormalizedRunOptions {
   readonly environment: string | null;
   readonly gateway: string | null;
   readonly selectModels: readonly string[] | null;
+  readonly auditModels: readonly string[];
   readonly ignoreCron: boolean;
   readonly fetchRowCounts: boolean;
   readonly executionTime: string | null;
@@ -74,6 +81,7 @@ export function normalizeRunOptions(options: RunSqlmeshOptions): NormalizedRunOp
     environment = null,
     gateway = null,
     selectModels = null,
+    auditModels = [],
     ignoreCron = false,
     fetchRowCounts = false,
     executionTime = null,
@@ -94,6 +102,7 @@ export function normalizeRunOptions(options: RunSqlmeshOptions): NormalizedRunOp
     environment: validateName('environment', environment),
     gateway: validateName('gateway', gateway),
     selectModels: validateSelection(selectModels),
+    auditModels: validateSelection(auditModels, 'auditModels') ?? [],
     ignoreCron: Boolean(ignoreCron),
     fetchRowCounts: Boolean(fetchRowCounts),
     executionTime: validateName('executionTime', executionTime),
@@ -125,10 +134,10 @@ function validateName(option: string, value: unknown): string | null {
   return value;
 }
 
-function validateSelection(value: unknown): readonly string[] | null {
+function validateSelection(value: unknown, option = 'selectModels'): readonly string[] | null {
   if (value === null || value === undefined) return null;
   if (!Array.isArray(value) || value.some((name) => typeof name !== 'string' || name.trim() === '')) {
-    throw new ConfigurationError(`selectModels must be an array of model names, got ${JSON.stringify(value)}`);
+    throw new ConfigurationError(`${option} must be an array of model names, got ${JSON.stringify(value)}`);
   }
   return [...(value as string[])];
 }
@@ -152,6 +161,9 @@ function validateTextMode(options: NormalizedRunOptions): void {
   if (options.console !== 'text') return;
   if (options.executionTime !== null) {
     throw new ConfigurationError('executionTime needs the JSON console: `sqlmesh run` has no --execution-time (use --console json)');
+  }
+  if (options.auditModels.length > 0) {
+    throw new ConfigurationError('auditModels needs the JSON console: `sqlmesh run` cannot audit models in place (use --console json)');
   }
   if (options.fetchRowCounts) {
     throw new ConfigurationError('fetchRowCounts needs the JSON console: the text console cannot query the tables (use --console json)');

@@ -603,3 +603,71 @@ describe('Reporter: audits of external models and standalone audits', () => {
     expect(summary.models[0]).toMatchObject({ model: 'shop.orders', outcome: 'skipped' });
   });
 });
+
+describe('Reporter: checks without their asset, audited in place', () => {
+  function setupInPlace() {
+    const sink = recordingSink();
+    const orders = manifestModel('shop.orders', { audits: [audit('not_null'), audit('accepted_range', false)] });
+    const checks: SelectedCheck[] = orders.audits.map((a, i) => ({
+      asset_key: 'shop/orders',
+      check_name: a.name,
+      model: 'shop.orders',
+      audit: a.name,
+      audit_index: i,
+    }));
+    const reporter = new Reporter(sink, {
+      assetKeys: new Map(),
+      checks,
+      models: new Map([['shop.orders', orders]]),
+      nodes: indexManifest(manifestOf([orders])).nodes,
+    });
+    return { sink, reporter };
+  }
+
+  it('reports each audit with the intervals it covered, and never a materialization', () => {
+    const { sink, reporter } = setupInPlace();
+    const second: [string, string] = ['2024-01-02T00:00:00Z', '2024-01-03T00:00:00Z'];
+    for (const event of [
+      { type: 'evaluation_started', batches: { 'shop.orders': 2 } },
+      batch('shop.orders', { batch_count: 2, batch_index: 1, interval: second, audits_passed: 2, annotation: 'audit only' }),
+      batch('shop.orders', { batch_count: 2, audits_passed: 2, annotation: 'audit only' }),
+    ] as SqlmeshEvent[]) {
+      reporter.handle(event);
+    }
+    const { summary } = reporter.finish(5);
+    const checks = sink.sent.flatMap((s) => (s.kind === 'check' ? [s] : []));
+    expect(checks.map((c) => [c.checkName, c.result.passed, c.result.severity])).toEqual([
+      ['not_null', true, 'ERROR'],
+      ['accepted_range', true, 'WARN'],
+    ]);
+    expect(checks[0]!.result.metadata['sqlmesh/audit_only']).toEqual({ type: 'bool', raw_value: true });
+    expect(checks[0]!.result.metadata['sqlmesh/audited_intervals']).toEqual({
+      type: 'json',
+      raw_value: [['2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'], second],
+    });
+    expect(kinds(sink.sent).filter((k) => k.startsWith('materialize'))).toEqual([]);
+    expect(summary).toMatchObject({ status: 'success', exit_code: 0, models: [] });
+  });
+
+  it('a blocking audit failing in place fails the run, naming the model', () => {
+    const { sink, reporter } = setupInPlace();
+    for (const event of [
+      { type: 'evaluation_started', batches: { 'shop.orders': 1 } },
+      failed('shop.orders', {
+        batch_index: 0,
+        error_class: 'NodeAuditsErrors',
+        message: 'Audits failed: not_null',
+        audit_failures: [{ audit: 'not_null', audit_index: 0, args: {}, failed_rows: 1, query: null }],
+      }),
+    ] as SqlmeshEvent[]) {
+      reporter.handle(event);
+    }
+    const { summary } = reporter.finish(5);
+    expect(sink.sent.flatMap((s) => (s.kind === 'check' ? [[s.checkName, s.result.passed, s.result.severity]] : []))).toEqual([
+      ['not_null', false, 'ERROR'],
+      ['accepted_range', true, 'WARN'],
+    ]);
+    expect(summary.exit_code).toBe(1);
+    expect(summary.error).toMatch(/^shop\.orders: /);
+  });
+});

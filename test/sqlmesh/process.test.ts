@@ -72,6 +72,18 @@ describe('runSqlmesh (fake process)', () => {
     });
   });
 
+  it('asks the JSON console to audit models in place: after the run, or alone when nothing is selected', async () => {
+    for (const [selectModels, tail] of [
+      [['a.b'], ['--select-model', 'a.b', '--audit-model', '"db"."c"."d"']],
+      [[], ['--audit-model', '"db"."c"."d"', '--audit-only']],
+    ] as const) {
+      const { child, spawn, invocation } = await start({ selectModels, auditModels: ['"db"."c"."d"'] });
+      child.finish({ exitCode: 0 });
+      await collect(invocation);
+      expect(spawn.commands[0]?.args.slice(3 + 2)).toEqual(tail);
+    }
+  });
+
   it('builds the unmodified CLI command for the text console', async () => {
     const { child, spawn, invocation } = await start({
       console: 'text',
@@ -268,6 +280,8 @@ describe('runSqlmesh (fake process)', () => {
     [{ environment: ' ' }, /environment must be a non-empty string/],
     [{ console: 'text' as const, executionTime: '2024-01-01' }, /executionTime needs the JSON console/],
     [{ console: 'text' as const, fetchRowCounts: true }, /fetchRowCounts needs the JSON console/],
+    [{ console: 'text' as const, auditModels: ['"db"."a"."b"'] }, /auditModels needs the JSON console/],
+    [{ auditModels: [3 as unknown as string] }, /auditModels must be an array of model names/],
     [{ console: 'text' as const, concurrentTasks: 2 }, /needs an explicit gateway/],
   ])('rejects bad options up front: %j', async (options, message) => {
     const spawn = fakeSpawn(fakeProcess());

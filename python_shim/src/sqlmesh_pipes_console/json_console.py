@@ -182,6 +182,8 @@ class JsonConsole(NoopConsole):
         # Batches of each model evaluated so far, and the row counter (`--fetch-row-counts`).
         self._evaluated: dict[str, int] = {}
         self.count_rows: t.Callable[[t.Any], int | None] | None = None
+        # True while SQLMesh audits models in place (audit_only.py): no table changed, nothing to count.
+        self.auditing = False
         # Audit errors of the batch this worker thread evaluates, seen through the notification
         # tap; cleared at each batch start. Non-blocking ones wait for SQLMesh's log_warning
         # (same thread, right after); in a batch that failed on a blocking audit SQLMesh raises
@@ -244,8 +246,8 @@ class JsonConsole(NoopConsole):
     @_safe
     def start_evaluation_progress(self, *args: t.Any, **kwargs: t.Any) -> None:
         batched_intervals = _arg(args, kwargs, 0, "batched_intervals", {}) or {}
-        if _arg(args, kwargs, 3, "audit_only", False):
-            return
+        # Audit-only evaluation (audit_only.py) reports its batches like a run's: the counts are
+        # what tells the Node side when a node's audits are all in.
         batches: dict[str, int] = {}
         fingerprints: dict[str, str] = {}
         for snapshot, intervals in batched_intervals.items():
@@ -296,7 +298,12 @@ class JsonConsole(NoopConsole):
             evaluated = self._evaluated[name] = self._evaluated.get(name, 0) + 1
         # After the model's last batch (all of them evaluated, whatever order they finished in).
         row_count = None
-        if self.count_rows is not None and node_kind(snapshot) == "model" and evaluated == batch_count:
+        if (
+            self.count_rows is not None
+            and not self.auditing
+            and node_kind(snapshot) == "model"
+            and evaluated == batch_count
+        ):
             row_count = self.count_rows(snapshot)
         self.emit(
             BatchEvaluated(
@@ -308,7 +315,7 @@ class JsonConsole(NoopConsole):
                 duration_ms=duration_ms,
                 audits_passed=int(_arg(args, kwargs, 4, "num_audits_passed", 0) or 0),
                 audits_failed=int(_arg(args, kwargs, 5, "num_audits_failed", 0) or 0),
-                annotation=_annotation(snapshot, interval, stats),
+                annotation="audit only" if self.auditing else _annotation(snapshot, interval, stats),
                 execution_stats=_execution_stats(stats),
                 row_count=row_count,
             )

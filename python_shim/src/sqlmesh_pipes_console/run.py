@@ -18,6 +18,7 @@ import traceback
 import typing as t
 from pathlib import Path
 
+from sqlmesh_pipes_console.audit_only import audit_models
 from sqlmesh_pipes_console.common import (
     ArgumentParser,
     UsageError,
@@ -56,7 +57,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--end", default=None)
     parser.add_argument("--concurrent-tasks", type=int, default=None)
     parser.add_argument("--skip-janitor", action="store_true")
+    # Models (FQNs) to audit in place after the run, over the environment's intervals.
+    parser.add_argument("--audit-model", action="append", dest="audit_models", default=[])
+    # Only audit the --audit-model models: no `sqlmesh run` at all.
+    parser.add_argument("--audit-only", action="store_true")
     args = parser.parse_args(argv)
+    if args.audit_only and not args.audit_models:
+        raise UsageError("--audit-only needs at least one --audit-model FQN")
+    if args.audit_only and args.select_models:
+        raise UsageError("--audit-only runs no model: drop --select-model or --audit-only")
     if args.concurrent_tasks is not None and args.concurrent_tasks < 1:
         raise UsageError(f"--concurrent-tasks must be at least 1, got {args.concurrent_tasks}")
     return args
@@ -181,17 +190,25 @@ def _run(context: t.Any, console: t.Any, args: argparse.Namespace, channel: t.An
     )
     _report_environment(context, environment, channel)
     try:
-        status = context.run(
-            environment,
-            start=args.start,
-            end=args.end,
-            execution_time=args.execution_time,
-            skip_janitor=args.skip_janitor,
-            ignore_cron=args.ignore_cron,
-            select_models=args.select_models,
-            # Dagster chose exactly these models; never run their upstream behind its back.
-            no_auto_upstream=True,
-        )
+        status = None
+        if not args.audit_only:
+            status = context.run(
+                environment,
+                start=args.start,
+                end=args.end,
+                execution_time=args.execution_time,
+                skip_janitor=args.skip_janitor,
+                ignore_cron=args.ignore_cron,
+                select_models=args.select_models,
+                # Dagster chose exactly these models; never run their upstream behind its back.
+                no_auto_upstream=True,
+            )
+        if args.audit_models:
+            console.auditing = True
+            audited = audit_models(
+                context, environment, args.audit_models, execution_time=args.execution_time, channel=channel
+            )
+            status = _combined(status, audited)
     except KeyboardInterrupt:
         return _finish_error(channel, EXIT_INTERRUPTED, "interrupted", "KeyboardInterrupt")
     except (SQLMeshError, SqlglotError, ValueError) as error:
@@ -206,7 +223,7 @@ def _run(context: t.Any, console: t.Any, args: argparse.Namespace, channel: t.An
         except Exception:  # noqa: BLE001 - closing must not hide the run's outcome
             pass
 
-    if getattr(status, "is_nothing_to_do", False):
+    if status is None or getattr(status, "is_nothing_to_do", False):
         if not console.nothing_to_do_reported:
             message = f"{NOTHING_TO_DO_PREFIX}."
             channel.write(NothingToDo(message=message, next_ready_at=None).to_json())
@@ -218,6 +235,19 @@ def _run(context: t.Any, console: t.Any, args: argparse.Namespace, channel: t.An
         return EXIT_FAILED
     channel.write(RunFinished(status="success", message=None, error_class=None).to_json())
     return EXIT_OK
+
+
+def _combined(run: t.Any, audit: t.Any) -> t.Any:
+    """One completion status for a run followed by an in-place audit: a failure of either fails;
+    nothing to do only when neither did anything."""
+    statuses = [status for status in (run, audit) if status is not None]
+    for status in statuses:
+        if getattr(status, "is_failure", False):
+            return status
+    for status in statuses:
+        if not getattr(status, "is_nothing_to_do", False):
+            return status
+    return statuses[0] if statuses else None
 
 
 def _report_environment(context: t.Any, environment: str, channel: t.Any) -> None:

@@ -9,9 +9,12 @@ blocking, accepted_range non-blocking) -> shop.items_summary (number_of_rows); s
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
+import duckdb
 from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstance, materialize
 from dagster_e2e_helpers import (
+    DATABASE,
     check_evaluations,
     evaluated_models,
     key,
@@ -193,21 +196,69 @@ def test_subset_of_two_models_with_their_checks(shop_project, dagster_instance, 
     assert evaluated_models(shop_project) == {"shop.items", "shop.items_summary"}
 
 
-def test_checks_only_selection_does_not_evaluate_the_model(shop_project, dagster_instance, assert_pipes_clean):
-    """Documented behaviour (src/commands/run-scope.ts): checks without their asset are not
-    evaluated (SQLMesh audits only while evaluating); a warning says so; the step succeeds."""
+def _intervals(project: Path) -> list[tuple]:
+    with duckdb.connect(str(project / DATABASE), read_only=True) as con:
+        return con.execute("SELECT name, start_ts, end_ts, is_removed FROM sqlmesh._intervals ORDER BY ALL").fetchall()
+
+
+def _break_items_table(project: Path) -> None:
+    """Add a NULL id and a negative amount to shop.items' physical table, behind SQLMesh's back."""
+    with duckdb.connect(str(project / DATABASE)) as con:
+        (schema, table), *_ = con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema = 'sqlmesh__shop' AND starts_with(table_name, 'shop__items__') AND table_type = 'BASE TABLE'"
+        ).fetchall()
+        con.execute(f'INSERT INTO "{schema}"."{table}" VALUES (NULL, 5), (4, -5)')
+
+
+def test_checks_only_selection_audits_the_model_in_place(shop_project, dagster_instance, assert_pipes_clean):
+    """Checks without their asset: SQLMesh's audit-only evaluation over the environment's
+    intervals — the audits run against the current table, no model is evaluated, state unchanged."""
+    resource = SQLMeshResource(project_dir=str(shop_project))
+    assets = sqlmesh_assets_factory(sqlmesh_resource=resource)
+    materialize([assets], instance=dagster_instance, resources={"sqlmesh": resource}, selection=AssetSelection.assets(key("shop.items")))
+    state = _intervals(shop_project)
+    checks_only = AssetSelection.checks_for_assets(key("shop.items"))
+
+    result = materialize([assets], instance=dagster_instance, resources={"sqlmesh": resource}, selection=checks_only, raise_on_error=False)
+    assert_pipes_clean(dagster_instance, result.run_id)
+    assert result.success, step_failure_text(result)
+    assert result.get_asset_materialization_events() == []
+    checks = check_evaluations(result)
+    assert {name: e.passed for name, e in checks.items()} == {("shop.items", "not_null"): True, ("shop.items", "accepted_range"): True}
+    for evaluation in checks.values():
+        assert evaluation.metadata["sqlmesh/audit_only"].value is True
+        assert evaluation.metadata["sqlmesh/audited_intervals"].value == [["2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z"]]
+    messages = user_messages(dagster_instance, result.run_id)
+    assert any(m.startswith("checks without their asset: SQLMesh audits shop.items in place") for m in messages), messages
+    assert any(m.startswith("shop.items: batch 1/1") and "audit only" in m for m in messages), messages
+    assert _intervals(shop_project) == state  # nothing evaluated, nothing written
+
+    _break_items_table(shop_project)
+    broken = materialize([assets], instance=dagster_instance, resources={"sqlmesh": resource}, selection=checks_only, raise_on_error=False)
+    assert_pipes_clean(dagster_instance, broken.run_id)
+    assert not broken.success  # a blocking audit failed, as in a run
+    checks = check_evaluations(broken)
+    assert {name: (e.passed, e.severity) for name, e in checks.items()} == {
+        ("shop.items", "not_null"): (False, AssetCheckSeverity.ERROR),
+        ("shop.items", "accepted_range"): (False, AssetCheckSeverity.WARN),
+    }
+    assert checks[("shop.items", "not_null")].metadata["sqlmesh/failing_rows"].value == 1
+    assert "shop.items" in step_failure_text(broken) and "not_null" in step_failure_text(broken)
+    assert broken.get_asset_materialization_events() == []
+    assert _intervals(shop_project) == state
+
+
+def test_checks_only_of_a_model_never_evaluated_say_so(shop_project, dagster_instance, assert_pipes_clean):
     resource = SQLMeshResource(project_dir=str(shop_project))
     assets = sqlmesh_assets_factory(sqlmesh_resource=resource)
     selection = AssetSelection.checks_for_assets(key("shop.items"))
     result = materialize([assets], instance=dagster_instance, resources={"sqlmesh": resource}, selection=selection, raise_on_error=False)
     assert_pipes_clean(dagster_instance, result.run_id)
     assert result.success, step_failure_text(result)
-    assert result.get_asset_materialization_events() == []
     assert result.get_asset_check_evaluations() == []
-    warnings = user_messages(dagster_instance, result.run_id, min_level=logging.WARNING)
-    assert any(m.startswith("shop.items: checks selected without the asset — not evaluated") for m in warnings), warnings
     messages = user_messages(dagster_instance, result.run_id)
-    assert "no SQLMesh model asset is selected in this step: SQLMesh is not run" in messages, messages
+    assert any("no interval in environment 'prod' — nothing to audit" in m for m in messages), messages
     for check in ("not_null", "accepted_range"):
         assert any(m.startswith(f"Check db/shop/items:{check} not evaluated") for m in messages), messages
     assert evaluated_models(shop_project) == set()
@@ -230,7 +281,7 @@ def test_asset_without_its_checks_reports_no_check_results(shop_project, dagster
 
 
 def test_checks_of_one_model_with_the_asset_of_another(shop_project, dagster_instance, assert_pipes_clean):
-    """Mixed selection: the selected asset runs; the checks-only model is explained, not run."""
+    """Mixed selection: the selected asset runs; the checks-only model is audited in place."""
     resource = SQLMeshResource(project_dir=str(shop_project))
     assets = sqlmesh_assets_factory(sqlmesh_resource=resource)
     selection = AssetSelection.checks_for_assets(key("shop.items")) | AssetSelection.assets(key("shop.events"))
@@ -238,9 +289,10 @@ def test_checks_of_one_model_with_the_asset_of_another(shop_project, dagster_ins
     assert_pipes_clean(dagster_instance, result.run_id)
     assert result.success, step_failure_text(result)
     assert set(materialized(result)) == {key("shop.events")}
+    # shop.items was never evaluated: nothing to audit in place; its checks get no result.
     assert set(check_evaluations(result)) == {("shop.events", "not_null")}
-    warnings = user_messages(dagster_instance, result.run_id, min_level=logging.WARNING)
-    assert any(m.startswith("shop.items: checks selected without the asset — not evaluated") for m in warnings), warnings
+    messages = user_messages(dagster_instance, result.run_id)
+    assert any("no interval in environment 'prod'" in m and "items" in m for m in messages), messages
     assert evaluated_models(shop_project) == {"shop.events"}
 
 
