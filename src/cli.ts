@@ -9,7 +9,7 @@ import { ConfigurationError, ExitCode, UsageError } from './errors.js';
 const USAGE = `Usage:
   sqlmesh-pipes run --project DIR [--project DIR]... [--environment prod] [--gateway NAME]
                     [--select-model NAME]... [--ignore-cron] [--fetch-row-counts] [--execution-time ISO]
-                    [--start ISO --end ISO] [--sqlmesh-python PATH] [--console json|text]
+                    [--start ISO --end ISO] [--restate-model NAME]... [--sqlmesh-python PATH] [--console json|text]
                     [--concurrent-tasks N] [--manifest FILE] [--messages-file FILE]
   sqlmesh-pipes manifest --project DIR [--project DIR]... [--gateway NAME] [--sqlmesh-python PATH] [--out FILE]
   sqlmesh-pipes schedule (--manifest FILE | --project DIR [--project DIR]...) [--gateway NAME] [--ignore-cron]
@@ -25,6 +25,7 @@ const OPTIONS = {
   environment: { type: 'string' },
   gateway: { type: 'string' },
   'select-model': { type: 'string', multiple: true },
+  'restate-model': { type: 'string', multiple: true },
   'ignore-cron': { type: 'boolean' },
   'fetch-row-counts': { type: 'boolean' },
   'execution-time': { type: 'string' },
@@ -62,6 +63,7 @@ const ALLOWED: Record<string, ReadonlySet<string>> = {
     'environment',
     'gateway',
     'select-model',
+    'restate-model',
     'ignore-cron',
     'fetch-row-counts',
     'execution-time',
@@ -150,6 +152,7 @@ export async function main(argv: string[]): Promise<number> {
           environment: values.environment,
           gateway: values.gateway,
           selectModels: values['select-model'] ?? [],
+          restateModels: values['restate-model'],
           ignoreCron: values['ignore-cron'],
           fetchRowCounts: values['fetch-row-counts'],
           executionTime: values['execution-time'],

@@ -78,3 +78,11 @@ def test_checks_only_extras_have_no_models():
         environment="prod",
     )
     assert extras.models == {} and len(extras.checks) == 1
+
+
+def test_restate_models_only_when_asked():
+    common = {"models": {}, "checks": [], "project_dir": "/p", "environment": "prod"}
+    assert "restate_models" not in build_run_extras(**common).to_json()
+    data = build_run_extras(**common, restate_models=["shop.items"]).to_json()
+    assert data["restate_models"] == ["shop.items"]
+    assert read_run_extras(data).restate_models == ("shop.items",)

@@ -34,6 +34,28 @@ function requireNode(index: ManifestIndex, name: string, origin: string): void {
  * models, of the external models they read, and the standalone audits) as a check.
  */
 export function resolveScope(index: ManifestIndex, settings: RunSettings, contextAssetKeys: readonly string[] | null): ResolvedScope {
+  const resolved = resolveSelection(index, settings, contextAssetKeys);
+  checkRestatement(index, settings.restateModels, resolved);
+  return resolved;
+}
+
+/** A restated model must be a model whose asset this run reports: its table is rewritten. */
+function checkRestatement(index: ManifestIndex, restate: readonly string[], resolved: ResolvedScope): void {
+  for (const name of restate) {
+    requireNode(index, name, 'restate_models');
+    const model = index.modelByName(name);
+    if (!model || model.kind === 'EMBEDDED') {
+      throw new UsageError(`restate_models names ${JSON.stringify(name)}, which is not a model SQLMesh builds — restate models only`);
+    }
+    if (!resolved.scope.assetKeys.has(name)) {
+      throw new UsageError(
+        `restate_models names ${name}, whose asset is not selected in this run — select it (and its downstream models) to restate it`,
+      );
+    }
+  }
+}
+
+function resolveSelection(index: ManifestIndex, settings: RunSettings, contextAssetKeys: readonly string[] | null): ResolvedScope {
   const models = new Map(index.manifest.models.map((model) => [model.name, model]));
   const extras = settings.extras;
   if (extras) {

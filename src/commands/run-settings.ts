@@ -13,6 +13,7 @@ export interface RunFlags {
   readonly environment?: string | undefined;
   readonly gateway?: string | undefined;
   readonly selectModels: readonly string[];
+  readonly restateModels?: readonly string[] | undefined;
   readonly ignoreCron?: boolean | undefined;
   readonly fetchRowCounts?: boolean | undefined;
   readonly executionTime?: string | undefined;
@@ -32,6 +33,8 @@ export interface RunSettings {
   readonly environment: string;
   readonly gateway: string | null;
   readonly selectModels: readonly string[];
+  /** Models to restate (SQLMesh's restatement plan) instead of running; empty: a plain run. */
+  readonly restateModels: readonly string[];
   readonly ignoreCron: boolean;
   /** Count each materialized model's rows after its last batch (JSON console only). */
   readonly fetchRowCounts: boolean;
@@ -91,6 +94,7 @@ export function resolveRunSettings(flags: RunFlags, extras: RunExtras | null): R
     environment: pick(extras?.environment, flags.environment) ?? DEFAULT_ENVIRONMENT,
     gateway: pick(extras?.gateway, flags.gateway) ?? null,
     selectModels: flags.selectModels,
+    restateModels: [...new Set(pick(extras?.restate_models, flags.restateModels) ?? [])],
     ignoreCron: pick(extras?.ignore_cron, flags.ignoreCron) ?? false,
     fetchRowCounts: pick(extras?.fetch_row_counts, flags.fetchRowCounts) ?? false,
     executionTime: validateRunTime('execution-time', pick(extras?.execution_time, flags.executionTime) ?? null),

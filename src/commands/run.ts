@@ -5,7 +5,7 @@ import { isDagsterPipesProcess } from '../pipes/params.js';
 import { pipesSink } from '../report/pipes-sink.js';
 import { Reporter } from '../report/reporter.js';
 import { summaryTable } from '../report/terminal.js';
-import { auditOnlyNote, checkOnlyWarning, unrunnableAuditWarning } from '../report/wording.js';
+import { auditOnlyNote, checkOnlyWarning, restatementNote, unrunnableAuditWarning } from '../report/wording.js';
 import { buildManifest, indexManifest, type ManifestIndex, readManifestFile } from '../sqlmesh/manifest.js';
 import type { RunSqlmeshOptions } from '../sqlmesh/options.js';
 import { runSqlmesh } from '../sqlmesh/process.js';
@@ -117,6 +117,7 @@ async function execute(
   if (audited.length > 0) pipes.log.info(auditOnlyNote(audited));
   else for (const model of resolved.checkOnlyModels) pipes.log.warning(checkOnlyWarning(model));
   for (const audit of resolved.unrunnableAudits) pipes.log.warning(unrunnableAuditWarning(audit));
+  if (settings.restateModels.length > 0) pipes.log.info(restatementNote(settings.restateModels, settings.start, settings.end));
   if (resolved.select !== null && resolved.select.length === 0 && audited.length === 0) {
     pipes.log.info('no SQLMesh model asset is selected in this step: SQLMesh is not run');
     reporter.finish(performance.now() - started);
@@ -150,6 +151,7 @@ function runOptions(settings: RunSettings, index: ManifestIndex, resolved: Resol
     environment: settings.environment,
     gateway: settings.gateway,
     selectModels: resolved.select,
+    restateModels: settings.restateModels,
     ignoreCron: settings.ignoreCron,
     fetchRowCounts: settings.fetchRowCounts,
     executionTime: settings.executionTime,

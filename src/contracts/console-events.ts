@@ -58,6 +58,10 @@ export const RunStarted = z
       .nullable()
       .optional()
       .describe("Effective concurrent tasks (JSON console: what SQLMesh's Context uses; text: the override, if any)."),
+    restated_models: z
+      .array(z.string())
+      .optional()
+      .describe('Set when this is a restatement plan instead of a run: the models asked for (their downstream is restated too).'),
   })
   .meta({ id: 'RunStarted', description: 'The run starts.' });
 

@@ -43,6 +43,10 @@ export const RunExtras = z
     execution_time: z.string().nullable().optional(),
     start: z.string().nullable().optional(),
     end: z.string().nullable().optional(),
+    restate_models: z
+      .array(z.string())
+      .optional()
+      .describe("Restate these models (SQLMesh's restatement plan, with `start`/`end` as its window) instead of `sqlmesh run`."),
     sqlmesh_python: z.string().nullable().optional(),
     console: ConsoleKind.optional(),
     concurrent_tasks: z

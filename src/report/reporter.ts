@@ -4,7 +4,7 @@ import type { SelectedCheck } from '../contracts/run-extras.js';
 import { type ManifestDrift, type ModelOutcome, RUN_SUMMARY_KIND, type RunSummary } from '../contracts/run-summary.js';
 import type { ManifestNode } from '../sqlmesh/manifest.js';
 import { auditOutcomes } from './audits.js';
-import type { MetadataMap } from './metadata.js';
+import { type MetadataMap, md } from './metadata.js';
 import { type CheckIntent, checkResult, materializationMetadata } from './result-metadata.js';
 import {
   applyEvent,
@@ -198,7 +198,12 @@ export class Reporter {
     this.#reported.add(run.model);
     const model = this.#scope.models.get(run.model);
     const assetKey = this.#scope.assetKeys.get(run.model);
-    if (assetKey !== undefined && isMaterialized(run)) this.#sink.materialize(assetKey, materializationMetadata(run, model));
+    if (assetKey !== undefined && isMaterialized(run)) {
+      const metadata = materializationMetadata(run, model);
+      // Intervals SQLMesh had and processed again, on request: a restatement plan, not a run.
+      if (this.#state.started?.restated_models) metadata['sqlmesh/restatement'] = md.bool(true);
+      this.#sink.materialize(assetKey, metadata);
+    }
     const audits = this.#scope.nodes.get(run.model)?.audits ?? model?.audits;
     if (!audits) return;
     const outcomes = auditOutcomes(run, audits);

@@ -155,3 +155,9 @@ export function auditOnlyNote(models: readonly string[]): string {
 export function unrunnableAuditWarning(audit: string): string {
   return `standalone audit ${audit}: not evaluated — SQLMesh runs standalone audits only in a run of the whole project, not with --select-model; materialize every SQLMesh asset to run it`;
 }
+
+/** The run is a restatement plan: what SQLMesh is asked to process again. */
+export function restatementNote(models: readonly string[], start: string | null, end: string | null): string {
+  const window = start !== null && end !== null ? ` from ${start} to ${end}` : ' over their whole history';
+  return `restating ${models.join(', ')}${window} with SQLMesh's restatement plan (sqlmesh plan --restate-model): their intervals and those of their downstream models are processed again, with the code the environment runs`;
+}

@@ -29,8 +29,10 @@ function jsonCommand(o: NormalizedRunOptions): SqlmeshCommand {
   for (const model of o.selectModels ?? []) args.push('--select-model', model);
   for (const fqn of o.auditModels) args.push('--audit-model', fqn);
   // Nothing selected to run: only the in-place audits.
-  if (o.auditModels.length > 0 && o.selectModels?.length === 0) args.push('--audit-only');
-  if (o.ignoreCron) args.push('--ignore-cron');
+  for (const model of o.restateModels) args.push('--restate-model', model);
+  if (o.auditModels.length > 0 && o.selectModels?.length === 0 && o.restateModels.length === 0) args.push('--audit-only');
+  // A restatement plan has no cron to ignore.
+  if (o.ignoreCron && o.restateModels.length === 0) args.push('--ignore-cron');
   if (o.fetchRowCounts) args.push('--fetch-row-counts');
   if (o.executionTime !== null) args.push('--execution-time', o.executionTime);
   if (o.start !== null) args.push('--start', o.start);

@@ -26,6 +26,11 @@ export interface RunSqlmeshOptions {
    * @default none
    */
   readonly auditModels?: readonly string[];
+  /**
+   * Instead of `sqlmesh run`: SQLMesh's restatement plan of these models (and their downstream),
+   * `start`/`end` as its window; refused on unapplied changes (JSON console only). @default none
+   */
+  readonly restateModels?: readonly string[];
   /** Run all missing intervals, ignoring cron. @default false */
   readonly ignoreCron?: boolean;
   /** Count each materialized model's rows after its last batch (`row_count` on the event; JSON console only). */
@@ -60,6 +65,7 @@ export interface NormalizedRunOptions {
   readonly gateway: string | null;
   readonly selectModels: readonly string[] | null;
   readonly auditModels: readonly string[];
+  readonly restateModels: readonly string[];
   readonly ignoreCron: boolean;
   readonly fetchRowCounts: boolean;
   readonly executionTime: string | null;
@@ -82,6 +88,7 @@ export function normalizeRunOptions(options: RunSqlmeshOptions): NormalizedRunOp
     gateway = null,
     selectModels = null,
     auditModels = [],
+    restateModels = [],
     ignoreCron = false,
     fetchRowCounts = false,
     executionTime = null,
@@ -103,6 +110,7 @@ export function normalizeRunOptions(options: RunSqlmeshOptions): NormalizedRunOp
     gateway: validateName('gateway', gateway),
     selectModels: validateSelection(selectModels),
     auditModels: validateSelection(auditModels, 'auditModels') ?? [],
+    restateModels: validateSelection(restateModels, 'restateModels') ?? [],
     ignoreCron: Boolean(ignoreCron),
     fetchRowCounts: Boolean(fetchRowCounts),
     executionTime: validateName('executionTime', executionTime),
@@ -161,6 +169,9 @@ function validateTextMode(options: NormalizedRunOptions): void {
   if (options.console !== 'text') return;
   if (options.executionTime !== null) {
     throw new ConfigurationError('executionTime needs the JSON console: `sqlmesh run` has no --execution-time (use --console json)');
+  }
+  if (options.restateModels.length > 0) {
+    throw new ConfigurationError('restateModels needs the JSON console: `sqlmesh run` cannot restate (use --console json)');
   }
   if (options.auditModels.length > 0) {
     throw new ConfigurationError('auditModels needs the JSON console: `sqlmesh run` cannot audit models in place (use --console json)');

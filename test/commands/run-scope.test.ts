@@ -66,3 +66,25 @@ describe('resolveRunSettings', () => {
     expect(() => resolveRunSettings(flags({ selectModels: ['shop.a'] }), extras({}))).toThrow(/--select-model is not used under Dagster/);
   });
 });
+
+describe('resolveScope: restate_models', () => {
+  const settings = (e: Partial<RunExtras>) => resolveRunSettings(flags({ projects: [] }), { ...extras(e), project_dir: '/p' });
+  const both = { models: { 'db/shop/a': 'shop.a', 'db/shop/b': 'shop.b' } };
+
+  it('a selected model can be restated (duplicates once)', () => {
+    const resolved = settings({ ...both, restate_models: ['shop.a', 'shop.a'] });
+    expect(resolved.restateModels).toEqual(['shop.a']);
+    expect(() => resolveScope(index, resolved, ['db/shop/a', 'db/shop/b'])).not.toThrow();
+  });
+
+  it.each([
+    [['shop.x'], 'restate_models names "shop.x", which is not in the manifest'],
+    [['shop.inline'], 'restate_models names "shop.inline", which is not a model SQLMesh builds — restate models only'],
+    [
+      ['shop.b'],
+      'restate_models names shop.b, whose asset is not selected in this run — select it (and its downstream models) to restate it',
+    ],
+  ])('%j: one-line usage error', (restate, message) => {
+    expect(() => resolveScope(index, settings({ ...both, restate_models: restate }), ['db/shop/a'])).toThrow(message);
+  });
+});

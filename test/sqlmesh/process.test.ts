@@ -84,6 +84,13 @@ describe('runSqlmesh (fake process)', () => {
     }
   });
 
+  it('a restatement replaces the run: --restate-model, never --ignore-cron', async () => {
+    const { child, spawn, invocation } = await start({ selectModels: ['a.b', 'c.d'], restateModels: ['a.b'], ignoreCron: true });
+    child.finish({ exitCode: 0 });
+    await collect(invocation);
+    expect(spawn.commands[0]?.args.slice(5)).toEqual(['--select-model', 'a.b', '--select-model', 'c.d', '--restate-model', 'a.b']);
+  });
+
   it('builds the unmodified CLI command for the text console', async () => {
     const { child, spawn, invocation } = await start({
       console: 'text',
@@ -281,6 +288,7 @@ describe('runSqlmesh (fake process)', () => {
     [{ console: 'text' as const, executionTime: '2024-01-01' }, /executionTime needs the JSON console/],
     [{ console: 'text' as const, fetchRowCounts: true }, /fetchRowCounts needs the JSON console/],
     [{ console: 'text' as const, auditModels: ['"db"."a"."b"'] }, /auditModels needs the JSON console/],
+    [{ console: 'text' as const, restateModels: ['a.b'] }, /restateModels needs the JSON console/],
     [{ auditModels: [3 as unknown as string] }, /auditModels must be an array of model names/],
     [{ console: 'text' as const, concurrentTasks: 2 }, /needs an explicit gateway/],
   ])('rejects bad options up front: %j', async (options, message) => {

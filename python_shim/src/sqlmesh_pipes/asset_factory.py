@@ -156,6 +156,7 @@ def sqlmesh_assets_factory(
             start=config.start,
             end=config.end,
             ignore_cron=config.ignore_cron,
+            restate_models=config.restate_models,
         )
 
     return _sqlmesh_assets

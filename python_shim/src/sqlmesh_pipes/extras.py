@@ -55,6 +55,7 @@ def build_run_extras(
     termination_timeout_seconds: float = DEFAULT_TERMINATION_TIMEOUT_SECONDS,
     console: ConsoleKind = "json",
     fetch_row_counts: bool = False,
+    restate_models: Sequence[str] | None = None,
 ) -> RunExtras:
     """``RunExtras`` for the selected models (asset key → model name) and checks.
 
@@ -90,6 +91,7 @@ def build_run_extras(
         console=console,
         # Only when asked: extras of runs without counts stay as they were.
         **({"fetch_row_counts": True} if fetch_row_counts else {}),
+        **({"restate_models": tuple(restate_models)} if restate_models else {}),
     )
 
 

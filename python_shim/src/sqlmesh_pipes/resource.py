@@ -16,7 +16,7 @@ of strings" type, so the field is a list and a single path (or ``EnvVar``) is wr
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -377,6 +377,7 @@ class SQLMeshResource(ConfigurableResource):
         start: datetime | str | None = None,
         end: datetime | str | None = None,
         ignore_cron: bool | None = None,
+        restate_models: Sequence[str] | None = None,
     ) -> Iterator[MaterializeResult | AssetCheckResult | AssetMaterialization]:
         """Run ``sqlmesh run`` once for the selection and yield its results as SQLMesh produces them.
 
@@ -386,7 +387,8 @@ class SQLMeshResource(ConfigurableResource):
         runs; on a termination, what SQLMesh committed before it stopped is yielded before the
         interruption propagates. When SQLMesh failed, a ``dagster.Failure`` with its error text is
         raised after every result. ``execution_time``, ``start``/``end`` and ``ignore_cron`` (None:
-        the resource's) are ``sqlmesh run``'s options (see ``SQLMeshRunConfig``).
+        the resource's) are ``sqlmesh run``'s options; ``restate_models`` makes the run SQLMesh's
+        restatement plan of those models instead (see ``SQLMeshRunConfig``).
         """
         models, checks = self.selection(context)
         manifest_path = self.resolved_manifest_path
@@ -406,6 +408,7 @@ class SQLMeshResource(ConfigurableResource):
             termination_timeout_seconds=self.termination_timeout_seconds,
             console=self.console,
             fetch_row_counts=self.fetch_row_counts,
+            restate_models=restate_models,
         )
         names = sorted(set(models.values()))
         context.log.info(

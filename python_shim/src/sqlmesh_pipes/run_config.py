@@ -2,8 +2,9 @@
 
 The run config of the multi-asset's op (the launchpad's ``ops: {sqlmesh_assets: {config: …}}``,
 or ``RunRequest(run_config=…)`` from a schedule or sensor). Empty by default: a plain
-``sqlmesh run`` of what is due. The executor checks the values (ISO-8601, ``start`` with ``end``)
-and fails the step with a one-line error naming the fix.
+``sqlmesh run`` of what is due; ``restate_models`` makes it a restatement instead. The executor
+checks the values (ISO-8601, ``start`` with ``end``) and fails the step with a one-line error
+naming the fix.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ class SQLMeshRunConfig(Config):
         default=None,
         description="Run as if it were this time (ISO-8601): `sqlmesh run --execution-time`; decides "
         "which cron intervals are complete.",
+    )
+    restate_models: list[str] | None = Field(
+        default=None,
+        description="Re-process intervals SQLMesh already has (opt-in): SQLMesh's restatement plan "
+        "(`sqlmesh plan ENV --restate-model M`) of these models (names as in the project), with "
+        "`start`/`end` as its window (none: their whole history). SQLMesh restates their downstream "
+        "models too, which this run must select as well; refused while the project has changes not "
+        "applied to the environment (a restatement never deploys code).",
     )
     ignore_cron: bool | None = Field(
         default=None,

@@ -27,6 +27,7 @@ from sqlmesh_pipes_console.common import (
     gateway_names,
     one_line,
 )
+from sqlmesh_pipes_console.restate import restate_models
 from sqlmesh_pipes_contracts import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -61,11 +62,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--audit-model", action="append", dest="audit_models", default=[])
     # Only audit the --audit-model models: no `sqlmesh run` at all.
     parser.add_argument("--audit-only", action="store_true")
+    # Instead of `sqlmesh run`: SQLMesh's restatement plan of these models (restate.py).
+    parser.add_argument("--restate-model", action="append", dest="restate_models", default=[])
     args = parser.parse_args(argv)
     if args.audit_only and not args.audit_models:
         raise UsageError("--audit-only needs at least one --audit-model FQN")
     if args.audit_only and args.select_models:
         raise UsageError("--audit-only runs no model: drop --select-model or --audit-only")
+    if args.restate_models and (args.audit_only or args.ignore_cron):
+        raise UsageError(
+            "--restate-model applies a restatement plan: it does not go with --audit-only or --ignore-cron"
+        )
     if args.concurrent_tasks is not None and args.concurrent_tasks < 1:
         raise UsageError(f"--concurrent-tasks must be at least 1, got {args.concurrent_tasks}")
     return args
@@ -109,12 +116,13 @@ def _build_context(projects: list[Path], args: argparse.Namespace, channel: t.An
         configs = load_configs(None, Context.CONFIG_TYPE, projects)
         if args.concurrent_tasks is not None:
             _override_concurrency(configs, args.gateway, args.concurrent_tasks)
-        # load=False like `sqlmesh run`: it runs what the last applied plan stored.
+        # load=False like `sqlmesh run`: it runs what the last applied plan stored. A restatement
+        # is a plan: it compares the project with the environment, so it loads the project.
         context = Context(
             paths=projects,
             config=configs,
             gateway=args.gateway,
-            load=False,
+            load=bool(args.restate_models),
             concurrent_tasks=args.concurrent_tasks,
         )
         # Fail here, as configuration, rather than mid-run: a bad gateway or connection.
@@ -186,12 +194,23 @@ def _run(context: t.Any, console: t.Any, args: argparse.Namespace, channel: t.An
             selected_models=tuple(args.select_models) if args.select_models is not None else None,
             gateway=context.selected_gateway,
             concurrent_tasks=context.concurrent_tasks,
+            restated_models=tuple(args.restate_models) if args.restate_models else None,
         ).to_json()
     )
     _report_environment(context, environment, channel)
     try:
         status = None
-        if not args.audit_only:
+        if args.restate_models:
+            status = restate_models(
+                context,
+                environment,
+                args.restate_models,
+                start=args.start,
+                end=args.end,
+                execution_time=args.execution_time,
+                selected=args.select_models,
+            )
+        elif not args.audit_only:
             status = context.run(
                 environment,
                 start=args.start,
@@ -211,6 +230,8 @@ def _run(context: t.Any, console: t.Any, args: argparse.Namespace, channel: t.An
             status = _combined(status, audited)
     except KeyboardInterrupt:
         return _finish_error(channel, EXIT_INTERRUPTED, "interrupted", "KeyboardInterrupt")
+    except UsageError as error:  # a refused restatement
+        return _finish_error(channel, EXIT_USAGE, str(error), "UsageError")
     except (SQLMeshError, SqlglotError, ValueError) as error:
         # What `sqlmesh run` prints as "Error: ..." and exits 1 for.
         return _finish_error(channel, EXIT_FAILED, str(error), type(error).__name__, prefix="Error")

@@ -501,6 +501,8 @@ class RunExtras:
     execution_time: str | None = None
     start: str | None = None
     end: str | None = None
+    restate_models: tuple[str, ...] | None = None
+    """Restate these models (SQLMesh's restatement plan, with ``start``/``end`` as its window) instead of ``sqlmesh run``."""
     sqlmesh_python: str | None = None
     console: ConsoleKind | None = None
     concurrent_tasks: int | None = None
@@ -522,6 +524,8 @@ class RunExtras:
             data["environment"] = self.environment
         if self.ignore_cron is not None:
             data["ignore_cron"] = self.ignore_cron
+        if self.restate_models is not None:
+            data["restate_models"] = list(self.restate_models)
         if self.console is not None:
             data["console"] = self.console
         if self.fetch_row_counts is not None:
@@ -531,7 +535,7 @@ class RunExtras:
         return data
 
 
-_RUN_EXTRAS_KEYS: Final = frozenset({"version", "models", "checks", "project_dir", "project_dirs", "environment", "gateway", "ignore_cron", "execution_time", "start", "end", "sqlmesh_python", "console", "concurrent_tasks", "manifest_path", "fetch_row_counts", "termination_timeout_seconds"})
+_RUN_EXTRAS_KEYS: Final = frozenset({"version", "models", "checks", "project_dir", "project_dirs", "environment", "gateway", "ignore_cron", "execution_time", "start", "end", "restate_models", "sqlmesh_python", "console", "concurrent_tasks", "manifest_path", "fetch_row_counts", "termination_timeout_seconds"})
 _RUN_EXTRAS_REQUIRED: Final = frozenset({"version", "models", "checks"})
 
 
@@ -549,6 +553,7 @@ def _read_run_extras(value: Any, where: str) -> RunExtras:
         execution_time=None if obj.get("execution_time") is None else (v if isinstance(v := obj["execution_time"], str) else _fail(v, "a string", where, "execution_time")),
         start=None if obj.get("start") is None else (v if isinstance(v := obj["start"], str) else _fail(v, "a string", where, "start")),
         end=None if obj.get("end") is None else (v if isinstance(v := obj["end"], str) else _fail(v, "a string", where, "end")),
+        restate_models=None if "restate_models" not in obj else _strs(obj["restate_models"], "a list of strings", where, "restate_models"),
         sqlmesh_python=None if obj.get("sqlmesh_python") is None else (v if isinstance(v := obj["sqlmesh_python"], str) else _fail(v, "a string", where, "sqlmesh_python")),
         console=None if "console" not in obj else _one_of(obj["console"], CONSOLE_KIND_VALUES, "one of \"json\", \"text\"", where, "console"),
         concurrent_tasks=None if obj.get("concurrent_tasks") is None else _gt(_int(obj["concurrent_tasks"], "a positive integer", where, "concurrent_tasks"), 0, "a positive integer", where, "concurrent_tasks"),
@@ -745,14 +750,18 @@ class RunStarted:
     """The gateway SQLMesh ran on (JSON console: the resolved one; text: the flag, if any)."""
     concurrent_tasks: int | None = None
     """Effective concurrent tasks (JSON console: what SQLMesh's Context uses; text: the override, if any)."""
+    restated_models: tuple[str, ...] | None = None
+    """Set when this is a restatement plan instead of a run: the models asked for (their downstream is restated too)."""
 
     def to_json(self) -> dict[str, Any]:
         """This RunStarted as JSON-ready data."""
         data: dict[str, Any] = {"type": self.type, "environment": self.environment, "sqlmesh_version": self.sqlmesh_version, "execution_time": self.execution_time, "selected_models": None if self.selected_models is None else list(self.selected_models), "gateway": self.gateway, "concurrent_tasks": self.concurrent_tasks}
+        if self.restated_models is not None:
+            data["restated_models"] = list(self.restated_models)
         return data
 
 
-_RUN_STARTED_KEYS: Final = frozenset({"type", "environment", "sqlmesh_version", "execution_time", "selected_models", "gateway", "concurrent_tasks"})
+_RUN_STARTED_KEYS: Final = frozenset({"type", "environment", "sqlmesh_version", "execution_time", "selected_models", "gateway", "concurrent_tasks", "restated_models"})
 _RUN_STARTED_REQUIRED: Final = frozenset({"type", "environment", "sqlmesh_version", "execution_time", "selected_models"})
 
 
@@ -766,6 +775,7 @@ def _read_run_started(value: Any, where: str) -> RunStarted:
         selected_models=None if obj["selected_models"] is None else _strs(obj["selected_models"], "a list of strings or null", where, "selected_models"),
         gateway=None if obj.get("gateway") is None else (v if isinstance(v := obj["gateway"], str) else _fail(v, "a string", where, "gateway")),
         concurrent_tasks=None if obj.get("concurrent_tasks") is None else _int(obj["concurrent_tasks"], "an integer", where, "concurrent_tasks"),
+        restated_models=None if "restated_models" not in obj else _strs(obj["restated_models"], "a list of strings", where, "restated_models"),
     )
 
 

@@ -122,11 +122,12 @@ def iso(epoch_ms: int) -> str:
 
 
 def merged(intervals: list[list[str]]) -> list[list[str]]:
-    """Contiguous [start, end) intervals joined (SQLMesh stores one row per committed batch)."""
+    """Contiguous or overlapping [start, end) intervals joined (SQLMesh stores one row per committed
+    batch, and a restated interval again)."""
     out: list[list[str]] = []
     for start, end in sorted(intervals):
-        if out and out[-1][1] == start:
-            out[-1][1] = end
+        if out and start <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], end)
         else:
             out.append([start, end])
     return out

@@ -133,3 +133,63 @@ def test_a_bad_window_fails_the_step_with_the_executors_one_line_error(batches_p
     assert not result.success
     assert "--start and --end go together" in step_failure_text(result)
     assert committed_intervals(batches_project, "batches.daily") == []
+
+
+def _values(project: Path) -> dict[str, int]:
+    with duckdb.connect(str(project / "db.duckdb"), read_only=True) as con:
+        return {str(ds): v for ds, v in con.execute("SELECT ds, v FROM batches.daily ORDER BY ds").fetchall()}
+
+
+def _restate(project: Path, instance, selection=None, **config):
+    job = shop_definitions(project).resolve_implicit_global_asset_job_def()
+    if selection is not None:
+        job = job.get_subset(asset_selection=selection)
+    return job.execute_in_process(instance=instance, raise_on_error=False, run_config={"ops": {"sqlmesh_assets": {"config": config}}})
+
+
+def test_a_restatement_reprocesses_its_window_and_the_downstream_models(batches_project, dagster_instance, assert_pipes_clean):
+    write_values(batches_project, {1: "1", 2: "2", 3: "3"})
+    first = shop_definitions(batches_project).resolve_implicit_global_asset_job_def().execute_in_process(instance=dagster_instance)
+    assert first.success
+    full = [["2024-01-01T00:00:00Z", "2024-01-04T00:00:00Z"]]
+    write_values(batches_project, {1: "10", 2: "20", 3: "30"})  # the source changed after the fact
+
+    # A plain run has nothing to do: SQLMesh has every interval.
+    assert materialized(_restate(batches_project, dagster_instance)) == {}
+
+    result = _restate(batches_project, dagster_instance, restate_models=["batches.daily"], start="2024-01-02", end="2024-01-02")
+    assert_pipes_clean(dagster_instance, result.run_id)
+    assert result.success, step_failure_text(result)
+    mats = materialized(result)
+    assert set(mats) == {key("batches.daily"), key("batches.summary")}  # SQLMesh restates downstream too
+    assert mats[key("batches.daily")]["sqlmesh/intervals"] == [["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"]]
+    assert all(m["sqlmesh/restatement"] is True for m in mats.values())
+    assert _values(batches_project) == {"2024-01-01": 1, "2024-01-02": 20, "2024-01-03": 3}  # exactly the window
+    assert committed_intervals(batches_project, "batches.daily") == full
+    messages = user_messages(dagster_instance, result.run_id)
+    assert any(m.startswith("restating batches.daily from 2024-01-02 to 2024-01-02 with SQLMesh's restatement plan") for m in messages)
+
+
+def test_a_restatement_refuses_what_it_cannot_show_or_would_deploy(batches_project, dagster_instance):
+    write_values(batches_project, {1: "1", 2: "2", 3: "3"})
+    assert shop_definitions(batches_project).resolve_implicit_global_asset_job_def().execute_in_process(instance=dagster_instance).success
+    write_values(batches_project, {1: "10", 2: "20", 3: "30"})
+    window = {"restate_models": ["batches.daily"], "start": "2024-01-02", "end": "2024-01-02"}
+
+    # Its downstream model would be rewritten without a materialization in this run.
+    alone = _restate(batches_project, dagster_instance, selection={key("batches.daily")}, **window)
+    assert not alone.success
+    assert "restating batches.daily also re-evaluates batches.summary, not selected in this run" in step_failure_text(alone)
+
+    # A model not selected cannot be restated.
+    other = _restate(batches_project, dagster_instance, selection={key("batches.summary")}, **window)
+    assert "restate_models names batches.daily, whose asset is not selected in this run" in step_failure_text(other)
+
+    # Unapplied changes: a restatement never deploys code.
+    summary = batches_project / "models" / "summary.sql"
+    summary.write_text(summary.read_text().replace("SUM(v) AS total", "SUM(v) AS total, 1 AS extra"))
+    pending = _restate(batches_project, dagster_instance, **window)
+    assert not pending.success
+    text = step_failure_text(pending)
+    assert "restatement refused: the project has changes not applied to 'prod' (batches.summary)" in text, text
+    assert _values(batches_project) == {"2024-01-01": 1, "2024-01-02": 2, "2024-01-03": 3}  # nothing was re-processed
