@@ -12,6 +12,7 @@ const USAGE = `Usage:
                     [--start ISO --end ISO] [--restate-model NAME]... [--sqlmesh-python PATH] [--console json|text]
                     [--concurrent-tasks N] [--manifest FILE] [--messages-file FILE]
   sqlmesh-pipes manifest --project DIR [--project DIR]... [--gateway NAME] [--sqlmesh-python PATH] [--out FILE]
+                         [--no-column-lineage]
   sqlmesh-pipes schedule (--manifest FILE | --project DIR [--project DIR]...) [--gateway NAME] [--ignore-cron]
   sqlmesh-pipes due --manifest FILE --at ISO [--since ISO | --schedule-cron CRON [--schedule-tz ZONE]]
 
@@ -37,6 +38,7 @@ const OPTIONS = {
   manifest: { type: 'string' },
   'messages-file': { type: 'string' },
   out: { type: 'string' },
+  'no-column-lineage': { type: 'boolean' },
   at: { type: 'string' },
   since: { type: 'string' },
   'schedule-cron': { type: 'string' },
@@ -77,7 +79,7 @@ const ALLOWED: Record<string, ReadonlySet<string>> = {
     'dagster-pipes-context',
     'dagster-pipes-messages',
   ]),
-  manifest: new Set(['project', 'gateway', 'sqlmesh-python', 'out']),
+  manifest: new Set(['project', 'gateway', 'sqlmesh-python', 'out', 'no-column-lineage']),
   schedule: new Set(['manifest', 'project', 'gateway', 'sqlmesh-python', 'ignore-cron']),
   due: new Set(['manifest', 'at', 'since', 'schedule-cron', 'schedule-tz']),
 };
@@ -119,6 +121,7 @@ export async function main(argv: string[]): Promise<number> {
           gateway: values.gateway,
           sqlmeshPython: values['sqlmesh-python'],
           out: values.out,
+          columnLineage: !values['no-column-lineage'],
         });
         if (!values.out) process.stdout.write(`${JSON.stringify(manifest)}\n`);
         return ExitCode.ok;

@@ -44,6 +44,7 @@ def model(
         "table": table,
         "kind": "FULL",
         "kind_details": {},
+        "start": None,
         "cron": "@daily",
         "cron_period_seconds": 86400,
         "cron_tz": None,

@@ -6,6 +6,7 @@ export interface ManifestOptions {
   readonly gateway?: string | undefined;
   readonly sqlmeshPython?: string | undefined;
   readonly out?: string | undefined;
+  readonly columnLineage?: boolean | undefined;
 }
 
 /** `sqlmesh-pipes manifest`: build the project's manifest in the SQLMesh env (and write it to --out). */
@@ -15,5 +16,6 @@ export function manifestCommand(options: ManifestOptions): Promise<Manifest> {
     gateway: options.gateway ?? null,
     sqlmeshPython: options.sqlmeshPython ?? null,
     out: options.out ?? null,
+    columnLineage: options.columnLineage ?? true,
   });
 }

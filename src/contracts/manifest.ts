@@ -47,6 +47,12 @@ export const ManifestModel = z
     kind_details: z
       .record(z.string(), z.unknown())
       .describe('Kind properties worth showing (batch_size, time_column, unique_key, lookback, ...).'),
+    start: z
+      .string()
+      .nullable()
+      .describe(
+        "The model's start (SQLMesh resolves relative starts such as `1 year ago` when the manifest is built), ISO-8601 UTC; null when the model has none.",
+      ),
     cron: z.string(),
     cron_period_seconds: z
       .number()

@@ -21,6 +21,8 @@ export interface BuildManifestOptions {
   readonly sqlmeshPython?: string | null;
   /** Also write the manifest JSON to this file (atomically, by the Python side). */
   readonly out?: string | null;
+  /** Leave column lineage out (`column_lineage: null`): SQLMesh's lineage walk is most of a big project's build. @default true */
+  readonly columnLineage?: boolean;
   /** Stop the Python process when aborted. */
   readonly signal?: AbortSignal;
 }
@@ -41,6 +43,7 @@ export async function buildManifest(options: BuildManifestOptions): Promise<Mani
   if (options.gateway) args.push('--gateway', options.gateway);
   const out = options.out ? resolve(options.out) : null;
   if (out) args.push('--out', out);
+  if (options.columnLineage === false) args.push('--no-column-lineage');
 
   const child = await execa(python, args, {
     // Where a run executes, so that anything SQLMesh resolves against it is the same file.

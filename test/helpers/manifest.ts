@@ -11,6 +11,7 @@ export function manifestModel(name: string, overrides: Partial<ManifestModel> = 
     table,
     kind: 'FULL',
     kind_details: {},
+    start: null,
     cron: '@daily',
     cron_period_seconds: 86400,
     cron_tz: null,

@@ -11,12 +11,21 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec, RetryPolicy, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    AssetSpec,
+    BackfillPolicy,
+    RetryPolicy,
+    multi_asset,
+)
 
 from . import errors
 from .resource import SQLMeshResource
 from .run_config import SQLMeshRunConfig
-from .specs import SQLMeshSpecs, build_sqlmesh_specs
+from .specs import SQLMeshSpecs, build_sqlmesh_specs, model_of
+from .time_partitions import UNITS
+from .time_partitions import time_partitions as time_partitions_of
 from .validation import type_error, validate_factory_args
 
 _log = logging.getLogger("sqlmesh_pipes")
@@ -62,6 +71,16 @@ def sqlmesh_external_asset_specs(
     return list(sqlmesh_specs_for(sqlmesh_resource, group_name=group_name).external_specs)
 
 
+def partitions_for(sqlmesh_resource: SQLMeshResource, time_partitions: bool | str) -> dict[str, Any]:
+    """The models' partitions for ``time_partitions`` (True: every unit; a unit name: that one)."""
+    if isinstance(time_partitions, str) and time_partitions not in UNITS:
+        raise errors.SQLMeshPipesDefinitionError(
+            errors.BAD_TIME_PARTITIONS.format(value=time_partitions, units=", ".join(UNITS))
+        )
+    unit = time_partitions if isinstance(time_partitions, str) else None
+    return time_partitions_of(sqlmesh_resource.get_manifest(), unit)
+
+
 def sqlmesh_assets_factory(
     *,
     sqlmesh_resource: SQLMeshResource,
@@ -72,6 +91,7 @@ def sqlmesh_assets_factory(
     pool: str | None = None,
     owners: Sequence[str] | None = None,
     required_resource_keys: set[str] | None = None,
+    time_partitions: bool | str = False,
 ) -> AssetsDefinition:
     """All SQLMesh models of ``sqlmesh_resource``'s project as one subsettable multi-asset.
 
@@ -88,6 +108,11 @@ def sqlmesh_assets_factory(
         owners: Owners added to every model's own (``owner`` and ``dagster:owner:`` tags), as
             e-mails or ``team:<name>``.
         required_resource_keys: More resources the step requires (``"sqlmesh"`` always is).
+        time_partitions: Give INCREMENTAL_BY_TIME_RANGE models Dagster time-window partitions of
+            their interval unit (see ``sqlmesh_pipes.time_partitions``): a partition backfill is
+            one ``sqlmesh run --start/--end`` over its window. A unit name (``"day"``,
+            ``"hour"``…) partitions only the models of that unit: a Dagster job holds one
+            partitions definition, so a project with several units needs one for jobs over all.
 
     Returns:
         An ``AssetsDefinition`` with one asset per model and one check per audit use.
@@ -115,6 +140,17 @@ def sqlmesh_assets_factory(
         _log.warning(errors.STANDALONE_AUDIT_UNATTACHED.format(audit=audit))
     check_specs = list(specs.check_specs)
     extra: dict[str, Any] = {}
+    if time_partitions:
+        by_model = partitions_for(sqlmesh_resource, time_partitions)
+        asset_specs = [
+            spec.replace_attributes(partitions_def=by_model[model])
+            if (model := model_of(spec.metadata)) in by_model
+            else spec
+            for spec in asset_specs
+        ]
+        if by_model:
+            # A backfill of many partitions is one run: one `sqlmesh run` over the whole window.
+            extra["backfill_policy"] = BackfillPolicy.single_run()
     if specs.checks_outside_assets:
         # Checks of external models target assets this multi-asset does not materialize; Dagster
         # allows that with this (hidden) flag, the one dagster-dbt uses for source tests.

@@ -18,10 +18,16 @@ from dagster import (
 from sqlmesh_pipes_contracts import DEFAULT_ENVIRONMENT
 
 from . import errors
-from .asset_factory import SQLMESH_RESOURCE_KEY, sqlmesh_assets_factory, sqlmesh_external_asset_specs
+from .asset_factory import (
+    SQLMESH_RESOURCE_KEY,
+    partitions_for,
+    sqlmesh_assets_factory,
+    sqlmesh_external_asset_specs,
+)
 from .external_mapping import ExternalAssetMappingTranslator
 from .resource import SQLMeshResource
 from .schedule import sqlmesh_adaptive_schedule_factory
+from .time_partitions import units_in
 from .translator import SQLMeshTranslator
 
 _log = logging.getLogger("sqlmesh_pipes")
@@ -40,6 +46,7 @@ def sqlmesh_definitions_factory(
     retry_policy: RetryPolicy | None = None,
     ignore_cron: bool = False,
     fetch_row_counts: bool = False,
+    time_partitions: bool | str = False,
     enable_schedule: bool = False,
     schedule_name: str = "sqlmesh_adaptive_schedule",
     job_name: str = "sqlmesh_job",
@@ -73,6 +80,8 @@ def sqlmesh_definitions_factory(
     external tables when no ``translator`` is given; with a translator it is ignored (warning).
     ``owners`` are added to every model's; ``required_resource_keys`` to the step's.
     ``fetch_row_counts``: see ``SQLMeshResource.fetch_row_counts`` (off: one query per model).
+    ``time_partitions``: see ``sqlmesh_assets_factory`` (partitions for incremental-by-time models);
+    its job selects every model, so the partitioned models must share one interval unit.
 
     ``executor``: the whole project is ONE step, so Dagster's default multiprocess executor would
     only add a child process that imports the code location again before SQLMesh starts (2 s at
@@ -99,6 +108,14 @@ def sqlmesh_definitions_factory(
         node_executable=node_executable,
         translator=translator,
     )
+    if time_partitions:
+        # The job (and the schedule's) selects every model: one partitions definition at most.
+        units = units_in(partitions_for(resource, time_partitions), resource.get_manifest())
+        if len(units) > 1:
+            listed = "; ".join(f"{unit}: {', '.join(models)}" for unit, models in units.items())
+            raise errors.SQLMeshPipesDefinitionError(
+                errors.MIXED_TIME_PARTITIONS.format(units=listed, first=next(iter(units)))
+            )
     assets = sqlmesh_assets_factory(
         sqlmesh_resource=resource,
         name=name,
@@ -107,6 +124,7 @@ def sqlmesh_definitions_factory(
         retry_policy=retry_policy,
         pool=pool,
         owners=owners,
+        time_partitions=time_partitions,
         required_resource_keys=required_resource_keys,
     )
     schedules = []

@@ -187,3 +187,18 @@ COMPONENT_PROJECT_NOT_A_DIRECTORY = (
     "{component} attribute `{key}`: {path} is not a directory: point it at the SQLMesh project folder "
     "(relative paths are relative to the defs.yaml folder, e.g. `{key}: ../sqlmesh_project`)."
 )
+
+PARTITIONS_AND_WINDOW = (
+    "A partitioned run takes its window from its partitions: remove `start`/`end` from the run "
+    "config (or launch the run without partitions to pass a window)."
+)
+
+BAD_TIME_PARTITIONS = (
+    "time_partitions={value!r} is not a SQLMesh interval unit: pass True (every unit) or one of {units}."
+)
+
+MIXED_TIME_PARTITIONS = (
+    "time_partitions gives the incremental models partitions of several interval units ({units}), "
+    "and a Dagster job holds one partitions definition: pass time_partitions='{first}' (or another "
+    "unit) to partition one unit, or build one job per unit yourself with sqlmesh_assets_factory."
+)

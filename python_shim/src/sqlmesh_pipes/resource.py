@@ -52,6 +52,7 @@ from .name_rules import VALID_NAME
 from .results import (
     ResultGate,
     RunSummaryError,
+    as_event,
     find_run_summary,
     log_outcomes,
     log_unevaluated_checks,
@@ -61,9 +62,10 @@ from .results import (
 from .specs import (
     AUDIT_INDEX_METADATA_KEY,
     AUDIT_NAME_METADATA_KEY,
-    MODEL_NAME_METADATA_KEY,
     SelectedCheckRef,
+    model_of,
 )
+from .time_partitions import partition_materializations
 from .translator import SQLMeshTranslator
 
 DEFAULT_MANIFEST_FILENAME = MANIFEST_FILENAME
@@ -353,7 +355,7 @@ class SQLMeshResource(ConfigurableResource):
         assets_def = context.assets_def
         models: dict[AssetKey, str] = {}
         for key in context.selected_asset_keys:
-            models[key] = _metadata_raw(assets_def.specs_by_key[key].metadata[MODEL_NAME_METADATA_KEY])
+            models[key] = model_of(assets_def.specs_by_key[key].metadata)
         checks: list[tuple[AssetCheckKey, SelectedCheckRef]] = []
         for check_key in context.selected_asset_check_keys:
             metadata = assets_def.get_spec_for_check_key(check_key).metadata
@@ -361,7 +363,7 @@ class SQLMeshResource(ConfigurableResource):
                 (
                     check_key,
                     SelectedCheckRef(
-                        model=_metadata_raw(metadata[MODEL_NAME_METADATA_KEY]),
+                        model=model_of(metadata),
                         audit=_metadata_raw(metadata[AUDIT_NAME_METADATA_KEY]),
                         audit_index=int(_metadata_raw(metadata[AUDIT_INDEX_METADATA_KEY])),
                     ),
@@ -391,6 +393,21 @@ class SQLMeshResource(ConfigurableResource):
         restatement plan of those models instead (see ``SQLMeshRunConfig``).
         """
         models, checks = self.selection(context)
+        partitioned = {
+            spec.key: spec.partitions_def
+            for spec in context.assets_def.specs
+            if spec.partitions_def and spec.key in context.selected_asset_keys
+        }
+        # Partitioned assets in a run without partitions (a schedule's, "materialize all"): Dagster
+        # resolves the step's outputs and check targets through the run's partition, which it has
+        # none of, so every result is recorded as an event (partitions from SQLMesh's intervals).
+        as_events = bool(partitioned) and not context.has_partition_key_range
+        if partitioned and context.has_partition_key_range:
+            if start is not None or end is not None:
+                raise Failure(description=errors.PARTITIONS_AND_WINDOW, allow_retries=False)
+            # The partitions' window: SQLMesh fills exactly their intervals (a backfill is one run).
+            window = context.partition_time_window
+            start, end = window.start.isoformat(), window.end.isoformat()
         manifest_path = self.resolved_manifest_path
         extras = build_run_extras(
             models=models,
@@ -440,13 +457,21 @@ class SQLMeshResource(ConfigurableResource):
             cwd=self.working_dir,
             extras=pipes_extras(extras),
             termination_timeout=self.termination_timeout_seconds,
-            on_abandoned=lambda late: record_as_events(late, gate, context),
+            on_abandoned=lambda late: record_as_events(late, gate, context, partitioned),
         )
         stream = pipes_run.stream()
         try:
             for result in stream:
                 admitted = gate.admit(result)
-                if admitted is not None:
+                if admitted is None:
+                    continue
+                if isinstance(admitted, MaterializeResult) and admitted.asset_key in partitioned:
+                    yield from partition_materializations(admitted, partitioned[admitted.asset_key])
+                elif as_events and isinstance(admitted, MaterializeResult):
+                    yield as_event(admitted)
+                elif as_events and isinstance(admitted, AssetCheckResult):
+                    context.log_event(as_event(admitted))
+                else:
                     yield admitted
         except FileNotFoundError as e:
             raise Failure(description=errors.NODE_NOT_FOUND.format(node=self.node_executable)) from e

@@ -23,6 +23,7 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
+    PartitionsDefinition,
 )
 
 from sqlmesh_pipes_contracts import (
@@ -36,6 +37,7 @@ from sqlmesh_pipes_contracts import (
 )
 
 from . import errors
+from .time_partitions import partition_materializations
 
 _FAILED_OUTCOMES = ("failed", "partial")
 
@@ -151,7 +153,8 @@ def _in_event_log(context: Any) -> tuple[set[AssetKey], set[AssetCheckKey]]:
     return materialized, checked
 
 
-def _as_event(result: Reported | AssetMaterialization) -> AssetMaterialization | AssetCheckEvaluation:
+def as_event(result: Reported | AssetMaterialization) -> AssetMaterialization | AssetCheckEvaluation:
+    """A result as the event it stands for, for ``context.log_event`` (when it cannot be yielded)."""
     if isinstance(result, AssetCheckResult):
         return AssetCheckEvaluation(
             asset_key=result.asset_key,  # type: ignore[arg-type]
@@ -159,25 +162,37 @@ def _as_event(result: Reported | AssetMaterialization) -> AssetMaterialization |
             passed=result.passed,
             metadata=result.metadata or {},
             severity=result.severity,
+            description=result.description,
         )
     if isinstance(result, MaterializeResult):
         return AssetMaterialization(asset_key=result.asset_key, metadata=result.metadata)  # type: ignore[arg-type]
     return result
 
 
-def record_as_events(late: Iterable[Reported], gate: ResultGate, context: Any) -> None:
+def record_as_events(
+    late: Iterable[Reported],
+    gate: ResultGate,
+    context: Any,
+    partitioned: Mapping[AssetKey, PartitionsDefinition] | None = None,
+) -> None:
     """Record what the step can no longer yield (it ended while the executor stopped) as events.
 
     ``late``: what the executor reported after the step stopped listening. Results already handed
     over can be missing too: an interruption raised while Dagster type-checks a check's output
     drops that check's evaluation. Each lands in the run's event log like a yielded one; only the
-    step's outputs cannot be set any more.
+    step's outputs cannot be set any more. A ``partitioned`` asset gets one event per partition
+    SQLMesh evaluated.
     """
     materialized, checked = _in_event_log(context)
     dropped = [r for key, r in gate.materialized.items() if key not in materialized]
     dropped += [r for key, r in gate.checked.items() if key not in checked]
     admitted = [gate.admit(result) for result in late]
-    events = [_as_event(r) for r in [*dropped, *admitted] if r is not None]
+    events: list[AssetMaterialization | AssetCheckEvaluation] = []
+    for result in [*dropped, *admitted]:
+        if isinstance(result, MaterializeResult) and partitioned and result.asset_key in partitioned:
+            events.extend(partition_materializations(result, partitioned[result.asset_key]))
+        elif result is not None:
+            events.append(as_event(result))
     for event in events:
         context.log_event(event)
     if events:

@@ -43,8 +43,8 @@ from sqlmesh_pipes_contracts import AdaptiveSchedule, DueNodes
 
 from . import errors, executor
 from .asset_factory import sqlmesh_specs_for
-from .resource import SQLMeshResource, _metadata_raw
-from .specs import MODEL_NAME_METADATA_KEY, SQLMeshSpecs
+from .resource import SQLMeshResource
+from .specs import SQLMeshSpecs, model_of
 from .validation import type_error, validate_name
 
 if TYPE_CHECKING:  # a return type only: the class is not exported by `dagster`
@@ -121,17 +121,9 @@ def last_successful_tick(instance: DagsterInstance, schedule_name: str) -> str |
 def due_selection(specs: SQLMeshSpecs, due: DueNodes) -> tuple[list[AssetKey], list[AssetCheckKey]]:
     """The due models' asset keys, and the checks of the due models and external models."""
     models = set(due.models)
-    keys = [
-        spec.key
-        for spec in specs.asset_specs
-        if _metadata_raw(spec.metadata[MODEL_NAME_METADATA_KEY]) in models
-    ]
+    keys = [spec.key for spec in specs.asset_specs if model_of(spec.metadata) in models]
     nodes = models | set(due.external_models)
-    checks = [
-        spec.key
-        for spec in specs.check_specs
-        if _metadata_raw(spec.metadata[MODEL_NAME_METADATA_KEY]) in nodes
-    ]
+    checks = [spec.key for spec in specs.check_specs if model_of(spec.metadata) in nodes]
     return keys, checks
 
 

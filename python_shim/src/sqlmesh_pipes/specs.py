@@ -21,6 +21,7 @@ from dagster import (
     BetaWarning,
     CodeReferencesMetadataValue,
     LocalFileCodeReference,
+    MetadataValue,
     TableColumnDep,
     TableColumnLineage,
 )
@@ -45,6 +46,12 @@ AUDIT_INDEX_METADATA_KEY = f"{METADATA_PREFIX}audit_index"
 """On every check spec: which audit use of the model (index into the manifest's ``audits``)."""
 CODE_REFERENCES_METADATA_KEY = "dagster/code_references"
 COLUMN_LINEAGE_METADATA_KEY = "dagster/column_lineage"
+
+
+def model_of(metadata: Mapping[str, Any]) -> str:
+    """The SQLMesh node a spec stands for, from its metadata (a raw value or Dagster's wrapper)."""
+    value = metadata[MODEL_NAME_METADATA_KEY]
+    return value.value if isinstance(value, MetadataValue) else value
 
 
 def code_reference(root: Path, source_path: str) -> CodeReferencesMetadataValue:

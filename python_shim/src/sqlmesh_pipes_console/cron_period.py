@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta, timezone
 
 # A fixed start keeps the manifest deterministic; 400 days of ticks (5 at least: a leap year for
@@ -13,6 +14,8 @@ _MIN_TICKS = 5
 _MAX_TICKS = 12_000
 
 
+# A project has few distinct crons and sampling a minute cron takes most of a second: once each.
+@functools.lru_cache(maxsize=1024)
 def cron_period_seconds(cron: str, tz: str | None = None) -> int | None:
     """The longest gap, in seconds, between two consecutive ticks of ``cron`` in time zone ``tz``
     (UTC when None; sampled from 2023-01-01, a leap year and both DST changes included); None

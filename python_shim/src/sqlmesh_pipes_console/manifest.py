@@ -43,6 +43,7 @@ def main(argv: list[str]) -> int:
             [Path(project) for project in args.projects],
             gateway=args.gateway,
             exclude=[args.out] if args.out else [],
+            lineage=not args.no_column_lineage,
         )
         _write(manifest, args.out)
     except UsageError as error:
@@ -52,7 +53,10 @@ def main(argv: list[str]) -> int:
 
 
 def build_project_manifest(
-    project: Path | t.Sequence[Path], gateway: str | None = None, exclude: t.Sequence[str] = ()
+    project: Path | t.Sequence[Path],
+    gateway: str | None = None,
+    exclude: t.Sequence[str] = (),
+    lineage: bool = True,
 ) -> Manifest:
     """Load the SQLMesh project at `project` (no state, no plan) and return its manifest; a list of
     directories is a multi-repo project, loaded together in that order."""
@@ -73,7 +77,7 @@ def build_project_manifest(
         # Anything SQLMesh or user macros print must not end up inside the JSON on stdout.
         with contextlib.redirect_stdout(sys.stderr):
             context = Context(paths=[str(p) for p in projects], gateway=gateway, load_state=False)
-            return build_manifest(context, projects, exclude=exclude)
+            return build_manifest(context, projects, exclude=exclude, lineage=lineage)
     except ConfigError as error:
         raise UsageError(explain_config_error(error, _gateways(projects))) from error
     except (SQLMeshError, SqlglotError) as error:
@@ -104,6 +108,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--gateway", default=None, help="gateway to load (default: the project's default)")
     parser.add_argument("--out", default=None, help="write the JSON here instead of stdout")
+    parser.add_argument(
+        "--no-column-lineage", action="store_true", help="leave column lineage out (faster on huge projects)"
+    )
     return parser.parse_args(argv)
 
 

@@ -39,11 +39,13 @@ if t.TYPE_CHECKING:
 _KIND_FIELDS_SKIPPED = {"name", "dialect"}
 
 
-def build_manifest(context: Context, project_dir: ProjectDirs, *, exclude: t.Sequence[str] = ()) -> Manifest:
+def build_manifest(
+    context: Context, project_dir: ProjectDirs, *, exclude: t.Sequence[str] = (), lineage: bool = True
+) -> Manifest:
     """The whole manifest of a loaded Context: models and external models sorted by FQN, and the
     fingerprint of the project's files (``exclude``: files that are not the project's, e.g. the
     manifest itself). ``project_dir``: the directory the Context was loaded from, or the list of a
-    multi-repo project's, in load order."""
+    multi-repo project's, in load order. ``lineage=False`` leaves column lineage out (null)."""
     import sqlmesh
 
     dirs = project_dirs(project_dir)
@@ -60,7 +62,9 @@ def build_manifest(context: Context, project_dir: ProjectDirs, *, exclude: t.Seq
         else:
             # EMBEDDED models stay in this list (kind "EMBEDDED"): never evaluated on their own,
             # but project models a reader may want to show.
-            models.append(model_entry(model, root, fingerprint(model), context.default_catalog))
+            models.append(
+                model_entry(model, root, fingerprint(model), context.default_catalog, lineage=lineage)
+            )
     standalone_audits = [
         standalone_audit_entry(audit, fingerprint(audit))
         for _, audit in sorted(context.standalone_audits.items())
@@ -110,6 +114,8 @@ def model_entry(
     project_dir: Path | None = None,
     fingerprint: str | None = None,
     default_catalog: str | None = None,
+    *,
+    lineage: bool = True,
 ) -> ManifestModel:
     """One project model (seed paths made relative to `project_dir`; upstream tables in its column
     lineage qualified with `default_catalog`, as SQLMesh qualifies model names)."""
@@ -120,6 +126,7 @@ def model_entry(
         **_table_parts(model.fqn),
         kind=model.kind.name.value if isinstance(model.kind.name, enum.Enum) else str(model.kind.name),
         kind_details=kind_details(model, project_dir),
+        start=model_start(model),
         cron=str(model.cron),
         cron_period_seconds=cron_period_seconds(str(model.cron), cron_tz(model)),
         cron_tz=cron_tz(model),
@@ -139,8 +146,20 @@ def model_entry(
         dialect=dialect,
         query=model_query(model),
         source_path=source_path(model, project_dir),
-        column_lineage=column_lineage(model, default_catalog),
+        column_lineage=column_lineage(model, default_catalog) if lineage else None,
     )
+
+
+def model_start(model: Model) -> str | None:
+    """The model's start as ISO-8601 UTC (a relative start resolved now, as SQLMesh does)."""
+    if model.start is None:
+        return None
+    from sqlmesh.utils.date import to_datetime
+
+    try:
+        return to_datetime(model.start).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except Exception:  # noqa: BLE001 - an unreadable start is SQLMesh's to report, not ours
+        return None
 
 
 def cron_tz(node: t.Any) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-from dagster import AssetCheckSeverity
+from dagster import AssetCheckSeverity, BackfillPolicy, TimeWindowPartitionsDefinition
 from dagster_e2e_helpers import check_evaluations, iso, key, materialized, merged, shop_definitions, step_failure_text, user_messages
 
 JAN = {1: "2024-01-01", 2: "2024-01-02", 3: "2024-01-03", 4: "2024-01-04"}
@@ -193,3 +193,57 @@ def test_a_restatement_refuses_what_it_cannot_show_or_would_deploy(batches_proje
     text = step_failure_text(pending)
     assert "restatement refused: the project has changes not applied to 'prod' (batches.summary)" in text, text
     assert _values(batches_project) == {"2024-01-01": 1, "2024-01-02": 2, "2024-01-03": 3}  # nothing was re-processed
+
+
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
+def test_time_partitions_a_two_day_backfill_is_one_run_and_two_partitions(batches_project, dagster_instance, assert_pipes_clean):
+    """`time_partitions=True`: the incremental model is partitioned by day. A backfill of two
+    partitions is one run (single-run backfill policy) tagged with the range, as the backfill
+    daemon launches it; SQLMesh fills exactly that window and each day is its own materialization."""
+    write_values(batches_project, {1: "1", 2: "2", 3: "3"})
+    defs = shop_definitions(batches_project, time_partitions=True)
+    job = defs.resolve_implicit_global_asset_job_def()
+    daily = defs.resolve_assets_def(key("batches.daily"))
+    assert isinstance(daily.specs_by_key[key("batches.daily")].partitions_def, TimeWindowPartitionsDefinition)
+    assert daily.specs_by_key[key("batches.summary")].partitions_def is None  # FULL: not partitioned
+    assert daily.backfill_policy == BackfillPolicy.single_run()
+
+    backfill = job.get_subset(asset_selection={key("batches.daily")}).execute_in_process(
+        instance=dagster_instance, raise_on_error=False, tags={RANGE_START: "2024-01-01", RANGE_END: "2024-01-02"}
+    )
+    assert_pipes_clean(dagster_instance, backfill.run_id)
+    assert backfill.success, step_failure_text(backfill)
+    events = backfill.get_asset_materialization_events()
+    assert [(e.asset_key, e.partition) for e in events] == [(key("batches.daily"), "2024-01-01"), (key("batches.daily"), "2024-01-02")]
+    assert events[1].materialization.metadata["sqlmesh/partition_interval"].value == ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"]
+    assert committed_intervals(batches_project, "batches.daily") == [["2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z"]]
+    assert all(e.passed for e in check_evaluations(backfill).values())
+
+    # A run without partitions (a schedule's): SQLMesh evaluates what is missing, and only the
+    # partition it evaluated is reported — never one it skipped.
+    rest = job.execute_in_process(instance=dagster_instance, raise_on_error=False)
+    assert rest.success, step_failure_text(rest)
+    assert sorted((e.asset_key.to_user_string(), e.partition) for e in rest.get_asset_materialization_events()) == [
+        ("db/batches/daily", "2024-01-03"),
+        ("db/batches/summary", None),
+    ]
+    assert {name for name, e in check_evaluations(rest).items() if e.passed} == {
+        ("batches.daily", "forall"),
+        ("batches.daily", "accepted_range"),
+    }
+    assert committed_intervals(batches_project, "batches.daily") == [["2024-01-01T00:00:00Z", "2024-01-04T00:00:00Z"]]
+
+
+def test_time_partitions_refuse_a_window_in_a_partitioned_run(batches_project, dagster_instance):
+    job = shop_definitions(batches_project, time_partitions=True).resolve_implicit_global_asset_job_def()
+    result = job.get_subset(asset_selection={key("batches.daily")}).execute_in_process(
+        instance=dagster_instance,
+        raise_on_error=False,
+        tags={RANGE_START: "2024-01-01", RANGE_END: "2024-01-01"},
+        run_config={"ops": {"sqlmesh_assets": {"config": {"start": "2024-01-02", "end": "2024-01-02"}}}},
+    )
+    assert not result.success
+    assert "A partitioned run takes its window from its partitions" in step_failure_text(result)
+    assert committed_intervals(batches_project, "batches.daily") == []
