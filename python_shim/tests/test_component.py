@@ -137,6 +137,20 @@ def test_yaml_component_keys_group_tags_and_schedule(sandbox):
     assert schedule.cron_schedule == "0 * * * *" and schedule.job_name == "sqlmesh_job"
 
 
+def test_row_counts_and_time_partitions_reach_the_factory(sandbox):
+    component, _ = load(
+        sandbox,
+        {
+            "project": RELATIVE_PROJECT,
+            "enable_schedule": False,
+            "fetch_row_counts": True,
+            "time_partitions": "day",
+        },
+    )
+    kwargs = component.factory_kwargs()
+    assert (kwargs["fetch_row_counts"], kwargs["time_partitions"]) == (True, "day")
+
+
 def test_defaults_without_translation_and_schedule_off(sandbox):
     _, defs = load(sandbox, {"project": RELATIVE_PROJECT, "enable_schedule": False, "job_name": "nightly"})
     graph = defs.resolve_asset_graph()
@@ -261,6 +275,14 @@ def test_both_spellings_of_one_setting_is_an_error(sandbox, ours, theirs, attrib
         ),
         ({"project": RELATIVE_PROJECT, "concurrency_limit": "many"}, "got 'many' (str)"),
         ({"project": RELATIVE_PROJECT, "enable_schedule": "yes"}, "`enable_schedule` must be true or false"),
+        (
+            {"project": RELATIVE_PROJECT, "fetch_row_counts": "yes"},
+            "`fetch_row_counts` must be true or false",
+        ),
+        (
+            {"project": RELATIVE_PROJECT, "time_partitions": "weekly"},
+            "`time_partitions` must be true, false or one of year, month, day, hour",
+        ),
         ({"project": []}, "`project` must be a folder path or a non-empty list"),
         (
             {"project": RELATIVE_PROJECT, "translation": {"key_prefix": []}},

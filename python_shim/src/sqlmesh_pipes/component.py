@@ -39,6 +39,7 @@ from . import errors
 from .component_scaffold import SQLMeshProjectComponentScaffolder
 from .definitions import sqlmesh_definitions_factory
 from .manifest import ManifestModel
+from .time_partitions import UNITS
 from .translator import SQLMeshTranslationContext, SQLMeshTranslator, SQLMeshTranslatorSettings
 
 COMPONENT = "SQLMeshProjectComponent"
@@ -282,6 +283,17 @@ class SQLMeshProjectComponent(Component, Resolvable):
     ignore_cron: Annotated[
         bool, _doc("Run models even when their cron says they are not due (`--ignore-cron`).")
     ] = False
+    fetch_row_counts: Annotated[
+        bool, _doc("Count each materialized model's rows (one COUNT(*) per model) for `dagster/row_count`.")
+    ] = False
+    time_partitions: Annotated[
+        bool | str,
+        _doc(
+            "Time-window partitions for INCREMENTAL_BY_TIME_RANGE models: true (their interval units) "
+            "or one unit (`day`, `hour`, ...).",
+            [True, "day"],
+        ),
+    ] = False
     pool: Annotated[str | None, _doc("Dagster concurrency pool of the SQLMesh step.")] = None
     translation: Annotated[
         SQLMeshTranslationArgs | None,
@@ -409,10 +421,17 @@ class SQLMeshProjectComponent(Component, Resolvable):
             value = getattr(self, key)
             if value is not None and (type(value) is not int or value < 1):
                 raise bad(key, value, "a whole number >= 1", f"e.g. `{key}: 4`, or leave it out")
-        for key in ("enable_schedule", "ignore_cron"):
+        for key in ("enable_schedule", "ignore_cron", "fetch_row_counts"):
             value = getattr(self, key)
             if not isinstance(value, bool):
                 raise bad(key, value, "true or false", f"write `{key}: true` or `{key}: false`")
+        if not isinstance(self.time_partitions, bool) and self.time_partitions not in UNITS:
+            raise bad(
+                "time_partitions",
+                self.time_partitions,
+                f"true, false or one of {', '.join(UNITS)}",
+                "write `time_partitions: true` or e.g. `time_partitions: day`",
+            )
         for key in (
             "gateway",
             "environment",
@@ -542,6 +561,8 @@ class SQLMeshProjectComponent(Component, Resolvable):
             "project_dir": dirs[0] if len(dirs) == 1 else dirs,
             "enable_schedule": self.enable_schedule,
             "ignore_cron": self.ignore_cron,
+            "fetch_row_counts": self.fetch_row_counts,
+            "time_partitions": self.time_partitions,
         }
         optional = {
             "gateway": self.effective_gateway,
