@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DueNodes } from '../../src/contracts/schedule.js';
-import { manifestModel, manifestOf } from '../helpers/manifest.js';
+import { manifestExternal, manifestModel, manifestOf } from '../helpers/manifest.js';
 
 // `sqlmesh-pipes due`: the schedule tick's question, answered from the manifest alone.
 const CLI = resolve('dist', 'cli.js');

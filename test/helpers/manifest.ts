@@ -1,4 +1,4 @@
-import { MANIFEST_VERSION, type Manifest, type ManifestModel } from '../../src/contracts/manifest.js';
+import { MANIFEST_VERSION, type Manifest, type ManifestExternalModel, type ManifestModel } from '../../src/contracts/manifest.js';
 
 /** A manifest model with sensible defaults; override what the test is about. */
 export function manifestModel(name: string, overrides: Partial<ManifestModel> = {}): ManifestModel {
@@ -32,6 +32,24 @@ export function manifestModel(name: string, overrides: Partial<ManifestModel> = 
     query: `SELECT 1 AS x`,
     source_path: null,
     column_lineage: null,
+    ...overrides,
+  };
+}
+
+/** An external model with sensible defaults; override what the test is about. */
+export function manifestExternal(name: string, overrides: Partial<ManifestExternalModel> = {}): ManifestExternalModel {
+  const [schema = 'raw', table = name] = name.split('.');
+  return {
+    name,
+    fqn: `"db"."${schema}"."${table}"`,
+    catalog: 'db',
+    schema,
+    table,
+    description: null,
+    cron: '@daily',
+    cron_tz: null,
+    columns: [],
+    audits: [],
     ...overrides,
   };
 }

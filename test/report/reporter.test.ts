@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SqlmeshEvent } from '../../src/contracts/console-events.js';
+import type { EventOf, SqlmeshEvent } from '../../src/contracts/console-events.js';
 import type { ManifestModel } from '../../src/contracts/manifest.js';
 import type { SelectedCheck } from '../../src/contracts/run-extras.js';
 import type { MetadataMap } from '../../src/report/metadata.js';
@@ -7,7 +7,7 @@ import { Reporter, type ReportSink } from '../../src/report/reporter.js';
 import type { CheckIntent } from '../../src/report/result-metadata.js';
 import { indexManifest } from '../../src/sqlmesh/manifest.js';
 import { batch, failed } from '../helpers/events.js';
-import { manifestModel, manifestOf } from '../helpers/manifest.js';
+import { manifestExternal, manifestModel, manifestOf } from '../helpers/manifest.js';
 
 type Sent =
   | { kind: 'log'; message: string; level: string }
@@ -55,6 +55,19 @@ function setup(models: ManifestModel[], options: { checks?: boolean; only?: stri
   };
   return { sink, reporter, run };
 }
+
+/** A batch that failed on the blocking not_null audit (audit index 0). */
+const notNullFailed = (model: string, overrides: Partial<EventOf<'model_failed'>> = {}) =>
+  failed(model, {
+    batch_index: 0,
+    error_class: 'NodeAuditsErrors',
+    message: 'Audits failed: not_null',
+    audit_failures: [{ audit: 'not_null', audit_index: 0, args: {}, failed_rows: 1, query: null }],
+    ...overrides,
+  });
+
+/** Each check result sent, as [check name, passed, severity]. */
+const checkLines = (sent: Sent[]) => sent.flatMap((s) => (s.kind === 'check' ? [[s.checkName, s.result.passed, s.result.severity]] : []));
 
 const kinds = (sent: Sent[]) =>
   sent
@@ -506,20 +519,7 @@ describe('Reporter: audits of external models and standalone audits', () => {
     const sink = recordingSink();
     const orders = manifestModel('shop.orders', { depends_on: ['"db"."raw"."src"'] });
     const manifest = manifestOf([orders], {
-      external_models: [
-        {
-          name: 'raw.src',
-          fqn: '"db"."raw"."src"',
-          catalog: 'db',
-          schema: 'raw',
-          table: 'src',
-          description: null,
-          cron: '@daily',
-          cron_tz: null,
-          columns: [],
-          audits: [audit('not_null', true), audit('accepted_range', false)],
-        },
-      ],
+      external_models: [manifestExternal('raw.src', { audits: [audit('not_null', true), audit('accepted_range', false)] })],
       standalone_audits: [
         {
           name: 'sa_positive',
@@ -584,18 +584,12 @@ describe('Reporter: audits of external models and standalone audits', () => {
     for (const event of [
       { type: 'evaluation_started', batches: { 'raw.src': 1, 'shop.orders': 1 } },
       { type: 'models_skipped', models: ['shop.orders'] },
-      failed('raw.src', {
-        node: 'external',
-        batch_index: 0,
-        error_class: 'NodeAuditsErrors',
-        message: 'Audits failed: not_null',
-        audit_failures: [{ audit: 'not_null', audit_index: 0, args: {}, failed_rows: 1, query: null }],
-      }),
+      notNullFailed('raw.src', { node: 'external' }),
     ] as SqlmeshEvent[]) {
       reporter.handle(event);
     }
     const { summary } = reporter.finish(5);
-    expect(sink.sent.flatMap((s) => (s.kind === 'check' ? [[s.checkName, s.result.passed, s.result.severity]] : []))).toEqual([
+    expect(checkLines(sink.sent)).toEqual([
       ['not_null', false, 'ERROR'],
       ['accepted_range', true, 'WARN'],
     ]);
@@ -651,19 +645,11 @@ describe('Reporter: checks without their asset, audited in place', () => {
 
   it('a blocking audit failing in place fails the run, naming the model', () => {
     const { sink, reporter } = setupInPlace();
-    for (const event of [
-      { type: 'evaluation_started', batches: { 'shop.orders': 1 } },
-      failed('shop.orders', {
-        batch_index: 0,
-        error_class: 'NodeAuditsErrors',
-        message: 'Audits failed: not_null',
-        audit_failures: [{ audit: 'not_null', audit_index: 0, args: {}, failed_rows: 1, query: null }],
-      }),
-    ] as SqlmeshEvent[]) {
+    for (const event of [{ type: 'evaluation_started', batches: { 'shop.orders': 1 } }, notNullFailed('shop.orders')] as SqlmeshEvent[]) {
       reporter.handle(event);
     }
     const { summary } = reporter.finish(5);
-    expect(sink.sent.flatMap((s) => (s.kind === 'check' ? [[s.checkName, s.result.passed, s.result.severity]] : []))).toEqual([
+    expect(checkLines(sink.sent)).toEqual([
       ['not_null', false, 'ERROR'],
       ['accepted_range', true, 'WARN'],
     ]);
