@@ -25,20 +25,7 @@ beforeAll(async () => {
     manifestModel('shop.inlined', { kind: 'EMBEDDED', cron: '@hourly', interval_unit: 'hour' }),
   ];
   const data = manifestOf(models, {
-    external_models: [
-      {
-        name: 'raw.src',
-        fqn: '"db"."raw"."src"',
-        catalog: 'db',
-        schema: 'raw',
-        table: 'src',
-        description: null,
-        cron: '0 9 * * *',
-        cron_tz: null,
-        columns: [],
-        audits: [],
-      },
-    ],
+    external_models: [manifestExternal('raw.src', { cron: '0 9 * * *' })],
     standalone_audits: [{ name: 'sa', depends_on: [], cron: '@daily', cron_tz: 'Asia/Kolkata', description: null, fingerprint: null }],
   });
   await writeFile(manifest, JSON.stringify(data));
