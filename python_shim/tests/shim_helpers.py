@@ -45,6 +45,7 @@ def model(
         "kind": "FULL",
         "kind_details": {},
         "start": None,
+        "end": None,
         "cron": "@daily",
         "cron_period_seconds": 86400,
         "cron_tz": None,

@@ -34,7 +34,11 @@ export async function dueCommand(options: DueOptions): Promise<DueNodes> {
     since: since.toISOString(),
     models: names(
       dueNodes(
-        models.map((m) => node(m.name, m.cron, m.cron_tz, m.interval_unit, m.allow_partials)),
+        models.map((m) => ({
+          ...node(m.name, m.cron, m.cron_tz, m.interval_unit, m.allow_partials),
+          start: m.start === null ? null : new Date(m.start),
+          end: m.end === null ? null : new Date(m.end),
+        })),
         since,
         at,
       ),

@@ -53,6 +53,12 @@ export const ManifestModel = z
       .describe(
         "The model's start (SQLMesh resolves relative starts such as `1 year ago` when the manifest is built), ISO-8601 UTC; null when the model has none.",
       ),
+    end: z
+      .string()
+      .nullable()
+      .describe(
+        "The model's end as SQLMesh bounds intervals with it: exclusive (a date end includes that day), ISO-8601 UTC; null when none.",
+      ),
     cron: z.string(),
     cron_period_seconds: z
       .number()

@@ -33,6 +33,9 @@ export interface ScheduledNode {
   /** SQLMesh's interval unit; null: inferred from the cron as SQLMesh does. */
   readonly intervalUnit: string | null;
   readonly allowPartials: boolean;
+  /** The model's start and exclusive end: SQLMesh has no interval outside them. @default unbounded */
+  readonly start?: Date | null;
+  readonly end?: Date | null;
 }
 
 /** The latest tick of `expression` at or before `at`, in time zone `tz` (SQLMesh's cron_floor). */
@@ -86,9 +89,16 @@ export function intervalEnd(node: ScheduledNode, at: Date): Date {
       cause: error,
     });
   }
-  if (node.allowPartials) return bound;
-  const unit = node.intervalUnit ?? inferIntervalUnit(expression, at);
-  return cronFloor(unitCron(unit, node.name), 'UTC', bound);
+  const unit = node.allowPartials ? null : (node.intervalUnit ?? inferIntervalUnit(expression, at));
+  const end = unit === null ? bound : cronFloor(unitCron(unit, node.name), 'UTC', bound);
+  return clamp(end, node.start ?? null, node.end ?? null);
+}
+
+/** `moment` within [start, end]: before its start a model has no interval, after its end no new one. */
+function clamp(moment: Date, start: Date | null, end: Date | null): Date {
+  if (end !== null && moment > end) return end;
+  if (start !== null && moment < start) return start;
+  return moment;
 }
 
 /** The nodes with intervals that end in (since, at]: what a run at `at` has to do after a run at `since`. */
@@ -97,7 +107,7 @@ export function dueNodes<T extends ScheduledNode>(nodes: readonly T[], since: Da
   // Crons repeat across a project: compute each distinct rule once.
   const memo = new Map<string, boolean>();
   return nodes.filter((node) => {
-    const key = JSON.stringify([node.cron, node.cronTz, node.intervalUnit, node.allowPartials]);
+    const key = JSON.stringify([node.cron, node.cronTz, node.intervalUnit, node.allowPartials, node.start, node.end]);
     let due = memo.get(key);
     if (due === undefined) {
       due = intervalEnd(node, at) > intervalEnd(node, since);

@@ -12,6 +12,7 @@ export function manifestModel(name: string, overrides: Partial<ManifestModel> = 
     kind: 'FULL',
     kind_details: {},
     start: null,
+    end: null,
     cron: '@daily',
     cron_period_seconds: 86400,
     cron_tz: null,

@@ -66,6 +66,16 @@ describe('dueNodes', () => {
   it('a long window catches up every node with a tick inside it', () => {
     expect(due('2024-01-01T00:00:00Z', '2024-01-03T00:00:00Z')).toEqual(['hourly', 'daily', 'weekdays_9am', 'daily_la']);
   });
+  it("nothing is due outside a model's start and end", () => {
+    const bounded = node('@daily', { name: 'ended', intervalUnit: 'day', end: at('2024-01-03T00:00:00Z') });
+    const early = node('@daily', { name: 'later', intervalUnit: 'day', start: at('2024-02-01T00:00:00Z') });
+    const names = (since: string, now: string) => dueNodes([bounded, early], at(since), at(now)).map((n) => n.name);
+    expect(names('2024-01-01T23:00:00Z', '2024-01-02T00:00:00Z')).toEqual(['ended']);
+    expect(names('2024-01-02T23:00:00Z', '2024-01-03T00:00:00Z')).toEqual(['ended']); // its last day
+    expect(names('2024-01-03T23:00:00Z', '2024-01-04T00:00:00Z')).toEqual([]);
+    expect(names('2024-02-01T23:00:00Z', '2024-02-02T00:00:00Z')).toEqual(['later']);
+  });
+
   it('a tick late by seconds still sees the same bound', () => {
     expect(due('2024-01-01T23:00:12Z', '2024-01-02T00:00:07Z')).toEqual(['hourly', 'daily']);
   });
@@ -76,7 +86,7 @@ describe('dueNodes', () => {
  * SQLMesh's own Snapshot.missing_intervals returns equals `intervalEnd`.
  */
 describe("intervalEnd equals SQLMesh's missing_intervals", () => {
-  const cases: { cron: string; tz: string | null; at: string; partials: boolean; unit: string | null }[] = [];
+  const cases: { cron: string; tz: string | null; at: string; partials: boolean; unit: string | null; end?: string }[] = [];
   const crons = ['@hourly', '@daily', '0 9 * * 1-5', '*/15 * * * *', '30 */6 * * *', '@weekly', '@monthly', '45 23 * * *'];
   const zones = [null, 'America/Los_Angeles', 'Asia/Kolkata', 'Europe/Berlin'];
   const times = ['2024-01-02T00:00:00Z', '2024-01-06T09:07:00Z', '2024-03-10T10:30:00Z', '2024-03-31T01:15:00Z', '2024-07-01T23:59:00Z'];
@@ -86,6 +96,9 @@ describe("intervalEnd equals SQLMesh's missing_intervals", () => {
   cases.push({ cron: '@hourly', tz: null, at: '2024-01-06T10:30:00Z', partials: true, unit: null });
   cases.push({ cron: '@daily', tz: 'Asia/Kolkata', at: '2024-01-06T10:30:00Z', partials: true, unit: null });
   cases.push({ cron: '0 6 * * *', tz: null, at: '2024-01-06T10:30:00Z', partials: false, unit: 'hour' });
+  // A model end: a date includes that day (SQLMesh's make_exclusive); the manifest stores it exclusive.
+  cases.push({ cron: '@daily', tz: null, at: '2024-03-10T10:30:00Z', partials: false, unit: null, end: '2024-01-02' });
+  cases.push({ cron: '@hourly', tz: null, at: '2024-03-10T10:30:00Z', partials: false, unit: null, end: '2024-01-02 05:00:00' });
 
   it(`${cases.length} cases`, async () => {
     const script = `
@@ -101,6 +114,7 @@ for case in json.load(sys.stdin):
               kind=FullKind(), allow_partials=case["partials"])
     if case["tz"]: kw["cron_tz"] = case["tz"]
     if case["unit"]: kw["interval_unit"] = case["unit"]
+    if case.get("end"): kw["end"] = case["end"]
     snapshot = Snapshot.from_node(SqlModel(**kw), nodes={}, cache={})
     found = snapshot.missing_intervals("2023-01-01", case["at"], execution_time=case["at"])
     out.append(to_datetime(found[-1][1]).isoformat().replace("+00:00", ".000Z") if found else None)
@@ -108,8 +122,13 @@ print(json.dumps(out))
 `;
     const { stdout } = await execa(PYTHON, ['-c', script], { input: JSON.stringify(cases), env: sqlmeshEnv(), extendEnv: false });
     const sqlmesh = JSON.parse(stdout) as string[];
+    const exclusive = (end: string) =>
+      end.length === 10 ? new Date(Date.parse(`${end}T00:00:00Z`) + 86_400_000) : at(`${end.replace(' ', 'T')}Z`);
     const ours = cases.map((c) =>
-      intervalEnd(node(c.cron, { cronTz: c.tz, allowPartials: c.partials, intervalUnit: c.unit }), at(c.at)).toISOString(),
+      intervalEnd(
+        node(c.cron, { cronTz: c.tz, allowPartials: c.partials, intervalUnit: c.unit, end: c.end ? exclusive(c.end) : null }),
+        at(c.at),
+      ).toISOString(),
     );
     const mismatches = cases.filter((_, i) => ours[i] !== sqlmesh[i]).map((c, i) => ({ ...c, ours: ours[i], sqlmesh: sqlmesh[i] }));
     expect(mismatches).toEqual([]);

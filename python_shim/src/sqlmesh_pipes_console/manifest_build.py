@@ -127,6 +127,7 @@ def model_entry(
         kind=model.kind.name.value if isinstance(model.kind.name, enum.Enum) else str(model.kind.name),
         kind_details=kind_details(model, project_dir),
         start=model_start(model),
+        end=model_end(model),
         cron=str(model.cron),
         cron_period_seconds=cron_period_seconds(str(model.cron), cron_tz(model)),
         cron_tz=cron_tz(model),
@@ -152,13 +153,25 @@ def model_entry(
 
 def model_start(model: Model) -> str | None:
     """The model's start as ISO-8601 UTC (a relative start resolved now, as SQLMesh does)."""
-    if model.start is None:
-        return None
     from sqlmesh.utils.date import to_datetime
 
+    return _utc_iso(model.start, to_datetime)
+
+
+def model_end(model: Model) -> str | None:
+    """The model's end, exclusive as SQLMesh bounds intervals with it (``make_exclusive``: a date
+    end includes that whole day), as ISO-8601 UTC."""
+    from sqlmesh.utils.date import make_exclusive
+
+    return _utc_iso(model.end, make_exclusive)
+
+
+def _utc_iso(value: t.Any, convert: t.Callable[[t.Any], datetime]) -> str | None:
+    if value is None:
+        return None
     try:
-        return to_datetime(model.start).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except Exception:  # noqa: BLE001 - an unreadable start is SQLMesh's to report, not ours
+        return convert(value).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except Exception:  # noqa: BLE001 - an unreadable date is SQLMesh's to report, not ours
         return None
 
 

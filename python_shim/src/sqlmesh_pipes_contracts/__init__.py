@@ -253,6 +253,8 @@ class ManifestModel:
     """Kind properties worth showing (batch_size, time_column, unique_key, lookback, ...)."""
     start: str | None
     """The model's start (SQLMesh resolves relative starts such as ``1 year ago`` when the manifest is built), ISO-8601 UTC; null when the model has none."""
+    end: str | None
+    """The model's end as SQLMesh bounds intervals with it: exclusive (a date end includes that day), ISO-8601 UTC; null when none."""
     cron: str
     cron_period_seconds: int | None
     """The longest gap between two consecutive ticks of the cron in its ``cron_tz`` (sampled from 2023-01-01, both DST changes included): how long SQLMesh leaves the model untouched when every run succeeds. Null when the cron cannot be read."""
@@ -284,12 +286,12 @@ class ManifestModel:
 
     def to_json(self) -> dict[str, Any]:
         """This ManifestModel as JSON-ready data."""
-        data: dict[str, Any] = {"name": self.name, "fqn": self.fqn, "catalog": self.catalog, "schema": self.schema, "table": self.table, "kind": self.kind, "kind_details": dict(self.kind_details), "start": self.start, "cron": self.cron, "cron_period_seconds": self.cron_period_seconds, "cron_tz": self.cron_tz, "interval_unit": self.interval_unit, "allow_partials": self.allow_partials, "tags": list(self.tags), "owner": self.owner, "description": self.description, "columns": [item.to_json() for item in self.columns], "depends_on": list(self.depends_on), "audits": [item.to_json() for item in self.audits], "data_hash": self.data_hash, "fingerprint": self.fingerprint, "partitioned_by": list(self.partitioned_by), "clustered_by": list(self.clustered_by), "grains": list(self.grains), "dialect": self.dialect, "query": self.query, "source_path": self.source_path, "column_lineage": None if self.column_lineage is None else {name: [item1.to_json() for item1 in item] for name, item in self.column_lineage.items()}}
+        data: dict[str, Any] = {"name": self.name, "fqn": self.fqn, "catalog": self.catalog, "schema": self.schema, "table": self.table, "kind": self.kind, "kind_details": dict(self.kind_details), "start": self.start, "end": self.end, "cron": self.cron, "cron_period_seconds": self.cron_period_seconds, "cron_tz": self.cron_tz, "interval_unit": self.interval_unit, "allow_partials": self.allow_partials, "tags": list(self.tags), "owner": self.owner, "description": self.description, "columns": [item.to_json() for item in self.columns], "depends_on": list(self.depends_on), "audits": [item.to_json() for item in self.audits], "data_hash": self.data_hash, "fingerprint": self.fingerprint, "partitioned_by": list(self.partitioned_by), "clustered_by": list(self.clustered_by), "grains": list(self.grains), "dialect": self.dialect, "query": self.query, "source_path": self.source_path, "column_lineage": None if self.column_lineage is None else {name: [item1.to_json() for item1 in item] for name, item in self.column_lineage.items()}}
         return data
 
 
-_MANIFEST_MODEL_KEYS: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "start", "cron", "cron_period_seconds", "cron_tz", "interval_unit", "allow_partials", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path", "column_lineage"})
-_MANIFEST_MODEL_REQUIRED: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "start", "cron", "cron_period_seconds", "cron_tz", "interval_unit", "allow_partials", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path", "column_lineage"})
+_MANIFEST_MODEL_KEYS: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "start", "end", "cron", "cron_period_seconds", "cron_tz", "interval_unit", "allow_partials", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path", "column_lineage"})
+_MANIFEST_MODEL_REQUIRED: Final = frozenset({"name", "fqn", "catalog", "schema", "table", "kind", "kind_details", "start", "end", "cron", "cron_period_seconds", "cron_tz", "interval_unit", "allow_partials", "tags", "owner", "description", "columns", "depends_on", "audits", "data_hash", "fingerprint", "partitioned_by", "clustered_by", "grains", "dialect", "query", "source_path", "column_lineage"})
 
 
 def _read_manifest_model(value: Any, where: str) -> ManifestModel:
@@ -303,6 +305,7 @@ def _read_manifest_model(value: Any, where: str) -> ManifestModel:
         kind=(v if isinstance(v := obj["kind"], str) else _fail(v, "a string", where, "kind")),
         kind_details=_dict(obj["kind_details"], "an object", where, "kind_details"),
         start=(v if (v := obj["start"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "start")),
+        end=(v if (v := obj["end"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "end")),
         cron=(v if isinstance(v := obj["cron"], str) else _fail(v, "a string", where, "cron")),
         cron_period_seconds=None if obj["cron_period_seconds"] is None else _gt(_int(obj["cron_period_seconds"], "a positive integer or null", where, "cron_period_seconds"), 0, "a positive integer", where, "cron_period_seconds"),
         cron_tz=(v if (v := obj["cron_tz"]) is None or isinstance(v, str) else _fail(v, "a string or null", where, "cron_tz")),
