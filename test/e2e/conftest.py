@@ -8,6 +8,7 @@ log line or engine event, while the step can still look green.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -105,3 +106,18 @@ def node_bin() -> str:
 def repo_root() -> Path:
     """The repository root."""
     return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[dict[str, object]]:
+    """A throwaway PostgreSQL server on 127.0.0.1 for the session (scripts/postgres.mjs installs it
+    when missing, starts it, and removes it at the end): ``{host, port, user, dir, url}``."""
+    script = str(REPO_ROOT / "scripts" / "postgres.mjs")
+    started = subprocess.run(["node", script, "start"], capture_output=True, text=True, check=False)
+    if started.returncode != 0:
+        pytest.fail(f"PostgreSQL did not start: {started.stderr.strip()}")
+    server = json.loads(started.stdout)
+    try:
+        yield server
+    finally:
+        subprocess.run(["node", script, "stop", "--dir", str(server["dir"])], capture_output=True, check=False)

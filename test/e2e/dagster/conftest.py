@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster_e2e_helpers import GOOD_PG_ITEMS, PG_DATABASE_ENV, PG_PORT_ENV, pg_connect, write_pg_items
 
 ROOT = Path(__file__).resolve().parents[3]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -32,13 +33,13 @@ SQLMESH_ENV = {
 }
 
 
-def _run(argv: list[str], cwd: Path, what: str) -> None:
-    result = subprocess.run(argv, cwd=cwd, env=SQLMESH_ENV, capture_output=True, text=True, check=False)
+def _run(argv: list[str], cwd: Path, what: str, env: dict[str, str] = SQLMESH_ENV) -> None:
+    result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         pytest.fail(f"{what} failed (exit {result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
 
 
-def prepare_template(name: str, dest: Path, python: Path = PYTHON, database: str = "db.duckdb") -> Path:
+def prepare_template(name: str, dest: Path, python: Path = PYTHON, database: str = "db.duckdb", env: dict[str, str] = SQLMESH_ENV) -> Path:
     """Copy fixture project `name` to `dest`, apply prod without backfill and write the manifest,
     with SQLMesh from `python`'s env.
 
@@ -51,9 +52,9 @@ def prepare_template(name: str, dest: Path, python: Path = PYTHON, database: str
         with duckdb.connect(str(dest / database)) as con:
             con.execute(setup.read_text(encoding="utf-8"))
     sqlmesh = [str(python), "-c", "import sys; from sqlmesh.cli.main import cli; sys.exit(cli())"]
-    _run([*sqlmesh, "plan", "--auto-apply", "--no-prompts", "--skip-backfill"], dest, f"`sqlmesh plan` of {name}")
+    _run([*sqlmesh, "plan", "--auto-apply", "--no-prompts", "--skip-backfill"], dest, f"`sqlmesh plan` of {name}", env)
     manifest = ["node", str(CLI), "manifest", "--project", str(dest), "--out", str(dest / MANIFEST)]
-    _run([*manifest, "--sqlmesh-python", str(python)], dest, f"manifest of {name}")
+    _run([*manifest, "--sqlmesh-python", str(python)], dest, f"manifest of {name}", env)
     shutil.rmtree(dest / "logs", ignore_errors=True)
     return dest
 
@@ -91,3 +92,37 @@ audits_project = _copy("audits_template", "audits")
 text_project = _copy("text_template", "text")
 dbt_project = _copy("dbt_template", "dbt")
 crons_project = _copy("crons_template", "crons")
+
+
+PG_DATABASE = "pg_shop"
+PG_TEMPLATE_DATABASE = "pg_shop_template"
+
+
+def _recreate(server: dict, database: str, template: str | None = None) -> None:
+    with pg_connect(server, "postgres") as connection, connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{database}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+
+@pytest.fixture(scope="session")
+def pg_template(postgres_server, tmp_path_factory: pytest.TempPathFactory, built_dist: Path) -> Path:
+    """pg_shop prepared once, like the DuckDB templates: prod planned without backfill in database
+    pg_shop (SQLMesh names the catalog after it), the manifest built, then the database kept as
+    pg_shop_template for each test to start from."""
+    _recreate(postgres_server, PG_DATABASE)
+    write_pg_items(postgres_server, PG_DATABASE, GOOD_PG_ITEMS)
+    env = {**SQLMESH_ENV, PG_PORT_ENV: str(postgres_server["port"]), PG_DATABASE_ENV: PG_DATABASE}
+    project = prepare_template("pg_shop", tmp_path_factory.mktemp("templates") / "pg_shop", env=env)
+    _recreate(postgres_server, PG_TEMPLATE_DATABASE, template=PG_DATABASE)
+    return project
+
+
+@pytest.fixture
+def pg_project(postgres_server, pg_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the prepared pg_shop: database pg_shop recreated from the template (warehouse
+    and SQLMesh state), the project folder copied; the environment names the server and database
+    for SQLMesh's config and every process the run starts."""
+    _recreate(postgres_server, PG_DATABASE, template=PG_TEMPLATE_DATABASE)
+    monkeypatch.setenv(PG_PORT_ENV, str(postgres_server["port"]))
+    monkeypatch.setenv(PG_DATABASE_ENV, PG_DATABASE)
+    return Path(shutil.copytree(pg_template, tmp_path / "pg_shop"))

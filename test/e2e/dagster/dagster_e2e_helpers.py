@@ -3,6 +3,7 @@ on sys.path, and two `helpers.py` would clash)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -131,3 +132,31 @@ def merged(intervals: list[list[str]]) -> list[list[str]]:
         else:
             out.append([start, end])
     return out
+
+
+PG_PORT_ENV = "SQLMESH_PIPES_PG_PORT"
+PG_DATABASE_ENV = "SQLMESH_PIPES_PG_DATABASE"
+GOOD_PG_ITEMS = [("1", "10"), ("2", "20"), ("3", "30")]
+
+
+@contextlib.contextmanager
+def pg_connect(server: dict, database: str):
+    """A psycopg2 connection to ``database`` on the test server: autocommit (CREATE DATABASE
+    cannot run in a transaction, which psycopg2's own ``with connection`` opens), closed after."""
+    import psycopg2
+
+    connection = psycopg2.connect(host=server["host"], port=server["port"], user=server["user"], dbname=database)
+    connection.autocommit = True
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def write_pg_items(server: dict, database: str, rows: list[tuple[str, str]]) -> None:
+    """Replace raw.items (the pg_shop source SQLMesh reads but does not build)."""
+    with pg_connect(server, database) as connection, connection.cursor() as cursor:
+        cursor.execute("CREATE SCHEMA IF NOT EXISTS raw")
+        cursor.execute("CREATE TABLE IF NOT EXISTS raw.items (id TEXT, amount TEXT)")
+        cursor.execute("TRUNCATE raw.items")
+        cursor.executemany("INSERT INTO raw.items VALUES (%s, %s)", rows)

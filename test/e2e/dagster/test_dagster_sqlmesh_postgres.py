@@ -1,0 +1,130 @@
+"""The truth matrix on PostgreSQL (test/fixtures/e2e-projects/pg_shop): warehouse and SQLMesh
+state on a throwaway server on 127.0.0.1 (scripts/postgres.mjs), one database per test. Dagster
+must record exactly what SQLMesh did — judged against the intervals in SQLMesh's own state, in
+PostgreSQL: all due, nothing due, a SQL error, blocking and non-blocking audits, a subset."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+from dagster import AssetCheckSeverity, AssetKey, AssetSelection, materialize
+from dagster_e2e_helpers import PG_DATABASE_ENV, check_evaluations, pg_connect, step_failure_text, user_messages, write_pg_items
+
+from sqlmesh_pipes import SQLMeshResource, sqlmesh_assets_factory
+
+ALL_MODELS = {"pg.items", "pg.items_summary", "pg.events"}
+
+
+def pg_key(model: str) -> AssetKey:
+    """A pg_shop model's asset key: the catalog is the test's database."""
+    return AssetKey([os.environ[PG_DATABASE_ENV], *model.split(".")])
+
+
+def materialized_models(result) -> set[str]:
+    return {".".join(event.asset_key.path[-2:]) for event in result.get_asset_materialization_events()}
+
+
+def evaluated(server: dict) -> set[str]:
+    """Models with intervals in SQLMesh's state (in PostgreSQL), by model name."""
+    with pg_connect(server, os.environ[PG_DATABASE_ENV]) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT name FROM sqlmesh._intervals WHERE NOT is_removed")
+        return {".".join(part.strip('"') for part in name.split(".")[-2:]) for (name,) in cursor.fetchall()}
+
+
+def run(project: Path, instance, selection=None):
+    resource = SQLMeshResource(project_dir=str(project))
+    assets = sqlmesh_assets_factory(sqlmesh_resource=resource)
+    return materialize([assets], instance=instance, resources={"sqlmesh": resource}, selection=selection, raise_on_error=False)
+
+
+def test_the_server_listens_on_loopback_only(postgres_server):
+    with pg_connect(postgres_server, "postgres") as connection, connection.cursor() as cursor:
+        cursor.execute("SHOW listen_addresses")
+        assert cursor.fetchone() == ("127.0.0.1",)
+
+
+def test_all_due_then_nothing_due(pg_project, postgres_server, dagster_instance, assert_pipes_clean):
+    first = run(pg_project, dagster_instance)
+    assert_pipes_clean(dagster_instance, first.run_id)
+    assert first.success, step_failure_text(first)
+    assert materialized_models(first) == ALL_MODELS
+    assert evaluated(postgres_server) == ALL_MODELS  # SQLMesh's own record, in PostgreSQL
+    checks = check_evaluations(first)
+    assert len(checks) == 3 and all(e.passed for e in checks.values())
+
+    second = run(pg_project, dagster_instance)
+    assert_pipes_clean(dagster_instance, second.run_id)
+    assert second.success, step_failure_text(second)
+    assert materialized_models(second) == set()
+    assert check_evaluations(second) == {}
+
+
+def test_a_sql_error_fails_its_model_and_skips_downstream(pg_project, postgres_server, dagster_instance, assert_pipes_clean):
+    write_pg_items(postgres_server, os.environ[PG_DATABASE_ENV], [("1", "10"), ("2", "oops")])
+    result = run(pg_project, dagster_instance)
+    assert_pipes_clean(dagster_instance, result.run_id)
+    assert not result.success
+    assert materialized_models(result) == {"pg.events"}  # the independent model committed
+    assert evaluated(postgres_server) == {"pg.events"}
+    failure = step_failure_text(result)
+    assert "pg.items" in failure and 'invalid input syntax for type integer: "oops"' in failure, failure
+    messages = user_messages(dagster_instance, result.run_id)
+    assert any(m.startswith("pg.items_summary: not materialized — skipped") for m in messages), messages
+
+
+def test_a_non_blocking_audit_failure_warns(pg_project, postgres_server, dagster_instance, assert_pipes_clean):
+    write_pg_items(postgres_server, os.environ[PG_DATABASE_ENV], [("1", "10"), ("2", "-5")])
+    warned = run(pg_project, dagster_instance)
+    assert_pipes_clean(dagster_instance, warned.run_id)
+    assert warned.success, step_failure_text(warned)
+    checks = check_evaluations(warned)
+    assert (checks[("pg.items", "accepted_range")].passed, checks[("pg.items", "accepted_range")].severity) == (
+        False,
+        AssetCheckSeverity.WARN,
+    )
+    assert checks[("pg.items", "not_null")].passed
+    assert materialized_models(warned) == ALL_MODELS
+    assert evaluated(postgres_server) == ALL_MODELS
+
+
+def test_a_blocking_audit_failure_fails_its_model(pg_project, postgres_server, dagster_instance, assert_pipes_clean):
+    write_pg_items(postgres_server, os.environ[PG_DATABASE_ENV], [("", "10"), ("2", "20")])
+    result = run(pg_project, dagster_instance)
+    assert_pipes_clean(dagster_instance, result.run_id)
+    assert not result.success
+    checks = check_evaluations(result)
+    assert (checks[("pg.items", "not_null")].passed, checks[("pg.items", "not_null")].severity) == (False, AssetCheckSeverity.ERROR)
+    assert materialized_models(result) == {"pg.events"}
+    assert evaluated(postgres_server) == {"pg.events"}  # the failed audit kept the interval out of state
+    assert "not_null" in step_failure_text(result)
+
+
+def test_a_subset_runs_exactly_its_models(pg_project, postgres_server, dagster_instance, assert_pipes_clean):
+    result = run(pg_project, dagster_instance, AssetSelection.assets(pg_key("pg.events")))
+    assert_pipes_clean(dagster_instance, result.run_id)
+    assert result.success, step_failure_text(result)
+    assert materialized_models(result) == {"pg.events"}
+    assert set(check_evaluations(result)) == {("pg.events", "not_null")}
+    assert evaluated(postgres_server) == {"pg.events"}
+
+
+def test_the_script_stops_what_it_started_and_stopping_twice_is_harmless():
+    script = str(Path(__file__).resolve().parents[3] / "scripts" / "postgres.mjs")
+    started = subprocess.run(["node", script, "start"], capture_output=True, text=True, check=True)
+    server = json.loads(started.stdout)
+    assert server["host"] == "127.0.0.1" and Path(server["dir"]).is_dir()
+    with socket.create_connection(("127.0.0.1", server["port"]), timeout=5):
+        pass
+    for _ in range(2):
+        stopped = subprocess.run(["node", script, "stop", "--dir", server["dir"]], capture_output=True, text=True, check=False)
+        assert stopped.returncode == 0, stopped.stderr
+    assert not Path(server["dir"]).exists()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", server["port"]), timeout=2)
+    bad = subprocess.run(["node", script, "stop"], capture_output=True, text=True, check=False)
+    assert (bad.returncode, bad.stderr.strip()) == (2, 'postgres: stop needs --dir DIR (the "dir" that start printed)')
