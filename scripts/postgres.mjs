@@ -44,7 +44,10 @@ function ensureInstalled() {
   }
   process.stderr.write(`postgres: installing ${DEBIAN_PACKAGE} from Debian's packages…\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', DEBIAN_PACKAGE]]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', '--no-install-recommends', DEBIAN_PACKAGE],
+  ]) {
     const result = spawnSync('apt-get', args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
     if (result.status !== 0) fail(`\`apt-get ${args.join(' ')}\` failed — check access to the Debian mirrors, then retry`);
   }

@@ -39,9 +39,16 @@ def _run(argv: list[str], cwd: Path, what: str, env: dict[str, str] = SQLMESH_EN
         pytest.fail(f"{what} failed (exit {result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
 
 
-def prepare_template(name: str, dest: Path, python: Path = PYTHON, database: str = "db.duckdb", env: dict[str, str] = SQLMESH_ENV) -> Path:
+def prepare_template(
+    name: str,
+    dest: Path,
+    python: Path = PYTHON,
+    database: str = "db.duckdb",
+    env: dict[str, str] = SQLMESH_ENV,
+    gateway: str | None = None,
+) -> Path:
     """Copy fixture project `name` to `dest`, apply prod without backfill and write the manifest,
-    with SQLMesh from `python`'s env.
+    with SQLMesh from `python`'s env (on `gateway`, default the project's).
 
     A `setup.sql` in the project runs first in `database` (tables SQLMesh reads but does not own:
     external models).
@@ -52,8 +59,12 @@ def prepare_template(name: str, dest: Path, python: Path = PYTHON, database: str
         with duckdb.connect(str(dest / database)) as con:
             con.execute(setup.read_text(encoding="utf-8"))
     sqlmesh = [str(python), "-c", "import sys; from sqlmesh.cli.main import cli; sys.exit(cli())"]
+    if gateway:
+        sqlmesh += ["--gateway", gateway]
     _run([*sqlmesh, "plan", "--auto-apply", "--no-prompts", "--skip-backfill"], dest, f"`sqlmesh plan` of {name}", env)
     manifest = ["node", str(CLI), "manifest", "--project", str(dest), "--out", str(dest / MANIFEST)]
+    if gateway:
+        manifest += ["--gateway", gateway]
     _run([*manifest, "--sqlmesh-python", str(python)], dest, f"manifest of {name}", env)
     shutil.rmtree(dest / "logs", ignore_errors=True)
     return dest
@@ -126,3 +137,26 @@ def pg_project(postgres_server, pg_template: Path, tmp_path: Path, monkeypatch: 
     monkeypatch.setenv(PG_PORT_ENV, str(postgres_server["port"]))
     monkeypatch.setenv(PG_DATABASE_ENV, PG_DATABASE)
     return Path(shutil.copytree(pg_template, tmp_path / "pg_shop"))
+
+
+PG_SLOW_DATABASE = "db"
+"""Named like the DuckDB projects' catalog, so that the termination tests' asset keys hold."""
+
+
+@pytest.fixture(scope="session")
+def pg_slow_template(postgres_server, tmp_path_factory: pytest.TempPathFactory, built_dist: Path) -> Path:
+    """The slow project on its `pg` gateway (warehouse and state in database `db`), prepared once."""
+    _recreate(postgres_server, PG_SLOW_DATABASE)
+    env = {**SQLMESH_ENV, PG_PORT_ENV: str(postgres_server["port"]), PG_DATABASE_ENV: PG_SLOW_DATABASE}
+    project = prepare_template("slow", tmp_path_factory.mktemp("templates") / "pg_slow", env=env, gateway="pg")
+    _recreate(postgres_server, f"{PG_SLOW_DATABASE}_template", template=PG_SLOW_DATABASE)
+    return project
+
+
+@pytest.fixture
+def pg_slow_project(postgres_server, pg_slow_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the prepared slow project on PostgreSQL (see pg_project)."""
+    _recreate(postgres_server, PG_SLOW_DATABASE, template=f"{PG_SLOW_DATABASE}_template")
+    monkeypatch.setenv(PG_PORT_ENV, str(postgres_server["port"]))
+    monkeypatch.setenv(PG_DATABASE_ENV, PG_SLOW_DATABASE)
+    return Path(shutil.copytree(pg_slow_template, tmp_path / "slow"))

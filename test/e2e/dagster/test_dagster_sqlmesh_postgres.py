@@ -12,8 +12,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from dagster import AssetCheckSeverity, AssetKey, AssetSelection, materialize
-from dagster_e2e_helpers import PG_DATABASE_ENV, check_evaluations, pg_connect, step_failure_text, user_messages, write_pg_items
+from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterRunStatus, materialize
+from dagster_e2e_helpers import (
+    PG_DATABASE_ENV,
+    check_evaluations,
+    key,
+    materialized,
+    pg_connect,
+    processes_mentioning,
+    step_failure_text,
+    user_messages,
+    write_pg_items,
+)
+from test_dagster_sqlmesh_termination import ALL_SLOW, run_and_terminate, slow_definitions
 
 from sqlmesh_pipes import SQLMeshResource, sqlmesh_assets_factory
 
@@ -29,9 +40,9 @@ def materialized_models(result) -> set[str]:
     return {".".join(event.asset_key.path[-2:]) for event in result.get_asset_materialization_events()}
 
 
-def evaluated(server: dict) -> set[str]:
+def evaluated(server: dict, database: str | None = None) -> set[str]:
     """Models with intervals in SQLMesh's state (in PostgreSQL), by model name."""
-    with pg_connect(server, os.environ[PG_DATABASE_ENV]) as connection, connection.cursor() as cursor:
+    with pg_connect(server, database or os.environ[PG_DATABASE_ENV]) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT DISTINCT name FROM sqlmesh._intervals WHERE NOT is_removed")
         return {".".join(part.strip('"') for part in name.split(".")[-2:]) for (name,) in cursor.fetchall()}
 
@@ -128,3 +139,18 @@ def test_the_script_stops_what_it_started_and_stopping_twice_is_harmless():
         socket.create_connection(("127.0.0.1", server["port"]), timeout=2)
     bad = subprocess.run(["node", script, "stop"], capture_output=True, text=True, check=False)
     assert (bad.returncode, bad.stderr.strip()) == (2, 'postgres: stop needs --dir DIR (the "dir" that start printed)')
+
+
+def test_termination_records_what_sqlmesh_committed(pg_slow_project, postgres_server, dagster_instance, assert_pipes_clean, monkeypatch):
+    """The termination scenario of test_dagster_sqlmesh_termination.py on PostgreSQL: terminated
+    while slow.gate waits, the run records exactly what SQLMesh committed to its Postgres state."""
+    defs = slow_definitions(pg_slow_project, gateway="pg")
+    result, seen, stop_s, messages = run_and_terminate(monkeypatch, dagster_instance, pg_slow_project, defs, ALL_SLOW, "slow.gate")
+    assert seen["sqlmesh"], "no SQLMesh process was running while slow.gate waited"
+    assert stop_s < 15, f"the run took {stop_s:.1f}s to stop after SIGINT"
+    assert_pipes_clean(dagster_instance, result.run_id)
+    assert dagster_instance.get_run_by_id(result.run_id).status == DagsterRunStatus.CANCELED
+    assert evaluated(postgres_server, "db") == {"slow.a", "slow.b", "slow.c"}
+    assert set(materialized(result)) == {key(m) for m in ("slow.a", "slow.b", "slow.c")}
+    assert processes_mentioning(str(pg_slow_project)) == [], "processes left running after termination"
+    assert "slow.gate: not materialized — not evaluated: interrupted by SIGINT: SQLMesh was stopped" in messages, messages
