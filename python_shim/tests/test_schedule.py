@@ -115,6 +115,51 @@ def test_skips_while_a_run_of_the_job_is_in_progress(make_resource, scenario, st
         assert run.run_id in data.skip_message and status.value in data.skip_message
 
 
+@pytest.mark.parametrize("selected", ["asset", "check"])
+def test_skips_while_any_job_runs_the_project(make_resource, scenario, selected):
+    """A subset launched from the UI (the implicit asset job) touches the same SQLMesh state."""
+    scenario()
+    schedule_def, _, _ = sqlmesh_adaptive_schedule_factory(sqlmesh_resource=make_resource())
+    revenue = AssetKey(["db", "marts", "revenue"])
+    selection = (
+        {"asset_selection": frozenset({revenue})}
+        if selected == "asset"
+        else {
+            "asset_selection": frozenset(),
+            "asset_check_selection": frozenset({AssetCheckKey(revenue, "assert_positive")}),
+        }
+    )
+    with instance_for_test() as instance:
+        other = create_run_for_test(
+            instance, job_name="__ASSET_JOB", status=DagsterRunStatus.STARTED, **selection
+        )
+        create_run_for_test(
+            instance,
+            job_name="unrelated",
+            status=DagsterRunStatus.STARTED,
+            asset_selection=frozenset({AssetKey(["elsewhere"])}),
+        )
+        data = _tick(schedule_def, instance)
+    assert not data.run_requests
+    assert (
+        f"Run {other.run_id} of job __ASSET_JOB (it runs this SQLMesh project) is still STARTED"
+        in data.skip_message
+    )
+
+
+def test_unrelated_runs_do_not_hold_the_tick(make_resource, scenario):
+    scenario()
+    schedule_def, _, _ = sqlmesh_adaptive_schedule_factory(sqlmesh_resource=make_resource())
+    with instance_for_test() as instance:
+        create_run_for_test(
+            instance,
+            job_name="unrelated",
+            status=DagsterRunStatus.STARTED,
+            asset_selection=frozenset({AssetKey(["x"])}),
+        )
+        assert len(_tick(schedule_def, instance).run_requests) == 1
+
+
 @pytest.mark.parametrize(
     "status", [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
 )

@@ -168,8 +168,8 @@ SCHEDULE_SKIP_NOTHING_DUE = (
 )
 
 SCHEDULE_SKIP_IN_PROGRESS = (
-    "Run {run_id} of job {job_name} is still {status}: skipping this tick so that two "
-    "`sqlmesh run`s never overlap (SQLMesh decides at the next tick what is due)."
+    "Run {run_id} of job {job_name} (it runs this SQLMesh project) is still {status}: skipping this "
+    "tick so that two `sqlmesh run`s never overlap (SQLMesh decides at the next tick what is due)."
 )
 
 # --- component (defs.yaml) -----------------------------------------------------------------------

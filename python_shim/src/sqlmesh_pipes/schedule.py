@@ -9,15 +9,17 @@ rules. At each tick the executor (``sqlmesh-pipes due``) names the models whose 
 new interval since the schedule's last successful run, by SQLMesh's own interval-end rule and
 nothing else (no state read, no plan): the run selects those models and their checks, and a tick
 where nothing is due is skipped with the reason. SQLMesh still decides, inside the run, which
-intervals are missing. A tick is skipped while a run of the job is queued or in progress, so two
-``sqlmesh run``s never overlap. This only asks the instance for runs (any run coordinator and
-launcher work).
+intervals are missing. A tick is skipped while a run of the project is queued or in progress, so two
+``sqlmesh run``s never overlap — a run of any job that selects the project's models (a subset
+launched from the UI, another job) counts. This only asks the instance for runs (any run
+coordinator and launcher work).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import timezone as dt_timezone
 from typing import TYPE_CHECKING, NamedTuple
@@ -92,15 +94,25 @@ DUE_SINCE_TAG = "sqlmesh_pipes/due_since"
 _SCHEDULE_CACHE: dict[tuple[str, str, str, bool, int], AdaptiveSchedule] = {}
 
 
-def blocking_run(instance: DagsterInstance, job_name: str) -> tuple[str, str] | None:
-    """``(run_id, status)`` of a queued or in-progress run of ``job_name``, or None."""
+BLOCKING_RUNS_SCANNED = 200
+"""Queued and in-progress runs looked at per tick (a deployment rarely has more at once)."""
+
+
+def blocking_run(
+    instance: DagsterInstance, job_name: str, asset_keys: AbstractSet[AssetKey] = frozenset()
+) -> tuple[str, str, str] | None:
+    """``(run_id, job_name, status)`` of a queued or in-progress run of ``job_name``, or of any job
+    whose selection touches ``asset_keys`` (the project's models: a UI-launched subset, another
+    job), or None."""
     records = instance.get_run_records(
-        filters=RunsFilter(job_name=job_name, statuses=list(BLOCKING_RUN_STATUSES)), limit=1
+        filters=RunsFilter(statuses=list(BLOCKING_RUN_STATUSES)), limit=BLOCKING_RUNS_SCANNED
     )
-    if not records:
-        return None
-    run = records[0].dagster_run
-    return run.run_id, run.status.value
+    for record in records:
+        run = record.dagster_run
+        touched = set(run.asset_selection or ()) | {key.asset_key for key in run.asset_check_selection or ()}
+        if run.job_name == job_name or touched & asset_keys:
+            return run.run_id, run.job_name, run.status.value
+    return None
 
 
 def last_successful_tick(instance: DagsterInstance, schedule_name: str) -> str | None:
@@ -181,9 +193,10 @@ def sqlmesh_adaptive_schedule_factory(
     validate_name("job_name", job_name)
 
     whole_job_only = asset_selection is not None or not due_models_only or sqlmesh_resource.ignore_cron
+    # Every run that touches the project's models, whichever job launched it, holds the tick back.
+    project_keys = frozenset(spec.key for spec in sqlmesh_specs_for(sqlmesh_resource).asset_specs)
     if asset_selection is None:
-        specs = sqlmesh_specs_for(sqlmesh_resource)
-        asset_selection = AssetSelection.assets(*(spec.key for spec in specs.asset_specs))
+        asset_selection = AssetSelection.assets(*project_keys)
     job = define_asset_job(
         name=job_name,
         selection=asset_selection,
@@ -206,7 +219,7 @@ def sqlmesh_adaptive_schedule_factory(
         if whole_job_only
         else " Each tick runs only the models whose cron is due (skipped when none is)."
     )
-    description += f" Skips a tick while a run of {job_name} is queued or running."
+    description += " Skips a tick while a run of the project's models is queued or running."
 
     @schedule(
         name=name,
@@ -217,11 +230,11 @@ def sqlmesh_adaptive_schedule_factory(
         description=description,
     )
     def _sqlmesh_schedule(context: ScheduleEvaluationContext):
-        blocking = blocking_run(context.instance, job_name)
+        blocking = blocking_run(context.instance, job_name, project_keys)
         if blocking is not None:
-            run_id, status = blocking
+            run_id, other_job, status = blocking
             return SkipReason(
-                errors.SCHEDULE_SKIP_IN_PROGRESS.format(run_id=run_id, job_name=job_name, status=status)
+                errors.SCHEDULE_SKIP_IN_PROGRESS.format(run_id=run_id, job_name=other_job, status=status)
             )
         if whole_job_only:
             return RunRequest()
