@@ -274,3 +274,15 @@ def test_blocking_audit_failure_fails_the_step_after_recording(make_resource, sc
     result = materialize([assets], resources={"sqlmesh": resource}, raise_on_error=False)
     assert _checks(result) == {AssetCheckKey(AssetKey(["db", "s", "one"]), "not_null"): False}
     assert not result.success  # Dagster's own blocking-check gate
+
+
+def test_every_run_of_the_project_is_one_step_in_its_pool(make_resource, project_dir, tmp_path):
+    resource = make_resource()
+    assets = sqlmesh_assets_factory(sqlmesh_resource=resource)
+    assert resource.pool == f"sqlmesh:{project_dir.name}"
+    assert assets.op.pool == resource.pool
+    assert sqlmesh_assets_factory(sqlmesh_resource=resource, pool="mine").op.pool == "mine"
+    spaced = tmp_path / "my project"
+    spaced.mkdir()
+    other = make_resource(project_dir=[str(project_dir), str(spaced)], gateway="pg")
+    assert other.pool == f"sqlmesh:{project_dir.name}+my_project@pg"

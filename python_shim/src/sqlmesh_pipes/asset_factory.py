@@ -104,7 +104,9 @@ def sqlmesh_assets_factory(
             this argument > the translator's default, the model's schema).
         op_tags: Tags of the op (e.g. ``{"dagster/concurrency_key": "sqlmesh"}``).
         retry_policy: Retry policy of the step (a SQLMesh failure raises a retriable Failure).
-        pool: Dagster concurrency pool of the step, e.g. to allow one SQLMesh run at a time.
+        pool: Dagster concurrency pool of the step; default the project's (``SQLMeshResource.pool``),
+            shared by every run of these models: limit it to 1 so that runs queue up instead of
+            racing on SQLMesh's state.
         owners: Owners added to every model's own (``owner`` and ``dagster:owner:`` tags), as
             e-mails or ``team:<name>``.
         required_resource_keys: More resources the step requires (``"sqlmesh"`` always is).
@@ -169,7 +171,7 @@ def sqlmesh_assets_factory(
         can_subset=True,
         op_tags=op_tags,
         retry_policy=retry_policy,
-        pool=pool,
+        pool=pool or sqlmesh_resource.pool,
         required_resource_keys={SQLMESH_RESOURCE_KEY, *(required_resource_keys or ())},
         # No op description: Dagster shows it as the description of every model without one.
         **extra,

@@ -270,6 +270,16 @@ class SQLMeshResource(ConfigurableResource):
         project's (``sqlmesh -p repo_1 -p repo_2`` is run from there in SQLMesh's example)."""
         return str(working_directory(self.project_dirs))
 
+    @property
+    def pool(self) -> str:
+        """The project's Dagster pool, ``sqlmesh:<project folder>[+<folder>...][@<gateway>]``: every
+        run of its models is one step of this pool, whichever job launched it. Give the pool a
+        limit of 1 (``dagster instance concurrency set POOL 1``, or ``concurrency.pools`` in
+        dagster.yaml) and a second run waits for the first instead of racing on SQLMesh's state."""
+        names = "+".join(Path(os.path.abspath(d)).name for d in self.project_dirs)
+        pool = f"sqlmesh:{names}" + (f"@{self.gateway}" if self.gateway else "")
+        return "_".join(pool.split())  # Dagster's pool names have no whitespace
+
     def _missing_project_dir(self) -> str | None:
         return next((d for d in self.project_dirs if not Path(d).is_dir()), None)
 
