@@ -96,6 +96,7 @@ dbt_template = _template("dbt", DBT_PYTHON)
 jaffle_template = _template("jaffle", database="jaffle_db.duckdb")
 lineage_template = _template("lineage")
 crons_template = _template("crons")
+pool_template = _template("pool")
 shop_project = _copy("shop_template", "shop")
 slow_project = _copy("slow_template", "slow")
 batches_project = _copy("batches_template", "batches")
@@ -103,6 +104,7 @@ audits_project = _copy("audits_template", "audits")
 text_project = _copy("text_template", "text")
 dbt_project = _copy("dbt_template", "dbt")
 crons_project = _copy("crons_template", "crons")
+pool_project = _copy("pool_template", "pool")
 
 
 PG_DATABASE = "pg_shop"
