@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterRunStatus, materialize
+from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterRunStatus, instance_for_test, materialize
 from dagster_e2e_helpers import (
     PG_DATABASE_ENV,
     check_evaluations,
@@ -154,3 +154,28 @@ def test_termination_records_what_sqlmesh_committed(pg_slow_project, postgres_se
     assert set(materialized(result)) == {key(m) for m in ("slow.a", "slow.b", "slow.c")}
     assert processes_mentioning(str(pg_slow_project)) == [], "processes left running after termination"
     assert "slow.gate: not materialized — not evaluated: interrupted by SIGINT: SQLMesh was stopped" in messages, messages
+
+
+def test_dagster_instance_storage_on_the_same_server(pg_project, postgres_server, assert_pipes_clean):
+    """A deployment's Dagster keeps runs and events in PostgreSQL too (dagster-postgres): the run,
+    its materializations and check results land there, readable from another instance."""
+    with pg_connect(postgres_server, "postgres") as connection, connection.cursor() as cursor:
+        cursor.execute('DROP DATABASE IF EXISTS "dagster_storage" WITH (FORCE)')
+        cursor.execute('CREATE DATABASE "dagster_storage"')
+    # psycopg2 named: SQLAlchemy 2.1 takes psycopg 3 for a bare postgresql:// URL.
+    url = f"postgresql+psycopg2://{postgres_server['user']}@{postgres_server['host']}:{postgres_server['port']}/dagster_storage"
+    overrides = {"storage": {"postgres": {"postgres_url": url}}}
+    with instance_for_test(overrides=overrides) as instance:
+        assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+        result = run(pg_project, instance)
+        assert_pipes_clean(instance, result.run_id)
+        assert result.success, step_failure_text(result)
+    with instance_for_test(overrides=overrides) as other:
+        (record,) = other.get_run_records()
+        assert record.dagster_run.run_id == result.run_id
+        assert {".".join(k.path[-2:]) for k in other.get_latest_materialization_events([pg_key(m) for m in ALL_MODELS])} == ALL_MODELS
+    with pg_connect(postgres_server, "dagster_storage") as connection, connection.cursor() as cursor:
+        kinds = ["ASSET_CHECK_EVALUATION", "ASSET_MATERIALIZATION"]
+        query = "SELECT dagster_event_type, COUNT(*) FROM event_logs WHERE dagster_event_type = ANY(%s) GROUP BY 1 ORDER BY 1"
+        cursor.execute(query, (kinds,))
+        assert cursor.fetchall() == [("ASSET_CHECK_EVALUATION", 3), ("ASSET_MATERIALIZATION", 3)]
